@@ -1,0 +1,9 @@
+"""sparsestat: scikit-learn compatible sparse statistical estimators.
+
+Four families of estimators share one design: a thin, validating Python
+layer in the family package (``linear_model``, ``dag``, ``covariance``,
+``fractional``) over Cython kernels in ``sparsestat._kernels`` that release
+the GIL.
+"""
+
+__version__ = "0.1.0.dev0"
