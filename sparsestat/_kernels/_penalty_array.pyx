@@ -1,0 +1,50 @@
+# Array versions of the scalar penalty functions of _penalties.pxd, for the
+# Python layer (objective values, adaptive weights p'(|w|)) and for tests
+# that check the kernels' building blocks against closed forms.
+import numpy as np
+
+from sparsestat._kernels._penalties cimport (
+    penalty_derivative, penalty_value, prox_1d, subdiff_distance,
+)
+
+
+def value(const double[::1] t, int kind, double alpha, double gamma):
+    """p(t) elementwise, t >= 0."""
+    cdef Py_ssize_t i, n = t.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = penalty_value(kind, t[i], alpha, gamma)
+    return np.asarray(out)
+
+
+def derivative(const double[::1] t, int kind, double alpha, double gamma):
+    """p'(t) elementwise, t >= 0 (right derivative at 0)."""
+    cdef Py_ssize_t i, n = t.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = penalty_derivative(kind, t[i], alpha, gamma)
+    return np.asarray(out)
+
+
+def prox(const double[::1] u, const double[::1] v, int kind, double alpha,
+         double gamma, bint positive):
+    """argmin_w v/2 w^2 - u w + p(|w|) elementwise (v > 0)."""
+    cdef Py_ssize_t i, n = u.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = prox_1d(kind, u[i], v[i], alpha, gamma, positive)
+    return np.asarray(out)
+
+
+def kkt_violation(const double[::1] w, const double[::1] grad, int kind,
+                  double alpha, double gamma, bint positive):
+    """dist(-grad_j, dp(w_j)) elementwise."""
+    cdef Py_ssize_t i, n = w.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = subdiff_distance(kind, w[i], grad[i], alpha, gamma, positive)
+    return np.asarray(out)

@@ -1,0 +1,94 @@
+"""Turn validated (X, y, sample_weight) into the arrays the CD kernels take.
+
+The intercept is handled without centring X: the kernels receive the
+weighted column means and variances and centre implicitly, so a dense
+Fortran X or a CSC matrix reaches them without a copy.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sparsestat.utils.validation import csc_int32
+
+PENALTY_CODES = {"l1": 0, "mcp": 1, "scad": 2}
+
+# Relative size of a column's weighted variance below which the column is
+# treated as constant: its coefficient is held at zero instead of dividing
+# by a rounding error.
+_CONSTANT_COLUMN_RTOL = 1e3
+
+
+@dataclass
+class Design:
+    """A design matrix as the kernels see it (dense or CSC, never both)."""
+
+    dense: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    is_sparse: bool
+    X_mean: np.ndarray
+    norms2: np.ndarray
+
+    def kernel_args(self):
+        return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
+
+
+def make_design(X, sw, fit_intercept):
+    """Kernel view of ``X`` with its weighted column means and variances.
+
+    Parameters
+    ----------
+    X : ndarray (Fortran-ordered) or sparse matrix, float32 or float64
+    sw : ndarray of shape (n_samples,), weights summing to one
+    fit_intercept : bool
+        Whether the columns are centred (implicitly) by their weighted means.
+    """
+    dtype = X.dtype
+    placeholder = np.zeros(1, dtype=dtype)
+    if sp.issparse(X):
+        X = csc_int32(X)
+        second_moment = np.asarray(X.multiply(X).T @ sw, dtype=dtype).ravel()
+        if fit_intercept:
+            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel()
+            norms2 = second_moment - X_mean**2
+        else:
+            X_mean = np.zeros(X.shape[1], dtype=dtype)
+            norms2 = second_moment
+        dense = np.zeros((1, 1), dtype=dtype, order="F")
+        data, indices, indptr = X.data, X.indices, X.indptr
+        is_sparse = True
+    else:
+        X_mean = (sw @ X).astype(dtype) if fit_intercept else np.zeros(X.shape[1], dtype)
+        second_moment = np.empty(X.shape[1], dtype=dtype)
+        norms2 = np.empty(X.shape[1], dtype=dtype)
+        # blocks of columns keep the temporary small for large X
+        for start in range(0, X.shape[1], 256):
+            block = X[:, start : start + 256]
+            second_moment[start : start + 256] = sw @ block**2
+            centred = block - X_mean[start : start + 256]
+            norms2[start : start + 256] = sw @ centred**2
+        dense, data = X, placeholder
+        indices = indptr = np.zeros(1, dtype=np.intc)
+        is_sparse = False
+    constant = norms2 <= _CONSTANT_COLUMN_RTOL * np.finfo(dtype).eps * second_moment
+    norms2 = np.where(constant, 0, norms2).astype(dtype)
+    return Design(
+        dense,
+        data,
+        indices,
+        indptr,
+        is_sparse,
+        np.ascontiguousarray(X_mean, dtype=dtype),
+        np.ascontiguousarray(norms2, dtype=dtype),
+    )
+
+
+def center_target(y, sw, fit_intercept):
+    """Return ``(y - weighted mean, weighted mean)`` (or ``(y, 0)``)."""
+    if not fit_intercept:
+        return np.ascontiguousarray(y), 0.0
+    y_mean = float(sw @ y)
+    return np.ascontiguousarray(y - y_mean, dtype=y.dtype), y_mean
