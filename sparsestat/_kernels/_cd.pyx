@@ -2,13 +2,15 @@
 #
 #     min_w  1/2 sum_i sw_i (y_i - (x_i - m)^T w)^2 + sum_j p(|w_j|)
 #
-# with sw summing to one, y centred and m the (weighted) column means when
-# an intercept is fitted (m = 0 otherwise). The centring is implicit: X is
+# with sw summing to sw_sum (one for the estimators' data term; the Hessian
+# weights inside the logistic IRLS loop sum to something else), y centred
+# and m the weighted column means when an intercept is fitted (m = 0
+# otherwise). The centring is implicit: X is
 # never copied, so dense Fortran and CSC designs are used as given.
 #
 # State kept along the run, for r = y - (X - 1 m^T) w:
 #     q = y - X w        (updated by one column axpy per coordinate move)
-#     S = sum_i sw_i q_i (updated in O(1): sum_i sw_i x_ij = m_j)
+#     S = sum_i sw_i q_i (updated in O(1): sum_i sw_i x_ij = sw_sum m_j)
 #     t = m^T w          so that r = q + t
 # and the gradient of the data term is grad_j = -(x_j^T (sw * q) - m_j S).
 import numpy as np
@@ -155,9 +157,13 @@ def cd_solve(
     const floating[::1] y,
     const floating[::1] sw,
     bint weighted,
+    floating sw_sum,
     const floating[::1] X_mean,
     const floating[::1] norms2,
     floating[::1] w,
+    floating[::1] grad,
+    bint grad_valid,
+    const unsigned char[::1] strong,
     int penalty,
     floating alpha,
     floating gamma,
@@ -174,11 +180,18 @@ def cd_solve(
     X : (n, p) Fortran array, or a (1, 1) placeholder when ``is_sparse``.
     X_data, X_indices, X_indptr : CSC arrays of X (placeholders when dense).
     y : centred response (weighted mean removed when an intercept is fitted).
-    sw : sample weights summing to one; ``weighted`` False means uniform.
+    sw : sample weights summing to ``sw_sum``; ``weighted`` False means
+        all equal.
     X_mean : weighted column means (zeros without intercept).
-    norms2 : weighted variances of the columns; a zero marks a column that
-        is constant (or empty): its coefficient stays at zero.
+    norms2 : sum_i sw_i (x_ij - m_j)^2; a zero marks a column that is
+        constant (or empty): its coefficient stays at zero.
     w : coefficients, updated in place (warm start).
+    grad : gradient of the data term, written on return (at the returned
+        w); on entry it is reused instead of recomputed when
+        ``grad_valid`` (along a path, the previous solution's gradient).
+    strong : screening mask (strong rules): features with ``strong[j] ==
+        0`` are kept out of the first working set (length-0 array: none
+        screened). Every feature is checked before convergence is declared.
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     max_iter : maximum number of outer (working-set) iterations.
     max_epochs : maximum number of CD epochs per working set.
@@ -205,7 +218,6 @@ def cd_solve(
     dtype = np.float32 if floating is float else np.float64
     cdef floating[::1] q = np.empty(n, dtype=dtype)
     cdef floating[::1] swq = np.empty(n, dtype=dtype)
-    cdef floating[::1] grad = np.empty(p, dtype=dtype)
     cdef floating[::1] scores = np.empty(p, dtype=dtype)
     cdef int[::1] order = np.empty(p, dtype=np.intc)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
@@ -214,6 +226,7 @@ def cd_solve(
     cdef int n_iter = 0
     cdef bint converged = False
     cdef bint use_gap = penalty == PENALTY_L1
+    cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
     cdef floating tol_gap = 0., u, w_old, w_new, delta, g, viol, inner_kkt
     cdef floating inner_tol
@@ -237,8 +250,10 @@ def cd_solve(
             S = 0.
             for i in range(n):
                 S += sw[i] * q[i]
-            _full_gradient(is_sparse, Xp, n, p, data, indices, indptr, weighted,
-                           &sw[0], &X_mean[0], &q[0], S, &swq[0], &grad[0])
+            if it > 0 or not grad_valid:
+                _full_gradient(is_sparse, Xp, n, p, data, indices, indptr,
+                               weighted, &sw[0], &X_mean[0], &q[0], S, &swq[0],
+                               &grad[0])
             kkt = 0.
             n_support = 0
             for j in range(p):
@@ -252,6 +267,8 @@ def cd_solve(
                     n_support += 1
                     # the support always stays in the working set
                     scores[j] = INFINITY
+                elif it == 0 and screening and not strong[j]:
+                    scores[j] = 0.
                 else:
                     scores[j] = viol
             if use_gap:
@@ -296,7 +313,7 @@ def cd_solve(
                         # q -= delta * X[:, j]
                         col_axpy(is_sparse, Xp, n, data, indices, indptr, j,
                                  -delta, &q[0])
-                        S -= delta * X_mean[j]
+                        S -= delta * sw_sum * X_mean[j]
                         t += delta * X_mean[j]
                         w[j] = w_new
                 if inner_kkt <= inner_tol:

@@ -179,7 +179,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         w = initial_coef(self, X.shape[1], X.dtype)
         # Scaling: sw sums to one, so the kernel's 1/2 sum sw r^2 is the
         # docstring's 1/(2 sum s) sum s r^2 and alpha passes through as is.
-        n_iter, kkt, gap, converged, n_epochs = solve_least_squares(
+        n_iter, kkt, gap, converged, n_epochs, _ = solve_least_squares(
             design,
             y_c,
             sw,

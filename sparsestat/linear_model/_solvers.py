@@ -1,4 +1,4 @@
-"""Calls into the Cython kernels for the least-squares problems."""
+"""Calls into the Cython kernels for the penalised linear problems."""
 
 import numpy as np
 
@@ -10,24 +10,47 @@ MAX_EPOCHS = 10_000
 # Smallest working set, as in skglm.
 WS_START = 10
 
+_NO_SCREENING = np.zeros(0, dtype=np.uint8)
+
 
 def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
-                        positive, max_iter, tol):
+                        positive, max_iter, tol, sw_sum=1.0, grad=None,
+                        strong=None):
     """Run working-set CD in place on ``w``; return the kernel's counters.
+
+    Parameters
+    ----------
+    design : Design
+        Kernel view of X whose ``X_mean``/``norms2`` were computed with the
+        weights ``sw / sw_sum``; ``norms2`` is rescaled here.
+    grad : ndarray of shape (n_features,), optional
+        The data-term gradient at ``w`` when known (reused, then overwritten
+        with the gradient at the solution); ``None`` computes it.
+    strong : ndarray of bool, optional
+        Strong-rule screening mask for the first working set.
 
     Returns
     -------
-    n_iter, kkt, gap, converged, n_epochs
+    n_iter, kkt, gap, converged, n_epochs, grad
     """
     dtype = design.X_mean.dtype.type
-    return cd_solve(
+    grad_valid = grad is not None
+    if grad is None:
+        grad = np.empty(w.shape[0], dtype=design.X_mean.dtype)
+    norms2 = design.norms2 if sw_sum == 1.0 else design.norms2 * dtype(sw_sum)
+    screen = _NO_SCREENING if strong is None else strong.astype(np.uint8)
+    n_iter, kkt, gap, converged, n_epochs = cd_solve(
         *design.kernel_args(),
         y_c,
         sw,
         not uniform,
+        dtype(sw_sum),
         design.X_mean,
-        design.norms2,
+        norms2,
         w,
+        grad,
+        grad_valid,
+        screen,
         PENALTY_CODES[penalty],
         dtype(alpha),
         dtype(gamma),
@@ -37,6 +60,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         dtype(tol),
         WS_START,
     )
+    return n_iter, kkt, gap, converged, n_epochs, grad
 
 
 def initial_coef(estimator, n_features, dtype):
