@@ -1,5 +1,14 @@
 """Linear models with nonconvex (MCP, SCAD) and convex (L1) penalties."""
 
+from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegressionCV
+from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
+from sparsestat.linear_model._path import nonconvex_path
 
-__all__ = ["NonconvexLasso"]
+__all__ = [
+    "NonconvexLasso",
+    "NonconvexLassoCV",
+    "NonconvexLogisticRegression",
+    "NonconvexLogisticRegressionCV",
+    "nonconvex_path",
+]

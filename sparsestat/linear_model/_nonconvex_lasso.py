@@ -6,12 +6,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
 from sparsestat.linear_model._preprocess import center_target, make_design
-from sparsestat.linear_model._solvers import initial_coef, solve_least_squares
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.linear_model._solvers import (
+    initial_coef,
+    resolve_max_iter,
+    solve_squared,
+)
+from sparsestat.utils._param_validation import Interval
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 
@@ -39,14 +43,17 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
     ``alpha``, ncvreg's ``lambda`` and skglm's ``alpha``; ``gamma`` is
     ncvreg's ``gamma`` and skglm's ``gamma``.
 
-    The solver is working-set coordinate descent: each outer iteration
+    The default solver is working-set coordinate descent: each outer iteration
     computes the full gradient, stops if the largest distance of the
     negative gradient to the penalty's subdifferential (the KKT violation)
     is at most ``tol`` (for ``"l1"`` also if the duality gap is at most
     ``tol`` times the weighted sum of squares of the centred ``y``, the
     rule of scikit-learn's Lasso), and otherwise runs coordinate descent on
     the current support plus the worst violators. Each coordinate update
-    solves its 1-D problem exactly and globally.
+    solves its 1-D problem exactly and globally. ``solver="apg"`` is the
+    nonconvex accelerated proximal gradient method (Ghadimi-Lan composite
+    scheme, with tuned or original damping) and ``solver="pgd"`` plain
+    proximal gradient; both stop on the same KKT violation.
 
     Parameters
     ----------
@@ -59,8 +66,19 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         Large values bring both close to the Lasso.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
-    max_iter : int, default=100
-        Maximum number of outer (working-set) iterations.
+    solver : {"cd", "apg", "pgd"}, default="cd"
+        Working-set coordinate descent, accelerated proximal gradient, or
+        plain proximal gradient. CD is the fastest in almost all cases; the
+        gradient methods are there to reproduce the accelerated-gradient
+        literature and for very wide dense problems.
+    damping : {"tuned", "ghadimi-lan"}, default="tuned"
+        Step-size and momentum schedule of ``solver="apg"``: the tuned
+        damping (step ``0.99/L``, Nesterov-like momentum, restarts) or the
+        original Ghadimi-Lan setting. Ignored by the other solvers.
+    max_iter : int, default=None
+        Maximum number of outer working-set iterations for ``"cd"``
+        (default 100) or of gradient steps for ``"apg"``/``"pgd"``
+        (default 20000).
     tol : float, default=1e-4
         Stopping tolerance (see above), ``> 0``.
     warm_start : bool, default=False
@@ -77,12 +95,14 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
     intercept_ : float
         Intercept (0.0 when ``fit_intercept=False``).
     n_iter_ : int
-        Number of outer working-set iterations run.
+        Number of outer working-set iterations (``"cd"``) or gradient steps
+        (``"apg"``, ``"pgd"``) run.
     stop_crit_ : float
         KKT violation at the returned coefficients.
     dual_gap_ : float or None
-        Duality gap at the returned coefficients for ``penalty="l1"``,
-        ``None`` otherwise (nonconvex problems have no useful dual).
+        Duality gap at the returned coefficients for ``penalty="l1"`` with
+        ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
+        useful dual).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -110,15 +130,11 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **PENALTY_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "penalty": [StrOptions({"l1", "mcp", "scad"})],
-        "gamma": [Interval(Real, 1, None, closed="neither")],
-        "fit_intercept": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -128,7 +144,9 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         penalty="mcp",
         gamma=3.0,
         fit_intercept=True,
-        max_iter=100,
+        solver="cd",
+        damping="tuned",
+        max_iter=None,
         tol=1e-4,
         warm_start=False,
         positive=False,
@@ -138,6 +156,8 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         self.penalty = penalty
         self.gamma = gamma
         self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.damping = damping
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
@@ -177,30 +197,34 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         design = make_design(X, sw, self.fit_intercept)
         y_c, y_mean = center_target(y, sw, self.fit_intercept)
         w = initial_coef(self, X.shape[1], X.dtype)
+        max_iter = resolve_max_iter(self.max_iter, self.solver)
         # Scaling: sw sums to one, so the kernel's 1/2 sum sw r^2 is the
         # docstring's 1/(2 sum s) sum s r^2 and alpha passes through as is.
-        n_iter, kkt, gap, converged, n_epochs, _ = solve_least_squares(
+        n_iter, kkt, gap, converged, _ = solve_squared(
             design,
             y_c,
             sw,
             uniform,
             w,
+            solver=self.solver,
+            damping=self.damping,
             penalty=self.penalty,
             alpha=self.alpha,
             gamma=self.gamma,
             positive=self.positive,
-            max_iter=self.max_iter,
+            max_iter=max_iter,
             tol=self.tol,
         )
+        has_gap = self.penalty == "l1" and self.solver == "cd"
         if self.verbose:
             print(
-                f"NonconvexLasso({self.penalty}): {n_iter} outer iterations, "
-                f"{n_epochs} epochs, KKT violation {kkt:.3e}"
-                + (f", duality gap {gap:.3e}" if self.penalty == "l1" else "")
+                f"NonconvexLasso({self.penalty}, {self.solver}): {n_iter} "
+                f"iterations, KKT violation {kkt:.3e}"
+                + (f", duality gap {gap:.3e}" if has_gap else "")
             )
         if not converged:
             warnings.warn(
-                f"NonconvexLasso did not converge in max_iter={self.max_iter} "
+                f"NonconvexLasso did not converge in max_iter={max_iter} "
                 f"iterations (KKT violation {kkt:.3e} > tol={self.tol:g}). "
                 "Increase max_iter or tol.",
                 ConvergenceWarning,
@@ -212,7 +236,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         )
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)
-        self.dual_gap_ = float(gap) if self.penalty == "l1" else None
+        self.dual_gap_ = float(gap) if has_gap else None
         return self
 
     def predict(self, X):
@@ -226,11 +250,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=True, dtype=[np.float64, np.float32], reset=False
-        )
-        return safe_sparse_dot(X, self.coef_) + self.intercept_
+        return linear_decision(self, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -24,6 +24,7 @@ _CONSTANT_COLUMN_RTOL = 1e3
 class Design:
     """A design matrix as the kernels see it (dense or CSC, never both)."""
 
+    matrix: object
     dense: np.ndarray
     data: np.ndarray
     indices: np.ndarray
@@ -76,6 +77,7 @@ def make_design(X, sw, fit_intercept):
     constant = norms2 <= _CONSTANT_COLUMN_RTOL * np.finfo(dtype).eps * second_moment
     norms2 = np.where(constant, 0, norms2).astype(dtype)
     return Design(
+        X,
         dense,
         data,
         indices,

@@ -63,6 +63,43 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     return n_iter, kkt, gap, converged, n_epochs, grad
 
 
+# Default iteration budgets: outer working-set (or Newton) iterations for
+# "cd", gradient steps for "apg"/"pgd".
+DEFAULT_MAX_ITER = {"cd": 100, "apg": 20_000, "pgd": 20_000}
+
+
+def resolve_max_iter(max_iter, solver):
+    """The estimator's ``max_iter``, or the solver's default when None."""
+    return DEFAULT_MAX_ITER[solver] if max_iter is None else int(max_iter)
+
+
+def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
+                  alpha, gamma, positive, max_iter, tol, grad=None, strong=None):
+    """Dispatch the least-squares problem to CD or (accelerated) gradient.
+
+    Returns
+    -------
+    n_iter, kkt, gap, converged, grad
+        ``gap`` is the L1 duality gap for "cd" (NaN otherwise); ``grad``
+        is the data-term gradient at the solution for "cd" (else None).
+    """
+    if solver == "cd":
+        n_iter, kkt, gap, converged, _, grad = solve_least_squares(
+            design, y_c, sw, uniform, w, penalty=penalty, alpha=alpha,
+            gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
+            grad=grad, strong=strong,
+        )
+        return n_iter, kkt, gap, converged, grad
+    from sparsestat.linear_model._apg_solver import solve_apg
+
+    n_iter, kkt, converged, _ = solve_apg(
+        design, y_c, sw, uniform, w, datafit="quadratic", penalty=penalty,
+        alpha=alpha, gamma=gamma, positive=positive,
+        damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
+    )
+    return n_iter, kkt, float("nan"), converged, None
+
+
 def initial_coef(estimator, n_features, dtype):
     """Warm-start coefficients when allowed and compatible, else zeros."""
     coef = getattr(estimator, "coef_", None)
@@ -73,3 +110,29 @@ def initial_coef(estimator, n_features, dtype):
     ):
         return np.array(coef, dtype=dtype)
     return np.zeros(n_features, dtype=dtype)
+
+
+def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
+                   solver, damping, penalty, alpha, gamma, positive, max_iter,
+                   tol):
+    """Dispatch penalised logistic regression to proximal Newton or gradient.
+
+    ``design`` is only used by the gradient solvers (its centring is not);
+    returns ``n_iter, kkt, converged, intercept``.
+    """
+    if solver == "cd":
+        from sparsestat.linear_model._logistic_solver import solve_logistic
+
+        return solve_logistic(
+            X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,
+            penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
+            max_iter=max_iter, tol=tol,
+        )
+    from sparsestat.linear_model._apg_solver import solve_apg
+
+    return solve_apg(
+        design, 2 * y01 - 1, sw, False, w, datafit="logistic",
+        intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
+        alpha=alpha, gamma=gamma, positive=positive,
+        damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
+    )
