@@ -8,12 +8,34 @@ from sparsestat.utils import all_estimators
 # checked with its defaults.
 CHECK_PARAMS = {}
 
+# Checks an estimator fails by design, with the reason.
+_CV_FOLDS = (
+    "repeating a sample changes the cross-validation folds, so the selected "
+    "alpha differs from the weighted fit's (as for scikit-learn's LassoCV)"
+)
+EXPECTED_FAILED_CHECKS = {
+    "NonconvexLassoCV": {
+        "check_sample_weight_equivalence_on_dense_data": _CV_FOLDS,
+        "check_sample_weight_equivalence_on_sparse_data": _CV_FOLDS,
+    },
+    "NonconvexLogisticRegressionCV": {
+        "check_sample_weight_equivalence_on_dense_data": _CV_FOLDS,
+        "check_sample_weight_equivalence_on_sparse_data": _CV_FOLDS,
+    },
+}
+
 
 def _instances():
     for name, cls in all_estimators():
         yield cls(**CHECK_PARAMS.get(name, {}))
 
 
-@parametrize_with_checks(list(_instances()))
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(
+    list(_instances()), expected_failed_checks=_expected_failed_checks
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

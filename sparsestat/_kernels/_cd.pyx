@@ -148,6 +148,82 @@ cdef void _select_largest(floating* scores, int* idx, int p, int k) noexcept nog
             hi = store - 1
 
 
+cdef enum:
+    # iterates combined by one Anderson extrapolation (skglm uses 5 too)
+    ANDERSON_K = 5
+
+
+cdef bint _anderson_weights(const floating* iterates, int stride, int m,
+                            floating* coefs) noexcept nogil:
+    """Weights c (summing to one) of the Anderson extrapolation.
+
+    With U the m x K matrix of differences of K + 1 successive iterates
+    (stored as columns of ``iterates`` with leading dimension ``stride``),
+    solve (U^T U) z = 1 and return c = z / sum(z). Returns False when the
+    small system is numerically singular (the caller then skips the step).
+    """
+    cdef floating A[ANDERSON_K][ANDERSON_K + 1]
+    cdef int a, b, i, r, pivot_row
+    cdef floating acc, pivot, factor, total, tmp, scale = 0.
+    for a in range(ANDERSON_K):
+        for b in range(a, ANDERSON_K):
+            acc = 0.
+            for i in range(m):
+                acc += ((iterates[(a + 1) * stride + i] - iterates[a * stride + i])
+                        * (iterates[(b + 1) * stride + i] - iterates[b * stride + i]))
+            A[a][b] = acc
+            A[b][a] = acc
+        A[a][ANDERSON_K] = 1.
+        scale = fmax(scale, A[a][a])
+    if scale <= 0:
+        return False
+    # Gaussian elimination with partial pivoting on the K x K system
+    for a in range(ANDERSON_K):
+        pivot_row = a
+        for r in range(a + 1, ANDERSON_K):
+            if fabs(A[r][a]) > fabs(A[pivot_row][a]):
+                pivot_row = r
+        if fabs(A[pivot_row][a]) <= 1e-14 * scale:
+            return False
+        if pivot_row != a:
+            for b in range(ANDERSON_K + 1):
+                tmp = A[a][b]
+                A[a][b] = A[pivot_row][b]
+                A[pivot_row][b] = tmp
+        pivot = A[a][a]
+        for r in range(a + 1, ANDERSON_K):
+            factor = A[r][a] / pivot
+            for b in range(a, ANDERSON_K + 1):
+                A[r][b] -= factor * A[a][b]
+    total = 0.
+    for a in range(ANDERSON_K - 1, -1, -1):
+        acc = A[a][ANDERSON_K]
+        for b in range(a + 1, ANDERSON_K):
+            acc -= A[a][b] * coefs[b]
+        coefs[a] = acc / A[a][a]
+        total += coefs[a]
+    if total == 0:
+        return False
+    for a in range(ANDERSON_K):
+        coefs[a] /= total
+    return True
+
+
+cdef floating _ws_objective(int n, const int* ws, int ws_size,
+                            const floating* sw, const floating* q, floating t,
+                            const floating* w, int penalty, floating alpha,
+                            floating gamma) noexcept nogil:
+    """Objective when w is zero outside the working set."""
+    cdef int i, jj
+    cdef floating datafit = 0., pen = 0., r
+    for i in range(n):
+        r = q[i] + t
+        datafit += sw[i] * r * r
+    for jj in range(ws_size):
+        pen += penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma)
+    return 0.5 * datafit + pen
+
+
 def cd_solve(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -221,6 +297,13 @@ def cd_solve(
     cdef floating[::1] scores = np.empty(p, dtype=dtype)
     cdef int[::1] order = np.empty(p, dtype=np.intc)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
+    # Anderson buffers: ANDERSON_K + 1 working-set iterates, a trial residual
+    cdef floating[::1] iterates = np.empty((ANDERSON_K + 1) * p, dtype=dtype)
+    cdef floating[::1] q_trial = np.empty(n, dtype=dtype)
+    cdef floating[::1] w_trial = np.empty(p, dtype=dtype)
+    cdef floating[ANDERSON_K] anderson_c
+    cdef int n_stored, k
+    cdef floating S_trial, t_trial, obj_now, obj_trial
 
     cdef int i, j, jj, it, epoch, ws_size, n_support, n_epochs = 0
     cdef int n_iter = 0
@@ -295,6 +378,7 @@ def cd_solve(
             # needed for the update anyway), so its maximum over an epoch
             # serves as the inner stopping test.
             inner_tol = fmax(0.3 * kkt, 0.5 * tol)
+            n_stored = 0
             for epoch in range(max_epochs):
                 n_epochs += 1
                 inner_kkt = 0.
@@ -318,6 +402,47 @@ def cd_solve(
                         w[j] = w_new
                 if inner_kkt <= inner_tol:
                     break
+                # Anderson extrapolation of the last ANDERSON_K + 1 epochs,
+                # kept only if it lowers the objective (skglm's safeguard)
+                for jj in range(ws_size):
+                    iterates[n_stored * ws_size + jj] = w[ws[jj]]
+                n_stored += 1
+                if n_stored == ANDERSON_K + 1:
+                    n_stored = 0
+                    if _anderson_weights(&iterates[0], ws_size, ws_size,
+                                         &anderson_c[0]):
+                        for i in range(n):
+                            q_trial[i] = q[i]
+                        S_trial = S
+                        t_trial = t
+                        for jj in range(ws_size):
+                            j = ws[jj]
+                            w_new = 0.
+                            for k in range(ANDERSON_K):
+                                w_new += anderson_c[k] * iterates[(k + 1) * ws_size + jj]
+                            if positive and w_new < 0:
+                                w_new = 0.
+                            w_trial[j] = w_new
+                            delta = w_new - w[j]
+                            if delta != 0:
+                                # q_trial -= delta * X[:, j]
+                                col_axpy(is_sparse, Xp, n, data, indices, indptr,
+                                         j, -delta, &q_trial[0])
+                                S_trial -= delta * sw_sum * X_mean[j]
+                                t_trial += delta * X_mean[j]
+                        obj_now = _ws_objective(n, &ws[0], ws_size, &sw[0], &q[0],
+                                                t, &w[0], penalty, alpha, gamma)
+                        obj_trial = _ws_objective(n, &ws[0], ws_size, &sw[0],
+                                                  &q_trial[0], t_trial, &w_trial[0],
+                                                  penalty, alpha, gamma)
+                        if obj_trial < obj_now:
+                            for jj in range(ws_size):
+                                j = ws[jj]
+                                w[j] = w_trial[j]
+                            for i in range(n):
+                                q[i] = q_trial[i]
+                            S = S_trial
+                            t = t_trial
     if not use_gap:
         gap = float("nan")
     return n_iter, kkt, gap, converged, n_epochs
