@@ -61,20 +61,6 @@ cdef void _full_gradient(
         grad[j] += X_mean[j] * S
 
 
-cdef floating _primal(int n, int p, const floating* sw, const floating* q,
-                      floating t, const floating* w, int penalty,
-                      floating alpha, floating gamma) noexcept nogil:
-    cdef int i, j
-    cdef floating datafit = 0., pen = 0., r
-    for i in range(n):
-        r = q[i] + t
-        datafit += sw[i] * r * r
-    for j in range(p):
-        if w[j] != 0:
-            pen += penalty_value(penalty, fabs(w[j]), alpha, gamma)
-    return 0.5 * datafit + pen
-
-
 cdef floating _l1_dual_gap(int n, int p, const floating* y, const floating* sw,
                            const floating* q, floating t, const floating* w,
                            const floating* grad, const floating* norms2,
@@ -209,19 +195,231 @@ cdef bint _anderson_weights(const floating* iterates, int stride, int m,
     return True
 
 
-cdef floating _ws_objective(int n, const int* ws, int ws_size,
-                            const floating* sw, const floating* q, floating t,
-                            const floating* w, int penalty, floating alpha,
-                            floating gamma) noexcept nogil:
-    """Objective when w is zero outside the working set."""
-    cdef int i, jj
-    cdef floating datafit = 0., pen = 0., r
-    for i in range(n):
-        r = q[i] + t
-        datafit += sw[i] * r * r
+cdef floating _ws_penalty(const int* ws, int ws_size, const floating* w,
+                          int penalty, floating alpha, floating gamma) noexcept nogil:
+    cdef int jj
+    cdef floating pen = 0.
     for jj in range(ws_size):
         pen += penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma)
-    return 0.5 * datafit + pen
+    return pen
+
+
+cdef floating _datafit(int n, const floating* sw, const floating* q,
+                       floating t) noexcept nogil:
+    """1/2 sum_i sw_i (q_i + t)^2"""
+    cdef int i
+    cdef floating acc = 0., r
+    for i in range(n):
+        r = q[i] + t
+        acc += sw[i] * r * r
+    return 0.5 * acc
+
+
+cdef void _anderson_combine(const floating* iterates, int ws_size,
+                            const floating* c, bint positive,
+                            floating* out) noexcept nogil:
+    """out = sum_k c_k iterates[k + 1] (projected on w >= 0 if positive)."""
+    cdef int jj, k
+    cdef floating v
+    for jj in range(ws_size):
+        v = 0.
+        for k in range(ANDERSON_K):
+            v += c[k] * iterates[(k + 1) * ws_size + jj]
+        if positive and v < 0:
+            v = 0.
+        out[jj] = v
+
+
+cdef bint _extend_gram(
+    bint is_sparse, const floating* X, int n, const floating* data,
+    const int* indices, const int* indptr, const floating* sw, floating sw_sum,
+    const floating* X_mean, const int* ws, int ws_size, floating* gram,
+    int capacity, int* cache_pos, int* cache_feat, int* n_cached,
+    floating* scratch,
+) noexcept nogil:
+    """Add the working-set features missing from the Gram cache.
+
+    gram[a * capacity + b] = sum_i sw_i (x_ia - m_a)(x_ib - m_b) for cached
+    features a, b (by cache slot). Returns False, adding nothing, when the
+    cache cannot hold them all.
+    """
+    cdef int jj, j, i, k, c, slot, missing = 0
+    cdef floating value
+    for jj in range(ws_size):
+        if cache_pos[ws[jj]] < 0:
+            missing += 1
+    if n_cached[0] + missing > capacity:
+        return False
+    for jj in range(ws_size):
+        j = ws[jj]
+        if cache_pos[j] >= 0:
+            continue
+        slot = n_cached[0]
+        cache_pos[j] = slot
+        cache_feat[slot] = j
+        n_cached[0] += 1
+        # scratch = sw * X[:, j]
+        for i in range(n):
+            scratch[i] = 0.
+        if is_sparse:
+            for k in range(indptr[j], indptr[j + 1]):
+                scratch[indices[k]] = sw[indices[k]] * data[k]
+        else:
+            for i in range(n):
+                scratch[i] = sw[i] * X[<size_t> j * n + i]
+        for c in range(slot + 1):
+            value = (col_dot(is_sparse, X, n, data, indices, indptr,
+                             cache_feat[c], scratch)
+                     - sw_sum * X_mean[cache_feat[c]] * X_mean[j])
+            gram[<size_t> c * capacity + slot] = value
+            gram[<size_t> slot * capacity + c] = value
+    return True
+
+
+cdef int _residual_epochs(
+    bint is_sparse, const floating* Xp, int n, const floating* data,
+    const int* indices, const int* indptr, bint weighted, const floating* sw,
+    floating sw_sum, const floating* X_mean, const floating* norms2,
+    floating* w, floating* q, floating* S, floating* t, const int* ws,
+    int ws_size, int penalty, floating alpha, floating gamma, bint positive,
+    int max_epochs, floating inner_tol, floating* iterates, floating* w_trial,
+    floating* q_trial,
+) noexcept nogil:
+    """CD epochs on the working set, keeping the residual q up to date.
+
+    Each coordinate's violation just before its own update is free (its
+    gradient is needed anyway); their maximum over an epoch is the inner
+    stopping test. Every ANDERSON_K + 1 epochs, an Anderson extrapolation is
+    tried and kept only if it lowers the objective. Returns the epochs run.
+    """
+    cdef int epoch, jj, j, i, n_stored = 0
+    cdef floating g, u, w_old, w_new, delta, inner_kkt
+    cdef floating S_trial, t_trial, obj_now, obj_trial
+    cdef floating c[ANDERSON_K]
+    for epoch in range(max_epochs):
+        inner_kkt = 0.
+        for jj in range(ws_size):
+            j = ws[jj]
+            g = _column_correlation(is_sparse, Xp, n, data, indices, indptr,
+                                    weighted, sw, q, j) - X_mean[j] * S[0]
+            w_old = w[j]
+            inner_kkt = fmax(inner_kkt, subdiff_distance(
+                penalty, w_old, -g, alpha, gamma, positive))
+            u = g + norms2[j] * w_old
+            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            if w_new != w_old:
+                delta = w_new - w_old
+                # q -= delta * X[:, j]
+                col_axpy(is_sparse, Xp, n, data, indices, indptr, j, -delta, q)
+                S[0] -= delta * sw_sum * X_mean[j]
+                t[0] += delta * X_mean[j]
+                w[j] = w_new
+        if inner_kkt <= inner_tol:
+            return epoch + 1
+        for jj in range(ws_size):
+            iterates[n_stored * ws_size + jj] = w[ws[jj]]
+        n_stored += 1
+        if n_stored < ANDERSON_K + 1:
+            continue
+        n_stored = 0
+        if not _anderson_weights(iterates, ws_size, ws_size, c):
+            continue
+        _anderson_combine(iterates, ws_size, c, positive, w_trial)
+        for i in range(n):
+            q_trial[i] = q[i]
+        S_trial = S[0]
+        t_trial = t[0]
+        for jj in range(ws_size):
+            j = ws[jj]
+            delta = w_trial[jj] - w[j]
+            if delta != 0:
+                # q_trial -= delta * X[:, j]
+                col_axpy(is_sparse, Xp, n, data, indices, indptr, j, -delta,
+                         q_trial)
+                S_trial -= delta * sw_sum * X_mean[j]
+                t_trial += delta * X_mean[j]
+        obj_now = _datafit(n, sw, q, t[0]) + _ws_penalty(ws, ws_size, w, penalty,
+                                                         alpha, gamma)
+        obj_trial = _datafit(n, sw, q_trial, t_trial)
+        for jj in range(ws_size):
+            obj_trial += penalty_value(penalty, fabs(w_trial[jj]), alpha, gamma)
+        if obj_trial < obj_now:
+            for jj in range(ws_size):
+                w[ws[jj]] = w_trial[jj]
+            for i in range(n):
+                q[i] = q_trial[i]
+            S[0] = S_trial
+            t[0] = t_trial
+    return max_epochs
+
+
+cdef int _gram_epochs(
+    const floating* gram, int capacity, const int* slot, const floating* norms2,
+    floating* w, floating* grad_ws, const int* ws, int ws_size, int penalty,
+    floating alpha, floating gamma, bint positive, int max_epochs,
+    floating inner_tol, floating* iterates, floating* w_trial,
+    floating* step,
+) noexcept nogil:
+    """CD epochs on the working set through the cached Gram matrix.
+
+    grad_ws[jj] is the data-term gradient of feature ws[jj]; a move of w_j
+    by delta changes it by delta * G[ws[jj], j], so an epoch costs
+    O(|moves| |ws|) instead of O(n |ws|). Same stopping test and Anderson
+    safeguard as the residual version (the objective change of a step d is
+    grad^T d + 1/2 d^T G d plus the penalty change, exact for least squares).
+    """
+    cdef int epoch, jj, kk, j, n_stored = 0
+    cdef floating u, w_old, w_new, delta, inner_kkt, change
+    cdef const floating* col
+    cdef floating c[ANDERSON_K]
+    for epoch in range(max_epochs):
+        inner_kkt = 0.
+        for jj in range(ws_size):
+            j = ws[jj]
+            w_old = w[j]
+            inner_kkt = fmax(inner_kkt, subdiff_distance(
+                penalty, w_old, grad_ws[jj], alpha, gamma, positive))
+            u = norms2[j] * w_old - grad_ws[jj]
+            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            if w_new != w_old:
+                delta = w_new - w_old
+                w[j] = w_new
+                col = gram + <size_t> slot[jj] * capacity
+                for kk in range(ws_size):
+                    grad_ws[kk] += delta * col[slot[kk]]
+        if inner_kkt <= inner_tol:
+            return epoch + 1
+        for jj in range(ws_size):
+            iterates[n_stored * ws_size + jj] = w[ws[jj]]
+        n_stored += 1
+        if n_stored < ANDERSON_K + 1:
+            continue
+        n_stored = 0
+        if not _anderson_weights(iterates, ws_size, ws_size, c):
+            continue
+        _anderson_combine(iterates, ws_size, c, positive, w_trial)
+        change = 0.
+        for jj in range(ws_size):
+            step[jj] = w_trial[jj] - w[ws[jj]]
+            change += (grad_ws[jj] * step[jj]
+                       + penalty_value(penalty, fabs(w_trial[jj]), alpha, gamma)
+                       - penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma))
+        for jj in range(ws_size):
+            if step[jj] == 0:
+                continue
+            col = gram + <size_t> slot[jj] * capacity
+            for kk in range(ws_size):
+                change += 0.5 * step[jj] * col[slot[kk]] * step[kk]
+        if change >= 0:
+            continue
+        for jj in range(ws_size):
+            w[ws[jj]] = w_trial[jj]
+            if step[jj] == 0:
+                continue
+            col = gram + <size_t> slot[jj] * capacity
+            for kk in range(ws_size):
+                grad_ws[kk] += step[jj] * col[slot[kk]]
+    return max_epochs
 
 
 def cd_solve(
@@ -240,6 +438,10 @@ def cd_solve(
     floating[::1] grad,
     bint grad_valid,
     const unsigned char[::1] strong,
+    floating[::1] gram,
+    int[::1] cache_pos,
+    int[::1] cache_feat,
+    int[::1] n_cached,
     int penalty,
     floating alpha,
     floating gamma,
@@ -248,6 +450,7 @@ def cd_solve(
     int max_epochs,
     floating tol,
     int p0,
+    floating column_cost,
 ):
     """Solve the penalised weighted least-squares problem by working-set CD.
 
@@ -268,6 +471,11 @@ def cd_solve(
     strong : screening mask (strong rules): features with ``strong[j] ==
         0`` are kept out of the first working set (length-0 array: none
         screened). Every feature is checked before convergence is declared.
+    gram, cache_pos, cache_feat, n_cached : the Gram cache (capacity C =
+        cache_feat.shape[0], gram of length C * C, cache_pos of length p
+        and -1 for features not cached, n_cached of length 1). It must have
+        been filled for the same X, sw and X_mean, and persists across
+        calls (along a path). C = 0 disables the Gram mode.
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     max_iter : maximum number of outer (working-set) iterations.
     max_epochs : maximum number of CD epochs per working set.
@@ -275,6 +483,8 @@ def cd_solve(
         dp(w_j)) for every penalty, and also the duality gap relative to
         sum_i sw_i y_i^2 for the L1 penalty (either one suffices there).
     p0 : smallest working-set size.
+    column_cost : average number of stored entries per column (n when
+        dense); the Gram mode is used while the support is smaller.
 
     Returns
     -------
@@ -286,6 +496,7 @@ def cd_solve(
     """
     cdef int n = y.shape[0]
     cdef int p = w.shape[0]
+    cdef int capacity = cache_feat.shape[0]
     cdef const floating* Xp = &X[0, 0]
     cdef const floating* data = &X_data[0]
     cdef const int* indices = &X_indices[0]
@@ -293,26 +504,28 @@ def cd_solve(
 
     dtype = np.float32 if floating is float else np.float64
     cdef floating[::1] q = np.empty(n, dtype=dtype)
+    cdef floating[::1] q_trial = np.empty(n, dtype=dtype)
     cdef floating[::1] swq = np.empty(n, dtype=dtype)
     cdef floating[::1] scores = np.empty(p, dtype=dtype)
     cdef int[::1] order = np.empty(p, dtype=np.intc)
     cdef int[::1] ws = np.empty(p, dtype=np.intc)
-    # Anderson buffers: ANDERSON_K + 1 working-set iterates, a trial residual
-    cdef floating[::1] iterates = np.empty((ANDERSON_K + 1) * p, dtype=dtype)
-    cdef floating[::1] q_trial = np.empty(n, dtype=dtype)
+    cdef int[::1] slot = np.empty(p, dtype=np.intc)
+    cdef floating[::1] grad_ws = np.empty(p, dtype=dtype)
+    cdef floating[::1] w_start = np.empty(p, dtype=dtype)
     cdef floating[::1] w_trial = np.empty(p, dtype=dtype)
-    cdef floating[ANDERSON_K] anderson_c
-    cdef int n_stored, k
-    cdef floating S_trial, t_trial, obj_now, obj_trial
+    cdef floating[::1] step = np.empty(p, dtype=dtype)
+    cdef floating[::1] iterates = np.empty((ANDERSON_K + 1) * p, dtype=dtype)
+    cdef int* cache_pos_p = &cache_pos[0] if capacity > 0 else NULL
+    cdef int* cache_feat_p = &cache_feat[0] if capacity > 0 else NULL
+    cdef floating* gram_p = &gram[0] if capacity > 0 else NULL
 
-    cdef int i, j, jj, it, epoch, ws_size, n_support, n_epochs = 0
+    cdef int i, j, jj, it, ws_size, n_support, n_epochs = 0
     cdef int n_iter = 0
-    cdef bint converged = False
+    cdef bint converged = False, use_gram
     cdef bint use_gap = penalty == PENALTY_L1
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
-    cdef floating tol_gap = 0., u, w_old, w_new, delta, g, viol, inner_kkt
-    cdef floating inner_tol
+    cdef floating tol_gap = 0., viol, inner_tol, delta
 
     with nogil:
         # q = y - X w, S = sum(sw * q), t = m^T w
@@ -323,7 +536,6 @@ def cd_solve(
                 col_axpy(is_sparse, Xp, n, data, indices, indptr, j, -w[j], &q[0])
                 t += X_mean[j] * w[j]
         for i in range(n):
-            S += sw[i] * q[i]
             tol_gap += sw[i] * y[i] * y[i]
         tol_gap *= tol
 
@@ -372,77 +584,40 @@ def cd_solve(
                     ws[jj] = order[i]
                     jj += 1
             ws_size = jj
-
-            # Inner epochs on the working set. The violation of a coordinate
-            # just before its own update costs nothing extra (its gradient is
-            # needed for the update anyway), so its maximum over an epoch
-            # serves as the inner stopping test.
             inner_tol = fmax(0.3 * kkt, 0.5 * tol)
-            n_stored = 0
-            for epoch in range(max_epochs):
-                n_epochs += 1
-                inner_kkt = 0.
+
+            # Gram mode pays off while the moving coordinates are fewer than
+            # the entries of a column, and only if the cache can hold the set
+            use_gram = (capacity > 0 and n_support < column_cost
+                        and _extend_gram(is_sparse, Xp, n, data, indices, indptr,
+                                         &sw[0], sw_sum, &X_mean[0], &ws[0],
+                                         ws_size, gram_p, capacity, cache_pos_p,
+                                         cache_feat_p, &n_cached[0], &swq[0]))
+            if use_gram:
                 for jj in range(ws_size):
                     j = ws[jj]
-                    g = _column_correlation(is_sparse, Xp, n, data, indices,
-                                            indptr, weighted, &sw[0], &q[0], j)
-                    g = g - X_mean[j] * S
-                    w_old = w[j]
-                    inner_kkt = fmax(inner_kkt, subdiff_distance(
-                        penalty, w_old, -g, alpha, gamma, positive))
-                    u = g + norms2[j] * w_old
-                    w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
-                    if w_new != w_old:
-                        delta = w_new - w_old
+                    slot[jj] = cache_pos[j]
+                    grad_ws[jj] = grad[j]
+                    w_start[jj] = w[j]
+                n_epochs += _gram_epochs(
+                    gram_p, capacity, &slot[0], &norms2[0], &w[0], &grad_ws[0],
+                    &ws[0], ws_size, penalty, alpha, gamma, positive, max_epochs,
+                    inner_tol, &iterates[0], &w_trial[0], &step[0])
+                # bring the residual up to date with the moves of the phase
+                for jj in range(ws_size):
+                    j = ws[jj]
+                    delta = w[j] - w_start[jj]
+                    if delta != 0:
                         # q -= delta * X[:, j]
                         col_axpy(is_sparse, Xp, n, data, indices, indptr, j,
                                  -delta, &q[0])
-                        S -= delta * sw_sum * X_mean[j]
                         t += delta * X_mean[j]
-                        w[j] = w_new
-                if inner_kkt <= inner_tol:
-                    break
-                # Anderson extrapolation of the last ANDERSON_K + 1 epochs,
-                # kept only if it lowers the objective (skglm's safeguard)
-                for jj in range(ws_size):
-                    iterates[n_stored * ws_size + jj] = w[ws[jj]]
-                n_stored += 1
-                if n_stored == ANDERSON_K + 1:
-                    n_stored = 0
-                    if _anderson_weights(&iterates[0], ws_size, ws_size,
-                                         &anderson_c[0]):
-                        for i in range(n):
-                            q_trial[i] = q[i]
-                        S_trial = S
-                        t_trial = t
-                        for jj in range(ws_size):
-                            j = ws[jj]
-                            w_new = 0.
-                            for k in range(ANDERSON_K):
-                                w_new += anderson_c[k] * iterates[(k + 1) * ws_size + jj]
-                            if positive and w_new < 0:
-                                w_new = 0.
-                            w_trial[j] = w_new
-                            delta = w_new - w[j]
-                            if delta != 0:
-                                # q_trial -= delta * X[:, j]
-                                col_axpy(is_sparse, Xp, n, data, indices, indptr,
-                                         j, -delta, &q_trial[0])
-                                S_trial -= delta * sw_sum * X_mean[j]
-                                t_trial += delta * X_mean[j]
-                        obj_now = _ws_objective(n, &ws[0], ws_size, &sw[0], &q[0],
-                                                t, &w[0], penalty, alpha, gamma)
-                        obj_trial = _ws_objective(n, &ws[0], ws_size, &sw[0],
-                                                  &q_trial[0], t_trial, &w_trial[0],
-                                                  penalty, alpha, gamma)
-                        if obj_trial < obj_now:
-                            for jj in range(ws_size):
-                                j = ws[jj]
-                                w[j] = w_trial[j]
-                            for i in range(n):
-                                q[i] = q_trial[i]
-                            S = S_trial
-                            t = t_trial
+            else:
+                n_epochs += _residual_epochs(
+                    is_sparse, Xp, n, data, indices, indptr, weighted, &sw[0],
+                    sw_sum, &X_mean[0], &norms2[0], &w[0], &q[0], &S, &t, &ws[0],
+                    ws_size, penalty, alpha, gamma, positive, max_epochs,
+                    inner_tol, &iterates[0], &w_trial[0], &q_trial[0])
     if not use_gap:
         gap = float("nan")
     return n_iter, kkt, gap, converged, n_epochs

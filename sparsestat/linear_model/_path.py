@@ -8,7 +8,11 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._solvers import solve_log_loss
 from sparsestat.linear_model._preprocess import center_target, make_design
-from sparsestat.linear_model._solvers import resolve_max_iter, solve_squared
+from sparsestat.linear_model._solvers import (
+    GramCache,
+    resolve_max_iter,
+    solve_squared,
+)
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
@@ -206,6 +210,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
     intercepts = np.empty(alphas.size)
     stop_crits = np.empty(alphas.size)
     alpha_prev = max(alpha_max, alphas[0])
+    cache = GramCache(n_features, dtype) if solver == "cd" else None
     for k in progress(range(alphas.size), verbose=verbose, desc="path"):
         alpha = float(alphas[k])
         if loss == "squared_error":
@@ -216,7 +221,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
             _, kkt, _, _, grad = solve_squared(
                 design, y_c, sw, uniform, w, solver=solver, damping=damping,
                 penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
-                max_iter=max_iter, tol=tol, grad=grad, strong=strong,
+                max_iter=max_iter, tol=tol, grad=grad, strong=strong, cache=cache,
             )
             b = y_mean - float(design.X_mean @ w) if fit_intercept else 0.0
         else:

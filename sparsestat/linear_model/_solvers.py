@@ -11,11 +11,32 @@ MAX_EPOCHS = 10_000
 WS_START = 10
 
 _NO_SCREENING = np.zeros(0, dtype=np.uint8)
+# Most features whose centred cross-products the Gram cache holds (the
+# cache's memory is at most GRAM_CAPACITY^2 floats, touched only as filled).
+GRAM_CAPACITY = 4096
+
+
+class GramCache:
+    """Centred weighted cross-products of the features CD has worked on.
+
+    Valid for one design and one set of sample weights; a path keeps one
+    across its alphas so that each feature's products are computed once.
+    """
+
+    def __init__(self, n_features, dtype, capacity=GRAM_CAPACITY):
+        capacity = min(n_features, capacity)
+        self.gram = np.empty(capacity * capacity, dtype=dtype)
+        self.cache_pos = np.full(n_features, -1, dtype=np.intc)
+        self.cache_feat = np.empty(capacity, dtype=np.intc)
+        self.n_cached = np.zeros(1, dtype=np.intc)
+
+    def kernel_args(self):
+        return (self.gram, self.cache_pos, self.cache_feat, self.n_cached)
 
 
 def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
                         positive, max_iter, tol, sw_sum=1.0, grad=None,
-                        strong=None):
+                        strong=None, cache=None):
     """Run working-set CD in place on ``w``; return the kernel's counters.
 
     Parameters
@@ -28,6 +49,9 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         with the gradient at the solution); ``None`` computes it.
     strong : ndarray of bool, optional
         Strong-rule screening mask for the first working set.
+    cache : GramCache, optional
+        Reused across calls on the same design and weights; a fresh one is
+        made otherwise.
 
     Returns
     -------
@@ -39,6 +63,12 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         grad = np.empty(w.shape[0], dtype=design.X_mean.dtype)
     norms2 = design.norms2 if sw_sum == 1.0 else design.norms2 * dtype(sw_sum)
     screen = _NO_SCREENING if strong is None else strong.astype(np.uint8)
+    if cache is None:
+        cache = GramCache(w.shape[0], design.X_mean.dtype)
+    if design.is_sparse:
+        column_cost = design.data.shape[0] / max(w.shape[0], 1)
+    else:
+        column_cost = y_c.shape[0]
     n_iter, kkt, gap, converged, n_epochs = cd_solve(
         *design.kernel_args(),
         y_c,
@@ -51,6 +81,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         grad,
         grad_valid,
         screen,
+        *cache.kernel_args(),
         PENALTY_CODES[penalty],
         dtype(alpha),
         dtype(gamma),
@@ -59,6 +90,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         MAX_EPOCHS,
         dtype(tol),
         WS_START,
+        float(column_cost),
     )
     return n_iter, kkt, gap, converged, n_epochs, grad
 
@@ -74,7 +106,8 @@ def resolve_max_iter(max_iter, solver):
 
 
 def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
-                  alpha, gamma, positive, max_iter, tol, grad=None, strong=None):
+                  alpha, gamma, positive, max_iter, tol, grad=None, strong=None,
+                  cache=None):
     """Dispatch the least-squares problem to CD or (accelerated) gradient.
 
     Returns
@@ -87,7 +120,7 @@ def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
         n_iter, kkt, gap, converged, _, grad = solve_least_squares(
             design, y_c, sw, uniform, w, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            grad=grad, strong=strong,
+            grad=grad, strong=strong, cache=cache,
         )
         return n_iter, kkt, gap, converged, grad
     from sparsestat.linear_model._apg_solver import solve_apg
