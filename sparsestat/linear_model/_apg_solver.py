@@ -196,6 +196,23 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         Returned intercept (the input one for quadratic).
     trace : ndarray
         Only with ``return_trace``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsestat.datasets import make_sparse_regression
+    >>> from sparsestat.linear_model._apg_solver import solve_apg
+    >>> from sparsestat.linear_model._preprocess import center_target, make_design
+    >>> X, y = make_sparse_regression(100, 50, 5, random_state=0)[:2]
+    >>> sw = np.full(100, 0.01)
+    >>> design = make_design(X, sw, fit_intercept=True)
+    >>> y_c, y_mean = center_target(y, sw, fit_intercept=True)
+    >>> w = np.zeros(50)
+    >>> n_iter, kkt, converged, _ = solve_apg(
+    ...     design, y_c, sw, True, w, penalty="mcp", alpha=0.1, gamma=3.0,
+    ...     positive=False, max_iter=5000, tol=1e-6)
+    >>> converged, bool(kkt <= 1e-6), int(np.count_nonzero(w)) <= 50
+    (True, True, True)
     """
     if datafit not in DATAFIT_CODES:
         raise ValueError(
