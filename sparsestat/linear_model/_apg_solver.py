@@ -94,7 +94,8 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
             A = np.hstack([A, np.ones((n, 1))])
         A *= np.sqrt(sw64)[:, None]
         gram = A @ A.T if n <= p_eff else A.T @ A
-        top = float(eigvalsh(gram)[-1]) if gram.size else 0.0
+        k = gram.shape[0] - 1
+        top = float(eigvalsh(gram, subset_by_index=[k, k])[0]) if gram.size else 0.0
     else:
         p = m.shape[0]
 
@@ -188,7 +189,9 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     Returns
     -------
     n_iter : int
-        Gradient steps taken.
+        Gradient steps taken. (The accelerated methods also evaluate the
+        gradient at the returned sequence every ``CHECK_EVERY`` steps for
+        the KKT test; those evaluations are not steps.)
     kkt : float
         KKT violation at the returned point.
     converged : bool
@@ -230,8 +233,16 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         raise ValueError(f"gamma must be > 0 for the MCP, got {gamma!r}.")
     if penalty == "scad" and not gamma > 1:
         raise ValueError(f"gamma must be > 1 for SCAD, got {gamma!r}.")
+    if not alpha >= 0:
+        raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}.")
+    if int(max_iter) != max_iter or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}.")
     dtype = design.X_mean.dtype
     logistic = datafit == "logistic"
+    if logistic and not np.all(np.abs(y) == 1):
+        raise ValueError("y must hold labels in {-1, +1} for the logistic datafit.")
     if lipschitz is None:
         lipschitz = lipschitz_constant(
             design, sw, datafit=datafit, fit_intercept=fit_intercept
