@@ -67,7 +67,7 @@ def kkt_np(X, y, sw, w, b, datafit, fit_intercept, penalty, alpha, gamma,
            positive=False):
     _, grad, grad_b = loss_and_grad(X, y, sw, w, b, datafit, fit_intercept)
     t = np.abs(w)
-    at_zero = np.maximum(-grad - alpha, 0) if positive else np.maximum(np.abs(grad) - alpha, 0)
+    at_zero = np.maximum((-grad if positive else np.abs(grad)) - alpha, 0)
     off_zero = np.abs(grad + np.sign(w) * penalty_deriv_np(t, penalty, alpha, gamma))
     viol = np.where(w == 0, at_zero, off_zero).max()
     if datafit == "logistic" and fit_intercept:
@@ -200,7 +200,8 @@ def test_matches_reference(datafit, penalty, sparse, dtype):
         kkt_here = kkt_np(X, y, sw, w64, b, datafit, True, penalty, alpha, gamma)
         # float32: the kernel's own KKT is computed in single precision
         assert kkt_here <= tol * (1.01 if dtype == np.float64 else 2)
-        np.testing.assert_allclose(w64, w_ref, atol=1e-5 if dtype == np.float64 else 1e-2)
+        atol = 1e-5 if dtype == np.float64 else 1e-2
+        np.testing.assert_allclose(w64, w_ref, atol=atol)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -352,8 +353,10 @@ def test_lipschitz_constant(datafit, sparse, shape):
 
 def test_bad_names():
     X, X_fit, y, sw = make_problem("quadratic", False, np.float64)
-    for kw, name in [({"datafit": "hinge"}, "datafit"), ({"damping": "nesterov"}, "damping"),
-                     ({"penalty": "lasso"}, "penalty"), ({"gamma": 1.0, "penalty": "scad"}, "gamma"),
+    for kw, name in [({"datafit": "hinge"}, "datafit"),
+                     ({"damping": "nesterov"}, "damping"),
+                     ({"penalty": "lasso"}, "penalty"),
+                     ({"gamma": 1.0, "penalty": "scad"}, "gamma"),
                      ({"gamma": 0.0}, "gamma"), ({"alpha": -1.0}, "alpha"),
                      ({"alpha": np.nan}, "alpha"), ({"tol": -1.0}, "tol"),
                      ({"max_iter": -1}, "max_iter"), ({"max_iter": 2.5}, "max_iter"),
