@@ -1,0 +1,381 @@
+# Nonconvex accelerated proximal gradient (Ghadimi & Lan's composite AG)
+# and plain proximal gradient for penalised generalised linear models:
+#
+#     min_{w, b}  sum_i sw_i ell(y_i, eta_i) + sum_j p(|w_j|; alpha, gamma)
+#     eta = X w - (m^T w) 1 + b
+#
+# with sw summing to one and either
+#     quadratic: ell = 1/2 (y_i - eta_i)^2, y centred, m the weighted column
+#                means (zeros without intercept) and b held at 0, exactly
+#                the implicitly centred problem of _cd.pyx;
+#     logistic:  ell = log(1 + exp(-y_i eta_i)), y in {-1, +1}, m = 0 and
+#                b the unpenalised intercept (updated by the same gradient
+#                steps as w when fit_intercept).
+#
+# The penalty is split as p(|w|) = alpha |w| + q(w): q is concave and, for
+# MCP and SCAD, smooth with a (1/gamma)- resp. (1/(gamma-1))-Lipschitz
+# derivative, so it joins the smooth part f = loss + q and the proximal
+# operator is plain soft-thresholding. eta is linear in (w, b), hence
+# eta at the extrapolated point is the same combination of the etas of the
+# two sequences: one X^T product per step, plus X times sparse vectors.
+import numpy as np
+
+from cython cimport floating
+from libc.math cimport exp, fabs, fmax, log1p, sqrt, INFINITY
+
+from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
+from sparsestat._kernels._design cimport col_axpy, col_dot
+from sparsestat._kernels._penalties cimport (
+    PENALTY_L1, penalty_derivative, penalty_value, subdiff_distance,
+)
+
+
+cdef enum Datafit:
+    DATAFIT_QUADRATIC = 0
+    DATAFIT_LOGISTIC = 1
+
+
+cdef enum Method:
+    METHOD_TUNED = 0
+    METHOD_GHADIMI_LAN = 1
+    METHOD_PGD = 2
+
+
+# Dense X times a coefficient vector with at least this fraction of
+# non-zeros goes through one gemv; sparser vectors through column axpys.
+cdef double _DENSE_FORWARD_FRACTION = 0.2
+
+
+cdef inline floating _soft(floating z, floating thr, bint positive) noexcept nogil:
+    """Prox of thr |.| (plus the indicator of w >= 0 if positive)."""
+    if z > thr:
+        return z - thr
+    if positive or z >= -thr:
+        return 0.
+    return z + thr
+
+
+cdef inline floating _concave_grad(int penalty, floating w, floating alpha,
+                                   floating gamma) noexcept nogil:
+    """q'(w) for q(w) = p(|w|) - alpha |w| (zero at w = 0 and for L1)."""
+    if penalty == PENALTY_L1 or w == 0:
+        return 0.
+    if w > 0:
+        return penalty_derivative(penalty, w, alpha, gamma) - alpha
+    return alpha - penalty_derivative(penalty, -w, alpha, gamma)
+
+
+cdef floating _pointwise(int datafit, int n, const floating* y,
+                         const floating* sw, const floating* eta,
+                         floating* g) noexcept nogil:
+    """Loss at eta; g = d loss / d eta (weights included)."""
+    cdef int i
+    cdef floating loss = 0., r, s, e
+    if datafit == DATAFIT_QUADRATIC:
+        for i in range(n):
+            r = y[i] - eta[i]
+            loss += sw[i] * r * r
+            g[i] = -sw[i] * r
+        return 0.5 * loss
+    for i in range(n):
+        s = y[i] * eta[i]
+        # log(1 + exp(-s)) and sigmoid(-s) without overflow
+        if s > 0:
+            e = exp(-s)
+            loss += sw[i] * log1p(e)
+            g[i] = -sw[i] * y[i] * e / (1 + e)
+        else:
+            e = exp(s)
+            loss += sw[i] * (log1p(e) - s)
+            g[i] = -sw[i] * y[i] / (1 + e)
+    return loss
+
+
+cdef floating _pointwise_loss(int datafit, int n, const floating* y,
+                              const floating* sw,
+                              const floating* eta) noexcept nogil:
+    """Loss at eta."""
+    cdef int i
+    cdef floating loss = 0., r, s
+    if datafit == DATAFIT_QUADRATIC:
+        for i in range(n):
+            r = y[i] - eta[i]
+            loss += sw[i] * r * r
+        return 0.5 * loss
+    for i in range(n):
+        s = y[i] * eta[i]
+        if s > 0:
+            loss += sw[i] * log1p(exp(-s))
+        else:
+            loss += sw[i] * (log1p(exp(s)) - s)
+    return loss
+
+
+cdef floating _loss_gradient(
+    int datafit, bint is_sparse, const floating* X, int n, int p,
+    const floating* data, const int* indices, const int* indptr,
+    const floating* y, const floating* sw, const floating* X_mean,
+    const floating* norms2, const floating* eta, floating* g, floating* grad,
+    floating* grad_b,
+) noexcept nogil:
+    """Loss at eta and its gradient: grad = X^T g - m sum(g), grad_b = sum(g).
+
+    Held columns (norms2 == 0) get a zero gradient so that they stay at 0.
+    """
+    cdef int i, j
+    cdef floating loss = _pointwise(datafit, n, y, sw, eta, g)
+    cdef floating G = 0.
+    for i in range(n):
+        G += g[i]
+    if is_sparse:
+        for j in range(p):
+            grad[j] = col_dot(is_sparse, X, n, data, indices, indptr, j, g)
+    else:
+        # grad = X.T @ g
+        _gemv_t(n, p, 1., X, n, g, 0., grad)
+    for j in range(p):
+        if norms2[j] == 0:
+            grad[j] = 0.
+        else:
+            grad[j] -= X_mean[j] * G
+    grad_b[0] = G
+    return loss
+
+
+cdef void _forward(bint is_sparse, const floating* X, int n, int p,
+                   const floating* data, const int* indices, const int* indptr,
+                   const floating* X_mean, const floating* w, floating b,
+                   floating* eta) noexcept nogil:
+    """eta = X w - (m^T w) 1 + b, cheap when w is sparse."""
+    cdef int i, j, nnz = 0
+    cdef floating shift = b
+    for j in range(p):
+        if w[j] != 0:
+            nnz += 1
+            shift -= X_mean[j] * w[j]
+    if not is_sparse and nnz >= _DENSE_FORWARD_FRACTION * p:
+        # eta = X @ w
+        _gemv_n(n, p, 1., X, n, w, 0., eta)
+    else:
+        for i in range(n):
+            eta[i] = 0.
+        for j in range(p):
+            if w[j] != 0:
+                # eta += w[j] * X[:, j]
+                col_axpy(is_sparse, X, n, data, indices, indptr, j, w[j], eta)
+    for i in range(n):
+        eta[i] += shift
+
+
+cdef floating _penalty_sum(int p, const floating* w, int penalty,
+                           floating alpha, floating gamma) noexcept nogil:
+    cdef int j
+    cdef floating pen = 0.
+    for j in range(p):
+        if w[j] != 0:
+            pen += penalty_value(penalty, fabs(w[j]), alpha, gamma)
+    return pen
+
+
+cdef floating _kkt(int p, const floating* w, const floating* grad,
+                   const floating* norms2, floating grad_b, bint update_b,
+                   int penalty, floating alpha, floating gamma,
+                   bint positive) noexcept nogil:
+    """max_j dist(-grad_j, dp(w_j)), and |grad_b| for a free intercept."""
+    cdef int j
+    cdef floating kkt = fabs(grad_b) if update_b else 0.
+    for j in range(p):
+        if norms2[j] != 0:
+            kkt = fmax(kkt, subdiff_distance(penalty, w[j], grad[j], alpha,
+                                             gamma, positive))
+    return kkt
+
+
+cdef void _prox_step(int p, const floating* start, const floating* grad,
+                     const floating* w_md, floating step, int penalty,
+                     floating alpha, floating gamma, bint positive,
+                     floating* out) noexcept nogil:
+    """out = S(start - step * grad f(w_md), step * alpha).
+
+    grad holds the loss gradient at w_md; the concave part's derivative is
+    added here (it is separable).
+    """
+    cdef int j
+    cdef floating gj
+    for j in range(p):
+        gj = grad[j] + _concave_grad(penalty, w_md[j], alpha, gamma)
+        out[j] = _soft(start[j] - step * gj, step * alpha, positive)
+
+
+def apg_solve(
+    const floating[::1, :] X,
+    const floating[::1] X_data,
+    const int[::1] X_indices,
+    const int[::1] X_indptr,
+    bint is_sparse,
+    const floating[::1] y,
+    const floating[::1] sw,
+    const floating[::1] X_mean,
+    const floating[::1] norms2,
+    floating[::1] w,
+    floating intercept,
+    int datafit,
+    bint update_intercept,
+    int method,
+    int penalty,
+    floating alpha,
+    floating gamma,
+    bint positive,
+    floating lipschitz,
+    int max_iter,
+    floating tol,
+    int check_every,
+    floating[::1] trace,
+    bint record,
+):
+    """Run accelerated (or plain) proximal gradient in place on ``w``.
+
+    Parameters
+    ----------
+    X, X_data, X_indices, X_indptr, is_sparse : the design (see _design.pxd).
+    y : centred target (quadratic) or labels in {-1, +1} (logistic).
+    sw : sample weights summing to one.
+    X_mean : column means for the implicit centring (zeros for logistic).
+    norms2 : a zero marks a held (constant or empty) column: w_j stays 0.
+    w : coefficients, warm start on entry, solution on exit.
+    intercept : starting intercept (only moves if ``update_intercept``).
+    datafit : 0 quadratic, 1 logistic.
+    method : 0 tuned damping, 1 Ghadimi-Lan damping, 2 proximal gradient.
+    penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
+    lipschitz : L, Lipschitz constant of grad f = grad loss + q'.
+    max_iter : maximum number of gradient steps.
+    tol : KKT violation at which to stop.
+    check_every : KKT test period for the accelerated methods (the proximal
+        gradient step computes the gradient at its iterate anyway, so it
+        tests at every step).
+    trace : objective after each step (trace[0] at the start) if ``record``;
+        needs max_iter + 1 entries then.
+
+    Returns
+    -------
+    n_iter : number of gradient steps.
+    kkt : KKT violation at the returned point.
+    converged : whether kkt <= tol.
+    intercept : the returned intercept.
+    """
+    cdef int n = y.shape[0]
+    cdef int p = w.shape[0]
+    cdef const floating* Xp = &X[0, 0]
+    cdef const floating* data = &X_data[0]
+    cdef const int* indices = &X_indices[0]
+    cdef const int* indptr = &X_indptr[0]
+
+    dtype = np.float32 if floating is float else np.float64
+    # the *_ag arrays hold the returned sequence, *_s the long-step one
+    cdef floating[::1] w_ag = np.array(w, dtype=dtype)
+    cdef floating[::1] w_s = np.array(w, dtype=dtype)
+    cdef floating[::1] w_md = np.empty(p, dtype=dtype)
+    cdef floating[::1] grad = np.zeros(p, dtype=dtype)
+    cdef floating[::1] eta_ag = np.empty(n, dtype=dtype)
+    cdef floating[::1] eta_s = np.empty(n, dtype=dtype)
+    cdef floating[::1] eta_md = np.empty(n, dtype=dtype)
+    cdef floating[::1] g = np.empty(n, dtype=dtype)
+
+    cdef int i, j, k = 1, n_iter = 0
+    cdef bint converged = False, accelerated = method != METHOD_PGD
+    cdef floating a = 1., a_prev = 1., beta, lam, grad_b = 0., b_md
+    cdef floating b_ag = intercept, b_s = intercept
+    cdef floating kkt = INFINITY, obj, obj_prev
+    cdef floating inv_L = 1. / lipschitz
+
+    with nogil:
+        for j in range(p):
+            if norms2[j] == 0:
+                w_ag[j] = 0.
+                w_s[j] = 0.
+        _forward(is_sparse, Xp, n, p, data, indices, indptr, &X_mean[0],
+                 &w_ag[0], b_ag, &eta_ag[0])
+        for i in range(n):
+            eta_s[i] = eta_ag[i]
+        obj_prev = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
+                    + _penalty_sum(p, &w_ag[0], penalty, alpha, gamma))
+        if record:
+            trace[0] = obj_prev
+
+        while True:
+            # KKT test at the returned point; its gradient is the step's
+            # gradient for proximal gradient
+            if (not accelerated or n_iter % check_every == 0
+                    or n_iter == max_iter):
+                _loss_gradient(datafit, is_sparse, Xp, n, p, data, indices,
+                               indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
+                               &eta_ag[0], &g[0], &grad[0], &grad_b)
+                kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], grad_b,
+                           update_intercept, penalty, alpha, gamma, positive)
+                if kkt <= tol:
+                    converged = True
+                    break
+            if n_iter == max_iter:
+                break
+
+            if not accelerated:
+                # w = S(w - grad f(w) / L, alpha / L), in place
+                _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, penalty,
+                           alpha, gamma, positive, &w_ag[0])
+                if update_intercept:
+                    b_ag -= inv_L * grad_b
+            else:
+                if method == METHOD_TUNED:
+                    if k > 1:
+                        a = 2. / (1. + sqrt(1. + 4. / (a_prev * a_prev)))
+                    beta = 0.99 * inv_L
+                    lam = beta / a
+                else:
+                    a = 2. / (k + 1.)
+                    beta = 0.5 * inv_L
+                    lam = k * beta / 2.
+                # w_md = (1 - a) w_ag + a w_s, and the same for eta and b
+                for j in range(p):
+                    w_md[j] = (1. - a) * w_ag[j] + a * w_s[j]
+                for i in range(n):
+                    eta_md[i] = (1. - a) * eta_ag[i] + a * eta_s[i]
+                b_md = (1. - a) * b_ag + a * b_s
+                _loss_gradient(datafit, is_sparse, Xp, n, p, data, indices,
+                               indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
+                               &eta_md[0], &g[0], &grad[0], &grad_b)
+                # w_s = S(w_s - lam grad f(w_md), lam alpha)
+                _prox_step(p, &w_s[0], &grad[0], &w_md[0], lam, penalty,
+                           alpha, gamma, positive, &w_s[0])
+                # w_ag = S(w_md - beta grad f(w_md), beta alpha)
+                _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, penalty,
+                           alpha, gamma, positive, &w_ag[0])
+                if update_intercept:
+                    b_s -= lam * grad_b
+                    b_ag = b_md - beta * grad_b
+                _forward(is_sparse, Xp, n, p, data, indices, indptr,
+                         &X_mean[0], &w_s[0], b_s, &eta_s[0])
+                a_prev = a
+                k += 1
+            n_iter += 1
+            _forward(is_sparse, Xp, n, p, data, indices, indptr, &X_mean[0],
+                     &w_ag[0], b_ag, &eta_ag[0])
+            obj = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
+                   + _penalty_sum(p, &w_ag[0], penalty, alpha, gamma))
+            if record:
+                trace[n_iter] = obj
+            if method == METHOD_TUNED and obj > obj_prev:
+                # momentum hurts: restart from the current point, whose next
+                # step (a = 1) is a descent step of length 0.99 / L
+                k = 1
+                a = 1.
+                a_prev = 1.
+                for j in range(p):
+                    w_s[j] = w_ag[j]
+                for i in range(n):
+                    eta_s[i] = eta_ag[i]
+                b_s = b_ag
+            obj_prev = obj
+
+    for j in range(p):
+        w[j] = w_ag[j]
+    return n_iter, float(kkt), bool(converged), float(b_ag)
