@@ -14,11 +14,8 @@ from sparsestat.linear_model._base import (
     BinaryLinearClassifierMixin,
 )
 from sparsestat.linear_model._preprocess import make_design
-from sparsestat.linear_model._solvers import (
-    initial_coef,
-    resolve_max_iter,
-    solve_log_loss,
-)
+from sparsestat.linear_model._logistic_solver import solve_log_loss
+from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
 from sparsestat.utils._param_validation import Interval
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 

@@ -20,6 +20,7 @@ from sparsestat.linear_model._preprocess import (
     center_target,
     make_design,
 )
+from sparsestat.linear_model._apg_solver import solve_apg
 from sparsestat.linear_model._solvers import solve_least_squares
 
 # Curvature floor: keeps the working response finite where p(1-p) underflows.
@@ -132,3 +133,25 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
         eta = eta + t * step_eta
         objective = candidate
     return n_iter, kkt, converged, b
+
+
+def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
+                   solver, damping, penalty, alpha, gamma, positive, max_iter,
+                   tol):
+    """Dispatch penalised logistic regression to proximal Newton or gradient.
+
+    ``design`` is only used by the gradient solvers (its centring is not);
+    returns ``n_iter, kkt, converged, intercept``.
+    """
+    if solver == "cd":
+        return solve_logistic(
+            X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,
+            penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
+            max_iter=max_iter, tol=tol,
+        )
+    return solve_apg(
+        design, 2 * y01 - 1, sw, False, w, datafit="logistic",
+        intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
+        alpha=alpha, gamma=gamma, positive=positive,
+        damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
+    )

@@ -1,12 +1,13 @@
 """Regularisation paths: warm starts, strong-rule screening, gradient reuse."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from sparsestat.linear_model._logistic_solver import alpha_max_logistic
-from sparsestat.linear_model._solvers import solve_log_loss
+from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
 from sparsestat.linear_model._preprocess import center_target, make_design
 from sparsestat.linear_model._solvers import (
     GramCache,
@@ -211,6 +212,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
     stop_crits = np.empty(alphas.size)
     alpha_prev = max(alpha_max, alphas[0])
     cache = GramCache(n_features, dtype) if solver == "cd" else None
+    unconverged = []
     for k in progress(range(alphas.size), verbose=verbose, desc="path"):
         alpha = float(alphas[k])
         if loss == "squared_error":
@@ -218,22 +220,32 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
             if grad is not None:
                 threshold = strong_rule_threshold(penalty, gamma, alpha, alpha_prev)
                 strong = np.abs(grad) >= threshold
-            _, kkt, _, _, grad = solve_squared(
+            _, kkt, _, converged, grad = solve_squared(
                 design, y_c, sw, uniform, w, solver=solver, damping=damping,
                 penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
                 max_iter=max_iter, tol=tol, grad=grad, strong=strong, cache=cache,
             )
             b = y_mean - float(design.X_mean @ w) if fit_intercept else 0.0
         else:
-            _, kkt, _, b = solve_log_loss(
+            _, kkt, converged, b = solve_log_loss(
                 X, design, y, sw, w, b, live=live, fit_intercept=fit_intercept,
                 solver=solver, damping=damping, penalty=penalty, alpha=alpha,
                 gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
             )
+        if not converged:
+            unconverged.append(alpha)
         coefs[:, k] = w
         intercepts[k] = b
         stop_crits[k] = kkt
         alpha_prev = alpha
+    if unconverged:
+        warnings.warn(
+            f"{len(unconverged)} of the {alphas.size} path problems stopped at "
+            f"max_iter={max_iter} before reaching tol={tol:g} (smallest such "
+            f"alpha: {min(unconverged):.3g}). Increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     if return_intercept:
         return alphas, coefs, intercepts, stop_crits
     return alphas, coefs, stop_crits

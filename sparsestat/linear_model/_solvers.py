@@ -3,6 +3,7 @@
 import numpy as np
 
 from sparsestat._kernels._cd import cd_solve
+from sparsestat.linear_model._apg_solver import solve_apg
 from sparsestat.linear_model._preprocess import PENALTY_CODES
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.
@@ -123,8 +124,6 @@ def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
             grad=grad, strong=strong, cache=cache,
         )
         return n_iter, kkt, gap, converged, grad
-    from sparsestat.linear_model._apg_solver import solve_apg
-
     n_iter, kkt, converged, _ = solve_apg(
         design, y_c, sw, uniform, w, datafit="quadratic", penalty=penalty,
         alpha=alpha, gamma=gamma, positive=positive,
@@ -144,28 +143,3 @@ def initial_coef(estimator, n_features, dtype):
         return np.array(coef, dtype=dtype)
     return np.zeros(n_features, dtype=dtype)
 
-
-def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
-                   solver, damping, penalty, alpha, gamma, positive, max_iter,
-                   tol):
-    """Dispatch penalised logistic regression to proximal Newton or gradient.
-
-    ``design`` is only used by the gradient solvers (its centring is not);
-    returns ``n_iter, kkt, converged, intercept``.
-    """
-    if solver == "cd":
-        from sparsestat.linear_model._logistic_solver import solve_logistic
-
-        return solve_logistic(
-            X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,
-            penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
-            max_iter=max_iter, tol=tol,
-        )
-    from sparsestat.linear_model._apg_solver import solve_apg
-
-    return solve_apg(
-        design, 2 * y01 - 1, sw, False, w, datafit="logistic",
-        intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
-        alpha=alpha, gamma=gamma, positive=positive,
-        damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
-    )

@@ -1,0 +1,132 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+
+from sparsestat.datasets import make_sparse_regression
+from sparsestat.linear_model import NonconvexLogisticRegression
+from tests.linear_model.test_nonconvex_lasso import penalty_derivative_reference
+
+
+@pytest.fixture
+def data():
+    X, y, _ = make_sparse_regression(200, 40, 5, snr=3, task="classification",
+                                     random_state=1)
+    return X, y
+
+
+def objective(model, X, y01, sw):
+    eta = X @ model.coef_ + model.intercept_
+    loss = np.logaddexp(0, eta) - y01 * eta
+    t = np.abs(model.coef_)
+    a, g = model.alpha, model.gamma
+    if model.penalty == "l1":
+        pen = a * t
+    elif model.penalty == "mcp":
+        pen = np.where(t <= g * a, a * t - t**2 / (2 * g), g * a**2 / 2)
+    else:
+        pen = np.where(t <= a, a * t, np.where(
+            t <= g * a, (2 * g * a * t - t**2 - a**2) / (2 * (g - 1)),
+            a**2 * (g + 1) / 2))
+    return sw @ loss / sw.sum() + pen.sum()
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_l1_reproduces_sklearn_logistic_regression(data, fit_intercept):
+    X, y = data
+    alpha = 0.02
+    ours = NonconvexLogisticRegression(alpha=alpha, penalty="l1", tol=1e-10,
+                                       fit_intercept=fit_intercept).fit(X, y)
+    C = 1 / (X.shape[0] * alpha)
+    if fit_intercept:
+        # saga leaves the intercept unpenalised, as we do
+        ref = LogisticRegression(l1_ratio=1, C=C, solver="saga", tol=1e-12,
+                                 max_iter=100_000).fit(X, y)
+    else:
+        ref = LogisticRegression(l1_ratio=1, C=C, solver="liblinear", tol=1e-12,
+                                 max_iter=100_000, fit_intercept=False).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_.ravel(), atol=1e-5)
+    assert ours.intercept_ == pytest.approx(float(np.ravel(ref.intercept_)[0]), abs=1e-5)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_solution_is_stationary(data, penalty, sparse):
+    X, y = data
+    sw = np.random.default_rng(0).uniform(0.5, 2, X.shape[0])
+    model = NonconvexLogisticRegression(alpha=0.03, penalty=penalty, gamma=2.5,
+                                        tol=1e-9).fit(
+        sp.csc_matrix(X) if sparse else X, y, sample_weight=sw)
+    swn = sw / sw.sum()
+    resid = swn * (expit(X @ model.coef_ + model.intercept_) - y)
+    grad = X.T @ resid
+    w = model.coef_
+    deriv = penalty_derivative_reference(np.abs(w), penalty, 0.03, 2.5)
+    viol = np.where(w == 0, np.maximum(np.abs(grad) - 0.03, 0),
+                    np.abs(grad + np.sign(w) * deriv))
+    assert viol.max() <= 1e-8
+    assert abs(resid.sum()) <= 1e-8
+
+
+def test_descent_from_the_null_model_and_agreement_in_the_convex_case(data):
+    X, y = data
+    sw = np.ones(X.shape[0])
+    for penalty in ("mcp", "scad", "l1"):
+        cd = NonconvexLogisticRegression(alpha=0.03, penalty=penalty, tol=1e-8).fit(X, y)
+        # the line search only accepts decreasing steps from the start point
+        # (w = 0 and the best intercept), so the end is strictly better
+        start = NonconvexLogisticRegression(alpha=0.03, penalty=penalty, max_iter=1)
+        start.coef_ = np.zeros(X.shape[1])
+        p = y.mean()
+        start.intercept_ = np.log(p / (1 - p))
+        assert objective(cd, X, y, sw) < objective(start, X, y, sw)
+    # with a convex objective every solver finds the same minimiser
+    cd = NonconvexLogisticRegression(alpha=0.03, penalty="l1", tol=1e-9).fit(X, y)
+    pgd = NonconvexLogisticRegression(alpha=0.03, penalty="l1", tol=1e-9,
+                                      solver="pgd").fit(X, y)
+    np.testing.assert_allclose(cd.coef_, pgd.coef_, atol=1e-6)
+
+
+def test_string_labels_and_probabilities(data):
+    X, y = data
+    labels = np.where(y > 0, "spam", "ham")
+    model = NonconvexLogisticRegression(alpha=0.02).fit(X, labels)
+    assert list(model.classes_) == ["ham", "spam"]
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(model.predict(X),
+                                  np.where(proba[:, 1] > 0.5, "spam", "ham"))
+    np.testing.assert_allclose(np.exp(model.predict_log_proba(X)), proba)
+    assert model.score(X, labels) > 0.8
+
+
+def test_sample_weight_equals_repetition(data):
+    X, y = data
+    reps = np.arange(X.shape[0]) % 3
+    a = NonconvexLogisticRegression(alpha=0.02, tol=1e-10).fit(X, y, sample_weight=reps)
+    b = NonconvexLogisticRegression(alpha=0.02, tol=1e-10).fit(
+        np.repeat(X, reps, axis=0), np.repeat(y, reps))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
+
+
+def test_float32(data):
+    X, y = data
+    m = NonconvexLogisticRegression(alpha=0.02, tol=1e-5).fit(X.astype(np.float32), y)
+    assert m.coef_.dtype == np.float32
+    ref = NonconvexLogisticRegression(alpha=0.02, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(m.coef_, ref.coef_, atol=5e-3)
+
+
+@pytest.mark.parametrize(
+    "y_bad, match",
+    [
+        (np.zeros(200), "1 class"),
+        (np.arange(200) % 3, "Only binary"),
+        (np.linspace(0, 1, 200), "Unknown label type"),
+    ],
+)
+def test_bad_targets(data, y_bad, match):
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        NonconvexLogisticRegression().fit(X, y_bad)
