@@ -27,8 +27,13 @@ def strong_rule_threshold(penalty, gamma, alpha, alpha_prev):
     the penalty derivative's Lipschitz factor times the change of alpha
     (1 for the Lasso, gamma/(gamma-1) for MCP, gamma/(gamma-2) for SCAD).
     """
-    factor = {"l1": 1.0, "mcp": gamma / (gamma - 1), "scad": gamma / (gamma - 2)}
-    return alpha - factor[penalty] * (alpha_prev - alpha)
+    if penalty == "mcp":
+        factor = gamma / (gamma - 1)
+    elif penalty == "scad":
+        factor = gamma / (gamma - 2)
+    else:
+        factor = 1.0
+    return alpha - factor * (alpha_prev - alpha)
 
 
 def alpha_grid(alpha_max, n_alphas, eps):
