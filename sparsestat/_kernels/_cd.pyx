@@ -458,6 +458,7 @@ def cd_solve(
     int max_iter,
     int max_epochs,
     floating tol,
+    floating gap_tol,
     int p0,
     floating column_cost,
 ):
@@ -488,9 +489,9 @@ def cd_solve(
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     max_iter : maximum number of outer (working-set) iterations.
     max_epochs : maximum number of CD epochs per working set.
-    tol : stopping tolerance: the KKT violation max_j dist(-grad_j,
-        dp(w_j)) for every penalty, and also the duality gap relative to
-        sum_i sw_i y_i^2 for the L1 penalty (either one suffices there).
+    tol : stopping tolerance on the KKT violation max_j dist(-grad_j, dp(w_j)).
+    gap_tol : for the L1 penalty, also stop once the duality gap is at most
+        gap_tol (negative: never; the gap is still computed and returned).
     p0 : smallest working-set size.
     column_cost : average number of stored entries per column (n when
         dense); the Gram mode is used while the support is smaller.
@@ -534,7 +535,7 @@ def cd_solve(
     cdef bint use_gap = penalty == PENALTY_L1
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
-    cdef floating tol_gap = 0., viol, inner_tol, delta
+    cdef floating viol, inner_tol, delta
 
     with nogil:
         # q = y - X w, S = sum(sw * q), t = m^T w
@@ -544,9 +545,6 @@ def cd_solve(
             if w[j] != 0:
                 col_axpy(is_sparse, Xp, n, data, indices, indptr, j, -w[j], &q[0])
                 t += X_mean[j] * w[j]
-        for i in range(n):
-            tol_gap += sw[i] * y[i] * y[i]
-        tol_gap *= tol
 
         # max_iter working-set phases, each preceded and the last one
         # followed by a full-gradient KKT check
@@ -578,7 +576,7 @@ def cd_solve(
             if use_gap:
                 gap = _l1_dual_gap(n, p, &y[0], &sw[0], &q[0], t, &w[0],
                                    &grad[0], &norms2[0], alpha, positive)
-            if kkt <= tol or (use_gap and gap <= tol_gap):
+            if kkt <= tol or (use_gap and gap <= gap_tol):
                 converged = True
                 break
             if it == max_iter:

@@ -108,7 +108,7 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
         solve_least_squares(
             design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=100,
-            tol=max(0.1 * tol, 0.1 * kkt), sw_sum=h_sum,
+            tol=max(0.1 * tol, 0.1 * kkt), sw_sum=h_sum, gap_stop=False,
         )
         b_model = z_mean - float(design.X_mean @ w_model) if fit_intercept else 0.0
         step_w = w_model - w

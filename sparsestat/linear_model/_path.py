@@ -245,9 +245,11 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
         alpha_prev = alpha
     if unconverged:
         warnings.warn(
-            f"{len(unconverged)} of the {alphas.size} path problems stopped at "
-            f"max_iter={max_iter} before reaching tol={tol:g} (smallest such "
-            f"alpha: {min(unconverged):.3g}). Increase max_iter or tol.",
+            f"{len(unconverged)} of the {alphas.size} path problems did not "
+            f"reach tol={tol:g} within max_iter={max_iter} iterations (smallest "
+            f"such alpha: {min(unconverged):.3g}). Increase max_iter or tol; "
+            "for MCP/SCAD logistic paths on separable data no bounded "
+            "solution exists.",
             ConvergenceWarning,
             stacklevel=3,
         )

@@ -37,7 +37,7 @@ class GramCache:
 
 def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
                         positive, max_iter, tol, sw_sum=1.0, grad=None,
-                        strong=None, cache=None):
+                        strong=None, cache=None, gap_stop=True):
     """Run working-set CD in place on ``w``; return the kernel's counters.
 
     Parameters
@@ -53,6 +53,10 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     cache : GramCache, optional
         Reused across calls on the same design and weights; a fresh one is
         made otherwise.
+    gap_stop : bool, default=True
+        For the L1 penalty, also stop once the duality gap is at most
+        ``tol * sum(sw * y_c**2)`` (scikit-learn's Lasso rule); otherwise
+        only the KKT violation stops the solve.
 
     Returns
     -------
@@ -90,6 +94,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         int(max_iter),
         MAX_EPOCHS,
         dtype(tol),
+        dtype(tol * float(sw @ (y_c * y_c)) if gap_stop else -1.0),
         WS_START,
         float(column_cost),
     )
