@@ -159,6 +159,21 @@ cdef double _kkt(int p, const floating* T, const floating* G, const floating* d,
     return worst
 
 
+cdef bint _armijo(int p, const floating* T, const floating* Tn,
+                  const floating* G, const floating* K, floating* L, double f,
+                  double* f_n) noexcept nogil:
+    """Accept the trial Tn: positive definite (Cholesky into L) and
+    f(Tn) <= f(T) + SIGMA <G, Tn - T>, up to rounding of f."""
+    cdef size_t ij
+    cdef double decrease = 0., logdet_n
+    for ij in range(<size_t> p * p):
+        decrease += G[ij] * (Tn[ij] - T[ij])
+    if not decrease < 0 or not _chol_logdet(p, Tn, L, &logdet_n):
+        return False
+    f_n[0] = _objective(p, Tn, K, logdet_n)
+    return f_n[0] <= f + SIGMA * decrease + 1e-13 * (1. + fabs(f))
+
+
 def project_m_matrix(const floating[:, ::1] Y):
     """Euclidean projection of a symmetric matrix onto the M-matrix set.
 
@@ -560,8 +575,8 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
     cdef unsigned char* Ap = &active[0, 0]
     cdef int i, j, it = 0, ls, cg, status = MAX_ITER
     cdef size_t ij, ii, jj
-    cdef double logdet, logdet_n, f, f_n, decrease, kkt = INFINITY, eps, t
-    cdef double s, g, wn, curv, slack, rz, rz_new, rz0, pq, a
+    cdef double logdet, f, f_n, kkt = INFINITY, eps, t
+    cdef double s, g, wn, curv, rz, rz_new, rz0, pq, a
     cdef bint accepted
 
     with nogil:
@@ -659,7 +674,6 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                         dstep[i] = s
             t = 1.
             accepted = False
-            slack = 1e-13 * (1. + fabs(f))
             for ls in range(MAX_BACKTRACK):
                 # the trial point P(x - t Z), assembled as a matrix
                 for i in range(p):
@@ -682,14 +696,9 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                             # T_ii = d_i + sum_j w_ij
                             Tnp[i + <size_t> i * p] -= wn
                             Tnp[j + <size_t> j * p] -= wn
-                decrease = 0.
-                for ij in range(<size_t> p * p):
-                    decrease += Gp[ij] * (Tnp[ij] - Tp[ij])
-                if decrease < 0 and _chol_logdet(p, Tnp, &L[0, 0], &logdet_n):
-                    f_n = _objective(p, Tnp, Kp, logdet_n)
-                    if f_n <= f + SIGMA * decrease + slack:
-                        accepted = True
-                        break
+                if _armijo(p, Tp, Tnp, Gp, Kp, &L[0, 0], f, &f_n):
+                    accepted = True
+                    break
                 t *= BETA
             if not accepted:
                 status = LINE_SEARCH_FAILED
@@ -740,7 +749,7 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
     cdef floating* Ip = &Tinv[0, 0]
     cdef int i, j, it = 0, ls, status = MAX_ITER
     cdef size_t ij
-    cdef double logdet, logdet_n, f, f_n, decrease, kkt = INFINITY, t, slack
+    cdef double logdet, f, f_n, kkt = INFINITY, t
     cdef double ss, sy, yy, diff, dgrad, theta_max, s_row
     cdef bint accepted
 
@@ -774,7 +783,6 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                 break
             it += 1
             accepted = False
-            slack = 1e-13 * (1. + fabs(f))
             for ls in range(MAX_BACKTRACK):
                 for ij in range(<size_t> p * p):
                     Yp[ij] = Tp[ij] - t * Gp[ij]  # Y = T - t G
@@ -785,14 +793,9 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                         for j in range(p):
                             ij = i + <size_t> j * p
                             Tnp[ij] = Yp[ij] if (i == j or Yp[ij] < 0) else 0.
-                decrease = 0.
-                for ij in range(<size_t> p * p):
-                    decrease += Gp[ij] * (Tnp[ij] - Tp[ij])
-                if decrease < 0 and _chol_logdet(p, Tnp, &L[0, 0], &logdet_n):
-                    f_n = _objective(p, Tnp, Kp, logdet_n)
-                    if f_n <= f + SIGMA * decrease + slack:
-                        accepted = True
-                        break
+                if _armijo(p, Tp, Tnp, Gp, Kp, &L[0, 0], f, &f_n):
+                    accepted = True
+                    break
                 t *= BETA
             if not accepted:
                 status = LINE_SEARCH_FAILED
