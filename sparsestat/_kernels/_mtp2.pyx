@@ -641,12 +641,13 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                 a = rz / pq
                 _axpy(p * p, <floating> a, &Pd[0, 0], 1, Zp, 1)  # Z += a * Pd
                 _axpy(p * p, <floating> -a, &Q[0, 0], 1, &R[0, 0], 1)  # R -= a * Q
-                # forcing term min(0.5, sqrt(kkt)): superlinear local rate
                 if cg + 1 >= max_cg:
                     break
                 _precondition(p, Tp, &R[0, 0], &Gam[0, 0], &W[0, 0], &Zr[0, 0],
                               Ap, dd, &colptr[0], &rowind[0], &vals[0], max_nnz)
                 rz_new = _pairing(p, &R[0, 0], &Zr[0, 0], dd)
+                # inexact Newton: relative residual (in the preconditioned
+                # norm) below min(0.5, sqrt(kkt)), a superlinear local rate
                 if rz_new <= min(0.25, kkt) * rz0:
                     break
                 # Pd = Zr + (rz_new / rz) * Pd
@@ -661,14 +662,12 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                         Zp[ij] = Sp[ij]
                         Zp[j + <size_t> i * p] = Sp[ij]
             if dd:
+                # a free d_i moves by the row sum of the CG solution (whose
+                # active w entries were zero before the loop above)
                 for i in range(p):
-                    if Ap[i + <size_t> i * p]:
-                        dstep[i] = dstep[i]
-                    else:
+                    if not Ap[i + <size_t> i * p]:
                         s = 0.
                         for j in range(p):
-                            # row sum of the free part only (active w are
-                            # zero in the CG solution)
                             if j == i or not Ap[min(i, j) + <size_t> max(i, j) * p]:
                                 s += Zp[i + <size_t> j * p]
                         dstep[i] = s

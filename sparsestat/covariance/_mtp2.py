@@ -304,8 +304,12 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     n_stages : int, default=4
         Number of adaptive stages.
     solver : {"newton", "pg"}, default="newton"
-        ``"newton"``: projected Newton-like method with an
-        epsilon-active set and Armijo search along the projected path.
+        ``"newton"``: projected Newton-like method: an epsilon-active
+        set, the Newton system on the free entries solved inexactly by
+        conjugate gradients preconditioned by ``R -> T R T`` (whose first
+        step is the ``T G T`` direction), Armijo search along the projected
+        path; diagonally dominant M-matrices are handled in the box
+        coordinates ``w_ij = -T_ij >= 0``, ``d = T 1 >= 0``.
         ``"pg"``: projected gradient with Barzilai-Borwein steps (exact
         Euclidean projection onto the feasible set). Both check positive
         definiteness by Cholesky factorisations.
