@@ -211,7 +211,8 @@ def mtp2_graphical_model(
         warnings.warn(
             f"MTP2 stage {stage}: {reason} with KKT violation {crit:.3g} > tol={tol}; "
             "the last positive definite iterate is returned. Increase max_iter "
-            "or tol.",
+            "or tol. A large violation means that the estimate may not exist "
+            "(e.g. perfectly correlated columns with a zero weight).",
             ConvergenceWarning,
             stacklevel=3,
         )
