@@ -12,8 +12,8 @@ constraints, and the recovered graph. Bottom row: returns-like data from a
 one-factor model (every asset loads positively on the market, which makes
 the returns MTP2): partial correlations of the sample covariance, of
 scikit-learn's GraphicalLassoCV and of the MTP2 estimate without any
-penalty (alpha = 0), with their log-likelihood on a fresh sample. The figure is saved next to this
-file as ``plot_mtp2.png``.
+penalty (alpha = 0), with their log-likelihood on a fresh sample. The
+figure is saved next to this file as ``plot_mtp2.png``.
 """
 
 from pathlib import Path
@@ -92,8 +92,9 @@ for ax, (title, model) in zip(axes[2], models.items()):
     pc = partial_correlations(model.precision_)
     ax.imshow(pc, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
     ax.set_title(
-        f"one-factor returns: {title}\n{np.mean(pc[pc != 0] < 0):.0%} of non-zero partial "
-        f"corr. negative,\nheld-out log-lik. {model.score(future):.2f}"
+        f"one-factor returns: {title}\n"
+        f"{np.mean(pc[pc != 0] < 0):.0%} of non-zero partial corr. negative,\n"
+        f"held-out log-lik. {model.score(future):.2f}"
     )
 fig.tight_layout()
 fig.savefig(Path(__file__).with_suffix(".png"), dpi=80)

@@ -30,8 +30,11 @@ def run_demo(random_state=0):
     # a BA tree for the M-matrix model, a 10 x 10 lattice for the diagonally
     # dominant one (a DD precision on a BA tree has hubs so strongly
     # correlated that n = 5p is too few samples to recover its edges)
-    for constraint, dd, graph in (("m_matrix", False, "BA"), ("diag_dominant", True, "grid")):
-        T = make_mtp2_precision(p, graph=graph, diag_dominant=dd, random_state=random_state)
+    settings = (("m_matrix", False, "BA"), ("diag_dominant", True, "grid"))
+    for constraint, dd, graph in settings:
+        T = make_mtp2_precision(
+            p, graph=graph, diag_dominant=dd, random_state=random_state
+        )
         X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
         alpha = 1.5 * np.sqrt(np.log(p) / n) * np.mean(np.diag(np.cov(X.T)))
         start = time.perf_counter()

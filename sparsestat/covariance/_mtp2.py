@@ -67,7 +67,8 @@ def penalty_weights(precision, alpha, penalty="mcp", gamma=None):
     elif penalty == "mcp":
         w = np.maximum(alpha - a / gamma, 0.0)
     else:
-        w = np.where(a <= alpha, alpha, np.maximum(gamma * alpha - a, 0.0) / (gamma - 1))
+        tail = np.maximum(gamma * alpha - a, 0.0) / (gamma - 1)
+        w = np.where(a <= alpha, alpha, tail)
     np.fill_diagonal(w, 0.0)
     return w
 
@@ -81,7 +82,6 @@ def _solve_stage(emp_cov, weights, precision, diag_dominant, solver, max_iter, t
     gradient ``S_ij - lam_ij`` is <= 0, which both constraint sets allow at
     ``T_ij = 0``), so solving the blocks separately is exact.
     """
-    p = emp_cov.shape[0]
     K = emp_cov - weights
     n_comp, labels = connected_components(K > 0, directed=False)
     new = np.zeros_like(emp_cov)
@@ -628,7 +628,8 @@ stop_crit_, n_features_in_, feature_names_in_
             alphas = _alpha_grid(emp_cov, self.alphas)
         else:
             alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-            if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+            finite = np.all(np.isfinite(alphas))
+            if alphas.size == 0 or not finite or np.any(alphas < 0):
                 raise ValueError("alphas must be non-empty, finite and >= 0.")
         if self.gammas is None:
             gammas = np.array([_resolve_gamma(self.penalty, self.gamma)])
@@ -652,7 +653,11 @@ stop_crit_, n_features_in_, feature_names_in_
         splits = list(cv.split(X64))
         jobs = (
             delayed(_fold_scores)(
-                X64, train, test, candidates, {**params, "assume_centered": self.assume_centered}
+                X64,
+                train,
+                test,
+                candidates,
+                {**params, "assume_centered": self.assume_centered},
             )
             for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
         )

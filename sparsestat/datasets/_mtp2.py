@@ -23,7 +23,7 @@ def _grid_edges(p):
     ncols = int(np.ceil(np.sqrt(p)))
     edges = []
     for k in range(p):
-        row, col = divmod(k, ncols)
+        col = k % ncols
         if col + 1 < ncols and k + 1 < p:
             edges.append((k, k + 1))
         if k + ncols < p:
@@ -100,7 +100,9 @@ def make_mtp2_precision(
         )
     low, high = weight_range
     if not 0 < low <= high < np.inf:
-        raise ValueError(f"weight_range must satisfy 0 < low <= high, got {weight_range!r}.")
+        raise ValueError(
+            f"weight_range must satisfy 0 < low <= high, got {weight_range!r}."
+        )
     p = int(n_features)
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
     if graph == "BA":

@@ -9,7 +9,9 @@ from sparsestat.datasets import make_mtp2_precision
 @pytest.mark.parametrize("graph", ["BA", "grid", "random"])
 @pytest.mark.parametrize("diag_dominant", [False, True])
 def test_mtp2_precision_properties(graph, diag_dominant):
-    T = make_mtp2_precision(40, graph=graph, diag_dominant=diag_dominant, random_state=1)
+    T = make_mtp2_precision(
+        40, graph=graph, diag_dominant=diag_dominant, random_state=1
+    )
     off = ~np.eye(40, dtype=bool)
     np.testing.assert_array_equal(T, T.T)
     assert np.all(T[off] <= 0)

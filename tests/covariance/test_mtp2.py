@@ -29,7 +29,9 @@ SOLVERS = ["newton", "pg"]
 
 
 def _sample(p=8, n=40, graph="BA", diag_dominant=False, seed=0):
-    T = make_mtp2_precision(p, graph=graph, diag_dominant=diag_dominant, random_state=seed)
+    T = make_mtp2_precision(
+        p, graph=graph, diag_dominant=diag_dominant, random_state=seed
+    )
     rng = np.random.default_rng(seed)
     X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
     return X, T
@@ -47,7 +49,8 @@ def _cvxpy_solution(S, weights, constraint):
     cons = [cp.multiply(off.astype(float), T) <= 0]
     if constraint == "diag_dominant":
         cons.append(T @ np.ones(p) >= 0)
-    objective = -cp.log_det(T) + cp.trace(T @ S) + cp.sum(cp.multiply(weights, cp.abs(T)))
+    penalty = cp.sum(cp.multiply(weights, cp.abs(T)))
+    objective = -cp.log_det(T) + cp.trace(T @ S) + penalty
     problem = cp.Problem(cp.Minimize(objective), cons)
     with warnings.catch_warnings():
         # CLARABEL may flag its own tight tolerances as "inaccurate"; the
@@ -117,7 +120,8 @@ def test_adaptive_stages_match_cvxpy(constraint, penalty):
 @pytest.mark.parametrize("constraint", CONSTRAINTS)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_kkt_at_solution(constraint, solver):
-    X, _ = _sample(p=15, n=60, graph="grid", diag_dominant=constraint == "diag_dominant")
+    dd = constraint == "diag_dominant"
+    X, _ = _sample(p=15, n=60, graph="grid", diag_dominant=dd)
     # projected gradient through the iterative DD projection stalls near 1e-8
     tol = 1e-7 if (solver, constraint) == ("pg", "diag_dominant") else 1e-9
     model = MTP2GraphicalModel(
@@ -137,7 +141,9 @@ def test_kkt_at_solution(constraint, solver):
 def test_solvers_agree_and_newton_is_fast():
     X, _ = _sample(p=20, n=100, graph="random")
     S = empirical_covariance(X)
-    T_newton, _, it_newton, *_ = mtp2_graphical_model(S, 0.05, solver="newton", tol=1e-9)
+    T_newton, _, it_newton, *_ = mtp2_graphical_model(
+        S, 0.05, solver="newton", tol=1e-9
+    )
     T_pg, _, it_pg, *_ = mtp2_graphical_model(
         S, 0.05, solver="pg", tol=1e-9, max_iter=50000
     )
@@ -199,7 +205,8 @@ def test_kernels_float32_and_not_pd_start():
         assert status == 0
         if kernel is mtp2_newton:
             T32 = np.diag(1 / np.diag(S)).astype(np.float32)
-            status = kernel(T32, K.astype(np.float32), np.diag(T32).copy(), False, 100, 1e-4)[2]
+            d32 = np.diag(T32).copy()
+            status = kernel(T32, K.astype(np.float32), d32, False, 100, 1e-4)[2]
             assert status == 0 and T32.dtype == np.float32
             np.testing.assert_allclose(T32, T64, atol=1e-3 * np.abs(T64).max())
         bad = -np.eye(6)
@@ -234,11 +241,12 @@ def test_penalty_weights():
 
 
 def test_api_like_graphical_lasso():
-    X, T_true = _sample(p=10, n=200, graph="grid")
+    X, _ = _sample(p=10, n=200, graph="grid")
     model = MTP2GraphicalModel(alpha=0.05).fit(X)
     glasso = GraphicalLasso(alpha=0.05).fit(X)
     np.testing.assert_allclose(model.location_, X.mean(axis=0))
-    np.testing.assert_allclose(model.covariance_ @ model.precision_, np.eye(10), atol=1e-8)
+    product = model.covariance_ @ model.precision_
+    np.testing.assert_allclose(product, np.eye(10), atol=1e-8)
     # score is the mean Gaussian log-likelihood, as GraphicalLasso's
     S = empirical_covariance(X)
     T = model.precision_
@@ -267,7 +275,7 @@ def test_api_like_graphical_lasso():
 def test_single_feature():
     X = np.random.default_rng(0).standard_normal((20, 1)) * 3
     model = MTP2GraphicalModel().fit(X)
-    np.testing.assert_allclose(model.precision_, 1 / np.var(X, keepdims=True).reshape(1, 1))
+    np.testing.assert_allclose(model.precision_, [[1 / np.var(X)]])
 
 
 def test_convergence_warning_returns_pd_iterate():
@@ -277,7 +285,8 @@ def test_convergence_warning_returns_pd_iterate():
     np.linalg.cholesky(model.precision_)
     off = ~np.eye(12, dtype=bool)
     assert np.all(model.precision_[off] <= 0)
-    np.testing.assert_allclose(model.covariance_ @ model.precision_, np.eye(12), atol=1e-8)
+    product = model.covariance_ @ model.precision_
+    np.testing.assert_allclose(product, np.eye(12), atol=1e-8)
 
 
 @pytest.mark.parametrize(
@@ -307,7 +316,7 @@ def test_bad_input(params, X, match):
 
 
 def test_cv_selects_alpha():
-    X, T_true = _sample(p=10, n=300, graph="grid", seed=5)
+    X, _ = _sample(p=10, n=300, graph="grid", seed=5)
     alphas = [0.5, 0.05, 0.01]
     model = MTP2GraphicalModelCV(alphas=alphas, gammas=[2.0, 3.0], cv=3).fit(X)
     assert model.cv_results_["mean_test_score"].shape == (6,)
