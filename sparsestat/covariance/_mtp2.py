@@ -21,8 +21,6 @@ from sparsestat.utils.validation import check_finite_scalar, check_gamma
 # default concavity of each penalty (gamma = 2 is the setting of the
 # adaptive-MTP2 experiments; 3.7 is the usual SCAD choice)
 _DEFAULT_GAMMA = {"mcp": 2.0, "scad": 3.7, "l1": np.inf}
-# below this size BLAS threads cost more than they save
-_SMALL_P = 200
 _STATUS = {1: "max_iter was reached", 2: "the line search stalled"}
 
 
@@ -183,7 +181,6 @@ def mtp2_graphical_model(
     """
     gamma = _resolve_gamma(penalty, gamma)
     diag_dominant = constraint == "diag_dominant"
-    p = emp_cov.shape[0]
     if precision_init is None:
         precision = np.diag(1.0 / np.diag(emp_cov))
     else:
@@ -193,8 +190,10 @@ def mtp2_graphical_model(
     failures = []
     weights = np.zeros_like(emp_cov)
     kkt = 0.0
-    limits = 1 if p < _SMALL_P else None
-    with threadpool_limits(limits=limits, user_api="blas"):
+    # one BLAS thread, as scikit-learn's KMeans does in its loop: the solver
+    # makes many medium-size calls, which threads speed up little and
+    # oversubscription (CV folds in parallel, a busy machine) slows down 10x
+    with threadpool_limits(limits=1, user_api="blas"):
         for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
             if stage == 0:
                 weights = np.full_like(emp_cov, alpha)
@@ -356,8 +355,10 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     -----
     An entry ``T_ij`` can be non-zero only if ``S_ij > lam_ij``; each stage
     is solved separately on the connected components of that thresholded
-    graph, which is exact. Computations run in float64; the fitted
-    attributes have the dtype of ``X``.
+    graph, which is exact. Computations run in float64 with BLAS limited to
+    one thread (parallelise over fits instead, e.g. the folds of
+    :class:`MTP2GraphicalModelCV`); the fitted attributes have the dtype of
+    ``X``.
 
     Examples
     --------
