@@ -9,8 +9,8 @@
 #
 # Every p x p array is symmetric and C-contiguous; LAPACK/BLAS read it as
 # Fortran (column-major) data, which for a symmetric matrix is the same thing.
-# Only the workspace W of the product T Gamma T is not symmetric; it is
-# stored column-major.
+# Only the workspace of the products T Gamma T and P Theta is not
+# symmetric; it is stored column-major.
 #
 # Positive definiteness is always decided by a Cholesky factorisation
 # (potrf) and the inverse taken from that factor (potri): no eigenvalues.
@@ -30,10 +30,10 @@ cdef enum:
     MAX_ITER = 1
     LINE_SEARCH_FAILED = 2
     NOT_PD = 3
-    MAX_BACKTRACK = 60
 
-# Armijo constant and backtracking factor
+# Armijo constant, backtracking factor and number of halvings
 cdef double SIGMA = 1e-4
+cdef int MAX_BACKTRACK = 60
 cdef double BETA = 0.5
 # bound on the width of the epsilon-active set (relative to sqrt(T_ii T_jj))
 cdef double EPS_ACTIVE = 1e-3
