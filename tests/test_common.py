@@ -6,7 +6,9 @@ from sparsestat.utils import all_estimators
 
 # Settings that keep the checks fast; an estimator absent from this dict is
 # checked with its defaults.
-CHECK_PARAMS = {}
+CHECK_PARAMS = {
+    "MTP2GraphicalModelCV": {"alphas": 3, "cv": 3},
+}
 
 # Checks an estimator fails by design, with the reason.
 _CV_FOLDS = (

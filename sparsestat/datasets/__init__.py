@@ -3,3 +3,6 @@
 from sparsestat.datasets._regression import make_sparse_regression
 
 __all__ = ["make_sparse_regression"]
+from sparsestat.datasets._mtp2 import make_mtp2_precision  # noqa: E402
+
+__all__ += ["make_mtp2_precision"]

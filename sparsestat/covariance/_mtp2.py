@@ -1,0 +1,677 @@
+"""Gaussian graphical models under total positivity (MTP2)."""
+
+import numbers
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import linalg
+from scipy.sparse.csgraph import connected_components
+from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
+from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils.progress import progress
+from sparsestat.utils.validation import check_finite_scalar, check_gamma
+
+# default concavity of each penalty (gamma = 2 is the setting of the
+# adaptive-MTP2 experiments; 3.7 is the usual SCAD choice)
+_DEFAULT_GAMMA = {"mcp": 2.0, "scad": 3.7, "l1": np.inf}
+_STATUS = {1: "max_iter was reached", 2: "the line search stalled"}
+
+
+def _resolve_gamma(penalty, gamma):
+    gamma = _DEFAULT_GAMMA[penalty] if gamma is None else gamma
+    check_gamma(penalty, gamma)
+    return gamma
+
+
+def penalty_weights(precision, alpha, penalty="mcp", gamma=None):
+    """Weights ``lam_ij = p'(|T_ij|)`` of the next adaptive stage.
+
+    Parameters
+    ----------
+    precision : ndarray of shape (p, p)
+        Estimate of the previous stage.
+    alpha : float
+        Regularisation strength (the weight of a zero entry).
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+    gamma : float, default=None
+        Concavity (2.0 for MCP, 3.7 for SCAD when ``None``).
+
+    Returns
+    -------
+    weights : ndarray of shape (p, p)
+        Symmetric, zero diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsestat.covariance import penalty_weights
+    >>> T = np.array([[1.0, -0.5], [-0.5, 1.0]])
+    >>> float(penalty_weights(T, 0.2, "mcp", 2.0)[0, 1])  # |T_01| > gamma * alpha
+    0.0
+    >>> round(float(penalty_weights(T, 0.4, "mcp", 2.0)[0, 1]), 6)  # 0.4 - 0.5 / 2
+    0.15
+    """
+    gamma = _resolve_gamma(penalty, gamma)
+    a = np.abs(precision)
+    if penalty == "l1":
+        w = np.full_like(a, alpha)
+    elif penalty == "mcp":
+        w = np.maximum(alpha - a / gamma, 0.0)
+    else:
+        tail = np.maximum(gamma * alpha - a, 0.0) / (gamma - 1)
+        w = np.where(a <= alpha, alpha, tail)
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def _solve_stage(emp_cov, weights, precision, diag_dominant, solver, max_iter, tol):
+    """One weighted stage, split over the components of the thresholded graph.
+
+    An entry can be non-zero only if ``S_ij > lam_ij``: the block-diagonal
+    solution of the connected components of ``{S_ij - lam_ij > 0}``
+    satisfies the KKT conditions of the whole problem (the off-block
+    gradient ``S_ij - lam_ij`` is <= 0, which both constraint sets allow at
+    ``T_ij = 0``), so solving the blocks separately is exact.
+    """
+    K = emp_cov - weights
+    n_comp, labels = connected_components(K > 0, directed=False)
+    new = np.zeros_like(emp_cov)
+    cov = np.zeros_like(emp_cov)
+    kernel = mtp2_newton if solver == "newton" else mtp2_pg
+    n_iter, kkt, status = 0, 0.0, 0
+    diag = np.diag(emp_cov)
+    for comp in range(n_comp):
+        idx = np.flatnonzero(labels == comp)
+        if idx.size == 1:
+            i = idx[0]
+            new[i, i] = 1.0 / diag[i]
+            cov[i, i] = diag[i]
+            continue
+        block = np.ix_(idx, idx)
+        T = np.ascontiguousarray(precision[block])
+        Kb = np.ascontiguousarray(K[block])
+        d = np.maximum(T.sum(axis=1), 0.0)
+        it, crit, st, Tinv = kernel(T, Kb, d, diag_dominant, max_iter, tol)
+        if st == 3:  # cannot happen from a feasible start; restart from the diagonal
+            T = np.diag(1.0 / diag[idx])
+            d = np.diag(T).copy()
+            it, crit, st, Tinv = kernel(T, Kb, d, diag_dominant, max_iter, tol)
+        new[block] = T
+        cov[block] = Tinv
+        n_iter = max(n_iter, it)
+        kkt = max(kkt, crit)
+        status = max(status, st)
+    return new, cov, n_iter, kkt, status
+
+
+def mtp2_graphical_model(
+    emp_cov,
+    alpha,
+    *,
+    constraint="m_matrix",
+    penalty="mcp",
+    gamma=None,
+    n_stages=4,
+    solver="newton",
+    max_iter=1000,
+    tol=1e-6,
+    precision_init=None,
+    verbose=0,
+):
+    """Adaptive MTP2 estimate of a precision matrix from a covariance matrix.
+
+    Each stage solves, warm started from the previous one,
+
+        min_T  -logdet T + tr(T S) + sum_{i != j} lam_ij |T_ij|
+
+    over the M-matrices (``T_ij <= 0`` for ``i != j``) or the diagonally
+    dominant M-matrices (also ``T 1 >= 0``). Stage 1 uses ``lam_ij = alpha``,
+    later stages ``lam_ij = p'(|T_ij|)`` of MCP or SCAD at the previous
+    estimate (a local linear approximation of the non-convex penalty).
+
+    Parameters
+    ----------
+    emp_cov : ndarray of shape (p, p)
+        Validated covariance (symmetric, positive diagonal), float64.
+    alpha : float
+        Regularisation strength, in the units of ``emp_cov`` as in
+        scikit-learn's ``graphical_lasso``.
+    constraint : {"m_matrix", "diag_dominant"}, default="m_matrix"
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+        With ``"l1"`` the weights never change and one stage is solved.
+    gamma : float, default=None
+        Concavity of MCP (> 1) or SCAD (> 2); 2.0 and 3.7 when ``None``.
+    n_stages : int, default=4
+    solver : {"newton", "pg"}, default="newton"
+    max_iter : int, default=1000
+        Iterations per stage.
+    tol : float, default=1e-6
+        Tolerance on the scale-free KKT violation of each stage.
+    precision_init : ndarray of shape (p, p), default=None
+        Feasible positive definite start; ``diag(1 / S_ii)`` when ``None``.
+    verbose : int, default=0
+
+    Returns
+    -------
+    precision : ndarray of shape (p, p)
+    covariance : ndarray of shape (p, p)
+        Inverse of ``precision``.
+    n_iter : list of int
+        Iterations of each stage (largest over the blocks).
+    kkt : float
+        KKT violation of the last stage.
+    weights : ndarray of shape (p, p)
+        Weights of the last stage.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsestat.covariance import mtp2_graphical_model
+    >>> S = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.4], [0.2, 0.4, 1.0]])
+    >>> T, C, n_iter, kkt, _ = mtp2_graphical_model(S, 0.05)
+    >>> bool(np.all(T - np.diag(np.diag(T)) <= 0)), len(n_iter)
+    (True, 4)
+    """
+    gamma = _resolve_gamma(penalty, gamma)
+    diag_dominant = constraint == "diag_dominant"
+    if precision_init is None:
+        precision = np.diag(1.0 / np.diag(emp_cov))
+    else:
+        precision = np.array(precision_init, dtype=np.float64)
+    stages = 1 if penalty == "l1" else n_stages
+    n_iter = []
+    failures = []
+    weights = np.zeros_like(emp_cov)
+    kkt = 0.0
+    # one BLAS thread, as scikit-learn's KMeans does in its loop: the solver
+    # makes many medium-size calls, which threads speed up little and
+    # oversubscription (CV folds in parallel, a busy machine) slows down 10x
+    with threadpool_limits(limits=1, user_api="blas"):
+        for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
+            if stage == 0:
+                weights = np.full_like(emp_cov, alpha)
+                np.fill_diagonal(weights, 0.0)
+            else:
+                weights = penalty_weights(precision, alpha, penalty, gamma)
+            precision, covariance, it, kkt, status = _solve_stage(
+                emp_cov, weights, precision, diag_dominant, solver, max_iter, tol
+            )
+            n_iter.append(it)
+            if status:
+                failures.append((stage + 1, _STATUS[status], kkt))
+    for stage, reason, crit in failures:
+        warnings.warn(
+            f"MTP2 stage {stage}: {reason} with KKT violation {crit:.3g} > tol={tol}; "
+            "the last positive definite iterate is returned. Increase max_iter "
+            "or tol. A large violation means that the estimate may not exist "
+            "(e.g. perfectly correlated columns with a zero weight).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return precision, covariance, n_iter, kkt, weights
+
+
+def _check_covariance(S, name="X"):
+    """Validate a covariance matrix given with covariance="precomputed"."""
+    if S.shape[0] != S.shape[1]:
+        raise ValueError(
+            f"With covariance='precomputed', {name} must be a square covariance "
+            f"matrix, got shape {S.shape}."
+        )
+    scale = max(float(np.max(np.abs(np.diag(S)))), np.finfo(np.float64).tiny)
+    if not np.allclose(S, S.T, rtol=1e-7, atol=1e-10 * scale):
+        raise ValueError(
+            f"With covariance='precomputed', {name} must be symmetric."
+        )
+    S = (S + S.T) / 2
+    try:
+        # positive semi-definite up to rounding (Cholesky, not eigenvalues)
+        linalg.cholesky(S + 1e-8 * scale * np.eye(S.shape[0]), lower=True)
+    except linalg.LinAlgError:
+        raise ValueError(
+            f"With covariance='precomputed', {name} must be positive "
+            "semi-definite."
+        ) from None
+    return S
+
+
+def _check_variances(S):
+    diag = np.diag(S)
+    scale = max(float(diag.max()), np.finfo(np.float64).tiny)
+    zero = np.flatnonzero(diag <= 1e-12 * scale)
+    if zero.size:
+        raise ValueError(
+            f"X has constant columns (zero variance) at indices {zero[:10].tolist()}; "
+            "the MTP2 maximum likelihood estimate does not exist. Remove them."
+        )
+
+
+_COMMON_CONSTRAINTS = {
+    "constraint": [StrOptions({"m_matrix", "diag_dominant"})],
+    "penalty": [StrOptions({"mcp", "scad", "l1"})],
+    "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "n_stages": [Interval(numbers.Integral, 1, None, closed="left")],
+    "solver": [StrOptions({"newton", "pg"})],
+    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "assume_centered": ["boolean"],
+    "verbose": ["verbose"],
+}
+
+
+class MTP2GraphicalModel(EmpiricalCovariance):
+    """Sparse precision matrix of a Gaussian under total positivity (MTP2).
+
+    A multivariate totally positive (MTP2) Gaussian has an M-matrix
+    precision: all partial correlations are non-negative. The estimate
+    solves, stage by stage (adaptive / local linear approximation of MCP or
+    SCAD),
+
+        min_T  -logdet T + tr(T S) + sum_{i != j} lam_ij |T_ij|
+
+    over the M-matrices (``T_ij <= 0``, ``i != j``) or the diagonally
+    dominant M-matrices (``T 1 >= 0`` too), where ``S`` is the empirical
+    covariance. Stage 1 uses ``lam_ij = alpha`` (a weighted L1 estimate);
+    stage ``k > 1`` uses ``lam_ij = p'(|T_ij|)`` at stage ``k - 1``'s
+    estimate, with ``p'(t) = max(alpha - t / gamma, 0)`` for MCP.
+
+    ``alpha`` has the scaling of scikit-learn's ``GraphicalLasso`` (the
+    data term is ``-logdet T + tr(T S)`` with the biased covariance ``S``).
+    Standardise the columns if they have very different scales.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Regularisation strength (>= 0). ``alpha=0`` gives the maximum
+        likelihood estimate under the constraint, which exists as soon as
+        ``n_samples >= 2``. ``1.5 * sqrt(log(p) / n)`` is a good start for
+        standardised data.
+    constraint : {"m_matrix", "diag_dominant"}, default="m_matrix"
+        Feasible set of the precision matrix.
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+        Penalty whose derivative gives the weights of the stages after the
+        first. ``"l1"`` solves a single weighted-L1 stage.
+    gamma : float, default=None
+        Concavity: MCP needs ``gamma > 1`` (2.0 when ``None``), SCAD
+        ``gamma > 2`` (3.7 when ``None``); unused by ``"l1"``.
+    n_stages : int, default=4
+        Number of adaptive stages.
+    solver : {"newton", "pg"}, default="newton"
+        ``"newton"``: projected Newton-like method: an epsilon-active
+        set, the Newton system on the free entries solved inexactly by
+        conjugate gradients preconditioned by ``R -> T R T`` (whose first
+        step is the ``T G T`` direction), Armijo search along the projected
+        path; diagonally dominant M-matrices are handled in the box
+        coordinates ``w_ij = -T_ij >= 0``, ``d = T 1 >= 0``.
+        ``"pg"``: projected gradient with Barzilai-Borwein steps (exact
+        Euclidean projection onto the feasible set). Both check positive
+        definiteness by Cholesky factorisations.
+    max_iter : int, default=1000
+        Maximal number of iterations per stage.
+    tol : float, default=1e-6
+        Stop a stage when the scale-free KKT violation (gradient entries
+        times ``sqrt(T_ii T_jj)``) is below ``tol``.
+    assume_centered : bool, default=False
+        If True, the data are not centred before computing the covariance.
+    covariance : {None, "precomputed"}, default=None
+        If "precomputed", ``X`` in ``fit`` is the covariance matrix.
+    verbose : int, default=0
+        Progress bar over the stages when > 0.
+
+    Attributes
+    ----------
+    location_ : ndarray of shape (n_features,)
+        Estimated mean (zeros when ``covariance="precomputed"`` or
+        ``assume_centered``).
+    covariance_ : ndarray of shape (n_features, n_features)
+        Estimated covariance (inverse of ``precision_``).
+    precision_ : ndarray of shape (n_features, n_features)
+        Estimated precision matrix, an M-matrix.
+    adjacency_ : ndarray of shape (n_features, n_features), dtype=bool
+        Edges of the estimated graph (non-zero off-diagonal entries).
+    weights_ : ndarray of shape (n_features, n_features)
+        Penalty weights of the last stage.
+    n_iter_ : ndarray of shape (n_stages_run,)
+        Iterations of each stage.
+    stop_crit_ : float
+        KKT violation at the returned estimate (last stage).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has string feature names.
+
+    See Also
+    --------
+    MTP2GraphicalModelCV : choice of ``alpha`` by cross-validated likelihood.
+    sklearn.covariance.GraphicalLasso : the unconstrained L1 estimator.
+
+    Notes
+    -----
+    An entry ``T_ij`` can be non-zero only if ``S_ij > lam_ij``; each stage
+    is solved separately on the connected components of that thresholded
+    graph, which is exact. Computations run in float64 with BLAS limited to
+    one thread (parallelise over fits instead, e.g. the folds of
+    :class:`MTP2GraphicalModelCV`); the fitted attributes have the dtype of
+    ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsestat.covariance import MTP2GraphicalModel
+    >>> from sparsestat.datasets import make_mtp2_precision
+    >>> T = make_mtp2_precision(20, graph="grid", random_state=0)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.multivariate_normal(np.zeros(20), np.linalg.inv(T), size=400)
+    >>> model = MTP2GraphicalModel(alpha=0.1).fit(X)
+    >>> model.precision_.shape
+    (20, 20)
+    >>> bool(np.all(model.precision_[~np.eye(20, dtype=bool)] <= 0))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        **_COMMON_CONSTRAINTS,
+        "covariance": [StrOptions({"precomputed"}), None],
+    }
+
+    def __init__(
+        self,
+        alpha=0.01,
+        *,
+        constraint="m_matrix",
+        penalty="mcp",
+        gamma=None,
+        n_stages=4,
+        solver="newton",
+        max_iter=1000,
+        tol=1e-6,
+        assume_centered=False,
+        covariance=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.constraint = constraint
+        self.penalty = penalty
+        self.gamma = gamma
+        self.n_stages = n_stages
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.assume_centered = assume_centered
+        self.covariance = covariance
+        self.verbose = verbose
+
+    def _validate_common(self):
+        check_finite_scalar(self.tol, "tol")
+        if self.gamma is not None:
+            check_finite_scalar(self.gamma, "gamma")
+        _resolve_gamma(self.penalty, self.gamma)
+
+    def _emp_cov(self, X, precomputed):
+        """Validated float64 covariance and location of ``X``."""
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=1 if precomputed else 2,
+        )
+        if precomputed:
+            emp_cov = _check_covariance(X.astype(np.float64))
+            location = np.zeros(X.shape[1])
+        else:
+            Xd = X.astype(np.float64)
+            location = np.zeros(X.shape[1]) if self.assume_centered else Xd.mean(axis=0)
+            emp_cov = empirical_covariance(Xd, assume_centered=self.assume_centered)
+        _check_variances(emp_cov)
+        return X.dtype, emp_cov, location
+
+    def fit(self, X, y=None):
+        """Fit the MTP2 graphical model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data, or the covariance matrix with ``covariance="precomputed"``.
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        check_finite_scalar(self.alpha, "alpha")
+        self._validate_common()
+        dtype, emp_cov, location = self._emp_cov(X, self.covariance == "precomputed")
+        self._fit_emp_cov(emp_cov, location, dtype, self.alpha, self.gamma)
+        return self
+
+    def _fit_emp_cov(self, emp_cov, location, dtype, alpha, gamma):
+        precision, covariance, n_iter, kkt, weights = mtp2_graphical_model(
+            emp_cov,
+            alpha,
+            constraint=self.constraint,
+            penalty=self.penalty,
+            gamma=gamma,
+            n_stages=self.n_stages,
+            solver=self.solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        self.location_ = location.astype(dtype)
+        self.precision_ = precision.astype(dtype)
+        self.covariance_ = covariance.astype(dtype)
+        adjacency = precision != 0
+        np.fill_diagonal(adjacency, False)
+        self.adjacency_ = adjacency
+        self.weights_ = weights.astype(dtype)
+        self.n_iter_ = np.asarray(n_iter, dtype=int)
+        self.stop_crit_ = float(kkt)
+
+    def get_precision(self):
+        """Return the estimated precision matrix.
+
+        Returns
+        -------
+        precision_ : ndarray of shape (n_features, n_features)
+        """
+        check_is_fitted(self, "precision_")
+        return self.precision_
+
+
+def _alpha_grid(emp_cov, n_alphas):
+    off = emp_cov[~np.eye(emp_cov.shape[0], dtype=bool)]
+    # at alpha >= max_ij S_ij every off-diagonal entry is zero
+    alpha_max = float(off.max()) if off.size and off.max() > 0 else 1.0
+    return np.logspace(np.log10(alpha_max), np.log10(alpha_max * 1e-2), n_alphas)
+
+
+def _fold_scores(X, train, test, candidates, params):
+    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold."""
+    X_train, X_test = X[train], X[test]
+    params = dict(params)
+    if params.pop("assume_centered"):
+        location = np.zeros(X.shape[1])
+    else:
+        location = X_train.mean(axis=0)
+    emp_cov = empirical_covariance(X_train - location, assume_centered=True)
+    test_cov = empirical_covariance(X_test - location, assume_centered=True)
+    diag = np.diag(emp_cov)
+    if np.any(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny)):
+        # a column constant within this training fold: no estimate exists
+        return np.full(len(candidates), -np.inf)
+    scores = []
+    precision = None
+    for alpha, gamma in candidates:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            precision, *_ = mtp2_graphical_model(
+                emp_cov, alpha, gamma=gamma, **params
+            )
+        scores.append(log_likelihood(test_cov, precision))
+    return np.asarray(scores)
+
+
+class MTP2GraphicalModelCV(MTP2GraphicalModel):
+    """MTP2 graphical model with ``alpha`` (and ``gamma``) chosen by cross-validation.
+
+    Every candidate is scored by the held-out Gaussian log-likelihood
+    (``sklearn.covariance.log_likelihood``) averaged over the folds, as in
+    scikit-learn's ``GraphicalLassoCV``; the best candidate is refitted on
+    all the data. Folds run in parallel through joblib.
+
+    Parameters
+    ----------
+    alphas : int or array-like of shape (n_alphas,), default=5
+        Candidate values of ``alpha``, or their number: a log-spaced grid
+        from ``max_ij S_ij`` (every edge removed) down to 1% of it.
+    gammas : array-like of shape (n_gammas,), default=None
+        Candidate values of ``gamma`` crossed with ``alphas``; ``None``
+        uses the single value ``gamma``.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds, as in ``sklearn.model_selection.check_cv`` (5-fold when
+        ``None``).
+    n_jobs : int, default=None
+        Parallel jobs over the folds (joblib).
+    constraint, penalty, gamma, n_stages, solver, max_iter, tol, \
+assume_centered, verbose
+        As in :class:`MTP2GraphicalModel`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        Selected ``alpha``.
+    gamma_ : float
+        Selected ``gamma``.
+    cv_results_ : dict of ndarrays
+        ``alphas``, ``gammas``, ``split{k}_test_score``, ``mean_test_score``
+        and ``std_test_score``, one entry per candidate.
+    location_, covariance_, precision_, adjacency_, weights_, n_iter_, \
+stop_crit_, n_features_in_, feature_names_in_
+        Of the refitted model, as in :class:`MTP2GraphicalModel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsestat.covariance import MTP2GraphicalModelCV
+    >>> from sparsestat.datasets import make_mtp2_precision
+    >>> T = make_mtp2_precision(10, graph="BA", random_state=0)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.multivariate_normal(np.zeros(10), np.linalg.inv(T), size=200)
+    >>> model = MTP2GraphicalModelCV(alphas=4, cv=3).fit(X)
+    >>> len(model.cv_results_["mean_test_score"]), model.precision_.shape
+    (4, (10, 10))
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "gammas": ["array-like", None],
+        "cv": ["cv_object"],
+        "n_jobs": [numbers.Integral, None],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        alphas=5,
+        gammas=None,
+        cv=None,
+        n_jobs=None,
+        constraint="m_matrix",
+        penalty="mcp",
+        gamma=None,
+        n_stages=4,
+        solver="newton",
+        max_iter=1000,
+        tol=1e-6,
+        assume_centered=False,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.gammas = gammas
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.constraint = constraint
+        self.penalty = penalty
+        self.gamma = gamma
+        self.n_stages = n_stages
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.assume_centered = assume_centered
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Choose ``alpha`` (and ``gamma``) by cross-validation, then refit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        self._validate_common()
+        dtype, emp_cov, location = self._emp_cov(X, precomputed=False)
+        X64 = np.asarray(validate_data(self, X, reset=False, dtype=np.float64))
+        if isinstance(self.alphas, numbers.Integral):
+            alphas = _alpha_grid(emp_cov, self.alphas)
+        else:
+            alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+            finite = np.all(np.isfinite(alphas))
+            if alphas.size == 0 or not finite or np.any(alphas < 0):
+                raise ValueError("alphas must be non-empty, finite and >= 0.")
+        if self.gammas is None:
+            gammas = np.array([_resolve_gamma(self.penalty, self.gamma)])
+        else:
+            gammas = np.asarray(self.gammas, dtype=np.float64).ravel()
+            if gammas.size == 0:
+                raise ValueError("gammas must be non-empty.")
+            for g in gammas:
+                check_finite_scalar(g, "gammas")
+                _resolve_gamma(self.penalty, g)
+        candidates = [(a, g) for g in gammas for a in alphas]
+        cv = check_cv(self.cv)
+        params = {
+            "constraint": self.constraint,
+            "penalty": self.penalty,
+            "n_stages": self.n_stages,
+            "solver": self.solver,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+        }
+        splits = list(cv.split(X64))
+        jobs = (
+            delayed(_fold_scores)(
+                X64,
+                train,
+                test,
+                candidates,
+                {**params, "assume_centered": self.assume_centered},
+            )
+            for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
+        )
+        scores = np.array(Parallel(n_jobs=self.n_jobs)(jobs))  # (n_folds, n_candidates)
+        mean = scores.mean(axis=0)
+        best = int(np.argmax(np.where(np.isfinite(mean), mean, -np.inf)))
+        self.cv_results_ = {
+            "alphas": np.array([a for a, _ in candidates]),
+            "gammas": np.array([g for _, g in candidates]),
+            **{f"split{k}_test_score": s for k, s in enumerate(scores)},
+            "mean_test_score": mean,
+            "std_test_score": scores.std(axis=0),
+        }
+        self.alpha_, self.gamma_ = (float(v) for v in candidates[best])
+        self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
+        return self
