@@ -201,13 +201,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         scale = float(np.mean(lipschitz[active]))
         self.theta_ = self.theta * (scale if scale > 0 else float(np.max(diff**2)))
 
-        # start: diagonal-LDA direction, scaled to the box
-        w = diff / (lipschitz / 2.0 + np.mean(lipschitz[active]) / 2.0 + 1e-300)
-        w[lipschitz == 0] = diff[lipschitz == 0]
-        mask = np.zeros(w.size, dtype=bool)
-        mask[active] = True
-        w[~mask] = 0.0
-        w = np.ascontiguousarray(self.bound_ * w / np.max(np.abs(w)), dtype=dtype)
+        w = self._initial_coef(diff, lipschitz, active, dtype)
 
         Xd, data, indices, indptr, is_sparse = design_arrays(X)
         obj_path = np.zeros(self.max_iter + 1, dtype=dtype)
@@ -232,6 +226,16 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         self.coef_ = w
         self.intercept_ = dtype.type(-(proj0 + proj1) / 2.0)
         return self
+
+    def _initial_coef(self, diff, lipschitz, active, dtype):
+        """Diagonal-LDA direction (shrunk variances), scaled to the box."""
+        var = lipschitz / 2.0
+        w = diff / (var + np.mean(var[active]) + np.finfo(np.float64).tiny)
+        w[var == 0] = diff[var == 0]
+        mask = np.zeros(w.size, dtype=bool)
+        mask[active] = True
+        w[~mask] = 0.0
+        return np.ascontiguousarray(self.bound_ * w / np.max(np.abs(w)), dtype=dtype)
 
     def decision_function(self, X):
         """Signed distance to the midpoint of the projected class means.
