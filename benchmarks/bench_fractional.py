@@ -207,7 +207,7 @@ def random_instance(m, n, seed, n_nonzero=100, noise=0.01):
     x[rng.choice(n, n_nonzero, replace=False)] = rng.standard_normal(n_nonzero)
     signal = G @ x
     y = signal + noise * np.std(signal) * rng.standard_normal(m)
-    return np.asfortranarray(G), y
+    return np.asfortranarray(G), y, x
 
 
 def data_dir():
@@ -338,7 +338,7 @@ def main(argv=None):
             name = f"random {m}x{n}"
             results[name] = []
             for seed in seeds:
-                G, y = random_instance(m, n, seed)
+                G, y, _ = random_instance(m, n, seed)
                 results[name].append(run_instance(G, y, 0.1 / m, k, budgets))
                 print(name, seed, {key: v[0] for key, v in results[name][-1].items()},
                       flush=True)
