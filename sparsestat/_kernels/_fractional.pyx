@@ -321,6 +321,52 @@ cdef inline int _pick(int selection, int it, int n_active, const int* active,
     return active[it]
 
 
+cdef inline floating _lsq_grad(bint is_sparse, const floating* X, int n_samples,
+                              const floating* data, const int* indices,
+                              const int* indptr, int j, bint weighted,
+                              const floating* sw, const floating* r) noexcept nogil:
+    """Partial derivative in w_j of 1/2 ||r||_sw^2, r = y - Xw - b0."""
+    if weighted:
+        # -X[:, j] @ (sw * r)
+        return -col_wdot(is_sparse, X, n_samples, data, indices, indptr, j, sw, r)
+    # -sw_0 * X[:, j] @ r
+    return -sw[0] * col_dot(is_sparse, X, n_samples, data, indices, indptr, j, r)
+
+
+cdef inline floating _fisher_grad(bint is_sparse, const floating* X, int n_samples,
+                                  const floating* data, const int* indices,
+                                  const int* indptr, int j, const floating* v,
+                                  floating n0p0, floating n1p1,
+                                  const floating* mu0,
+                                  const floating* mu1) noexcept nogil:
+    """Partial derivative in w_j of w' S_w w (see fisher_cd)."""
+    # 2/n (X[:, j] @ v - n0 p0 mu0_j - n1 p1 mu1_j)
+    return 2. / n_samples * (
+        col_dot(is_sparse, X, n_samples, data, indices, indptr, j, v)
+        - n0p0 * mu0[j] - n1p1 * mu1[j])
+
+
+cdef inline floating _half_wsq(int n, const floating* sw,
+                              const floating* r) noexcept nogil:
+    """1/2 sum_s sw_s r_s^2"""
+    cdef int i
+    cdef floating acc = 0.
+    for i in range(n):
+        acc += sw[i] * r[i] * r[i]
+    return 0.5 * acc
+
+
+cdef inline floating _within_sq(int n, const signed char* cls, const floating* v,
+                               floating p0, floating p1) noexcept nogil:
+    """w' S_w w = 1/n sum_s (v_s - p_class(s))^2"""
+    cdef int i
+    cdef floating u, acc = 0.
+    for i in range(n):
+        u = v[i] - (p1 if cls[i] else p0)
+        acc += u * u
+    return acc / n
+
+
 # ---------------------------------------------------------------------------
 # Sparse recovery: (1/2 ||y - Xw - b0||_sw^2 + alpha ||w||_1) / (alpha ||w||_[k])
 
@@ -399,10 +445,7 @@ def recovery_cd(const floating[::1, :] X,
                 # r -= w_j * X[:, j]
                 col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, -w[j], &r[0])
                 l1 += fabs(w[j])
-        loss = 0.
-        for i in range(n_samples):
-            loss += sw[i] * r[i] * r[i]
-        loss *= 0.5
+        loss = _half_wsq(n_samples, &sw[0], &r[0])
         F = (loss + alpha * l1) / (alpha * topk_sum)
         obj_path[0] = F
         time_path[0] = 0.
@@ -417,14 +460,8 @@ def recovery_cd(const floating[::1, :] X,
                     j = active[0]
                     for jj in range(n_active):
                         i = active[jj]
-                        if weighted:
-                            # grad_i = -X[:, i] @ (sw * r)
-                            b = -col_wdot(is_sparse, Xp, n_samples, dp, ip, pp,
-                                          i, &sw[0], &r[0])
-                        else:
-                            # grad_i = -sw_0 * X[:, i] @ r
-                            b = -sw[0] * col_dot(is_sparse, Xp, n_samples, dp,
-                                                 ip, pp, i, &r[0])
+                        b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, i,
+                                      weighted, &sw[0], &r[0])
                         _topk_others(&tk, &val[0], topk_sum, i, &s_km1, &kth)
                         z = _recovery_step(
                             w[i], b, lipschitz[i] + theta, alpha, F, s_km1, kth,
@@ -439,12 +476,8 @@ def recovery_cd(const floating[::1, :] X,
                     b = best_b
                 else:
                     j = _pick(selection, it, n_active, &active[0], &rng)
-                    if weighted:
-                        b = -col_wdot(is_sparse, Xp, n_samples, dp, ip, pp, j,
-                                      &sw[0], &r[0])
-                    else:
-                        b = -sw[0] * col_dot(is_sparse, Xp, n_samples, dp, ip,
-                                             pp, j, &r[0])
+                    b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
+                                  weighted, &sw[0], &r[0])
                 _topk_others(&tk, &val[0], topk_sum, j, &s_km1, &kth)
                 z = _recovery_step(w[j], b, lipschitz[j] + theta, alpha, F,
                                    s_km1, kth, loss + alpha * (l1 - val[j]),
@@ -479,10 +512,7 @@ def recovery_cd(const floating[::1, :] X,
                         rec_val[n_rec] = intercept
                         n_rec += 1
             # exact recomputation, so that rounding does not drift over epochs
-            loss = 0.
-            for i in range(n_samples):
-                loss += sw[i] * r[i] * r[i]
-            loss *= 0.5
+            loss = _half_wsq(n_samples, &sw[0], &r[0])
             l1 = 0.
             max_w = 0.
             for j in range(n_features):
@@ -548,8 +578,8 @@ def fisher_cd(const floating[::1, :] X,
     cdef const int* pp = &X_indptr[0]
     cdef unsigned long long rng = seed if seed != 0 else 1
     cdef int epoch, it, j, jj, i, n_iter = 0, n_rec = 0
-    cdef floating n0 = 0., n1 = 0., inv_n = 1. / n_samples
-    cdef floating p0 = 0., p1 = 0., f, l1, q, F, b, z, t, e, u
+    cdef floating n0 = 0., n1 = 0.
+    cdef floating p0 = 0., p1 = 0., f, l1, q, F, b, z, t, e
     cdef floating score, best_score, best_b = 0., max_step = 0., max_w
     cdef double start = _now()
 
@@ -567,11 +597,7 @@ def fisher_cd(const floating[::1, :] X,
                 p0 += mu0[j] * w[j]
                 p1 += mu1[j] * w[j]
                 l1 += fabs(w[j])
-        f = 0.
-        for i in range(n_samples):
-            u = v[i] - (p1 if cls[i] else p0)
-            f += u * u
-        f *= inv_n
+        f = _within_sq(n_samples, &cls[0], &v[0], p0, p1)
         q = p1 - p0
         F = (f + alpha * l1) / (q * q)
         obj_path[0] = F
@@ -585,10 +611,9 @@ def fisher_cd(const floating[::1, :] X,
                     j = active[0]
                     for jj in range(n_active):
                         i = active[jj]
-                        # grad_i = 2/n (X[:, i] @ v - n0 p0 mu0_i - n1 p1 mu1_i)
-                        b = 2. * inv_n * (
-                            col_dot(is_sparse, Xp, n_samples, dp, ip, pp, i, &v[0])
-                            - n0 * p0 * mu0[i] - n1 * p1 * mu1[i])
+                        b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp,
+                                         i, &v[0], n0 * p0, n1 * p1, &mu0[0],
+                                         &mu1[0])
                         e = mu1[i] - mu0[i]
                         z = _fisher_step(w[i], b, lipschitz[i] + theta, alpha, F,
                                          q, e, f + alpha * (l1 - fabs(w[i])),
@@ -603,9 +628,8 @@ def fisher_cd(const floating[::1, :] X,
                     b = best_b
                 else:
                     j = _pick(selection, it, n_active, &active[0], &rng)
-                    b = 2. * inv_n * (
-                        col_dot(is_sparse, Xp, n_samples, dp, ip, pp, j, &v[0])
-                        - n0 * p0 * mu0[j] - n1 * p1 * mu1[j])
+                    b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
+                                     &v[0], n0 * p0, n1 * p1, &mu0[0], &mu1[0])
                 e = mu1[j] - mu0[j]
                 z = _fisher_step(w[j], b, lipschitz[j] + theta, alpha, F, q, e,
                                  f + alpha * (l1 - fabs(w[j])), bound, solver)
@@ -633,11 +657,7 @@ def fisher_cd(const floating[::1, :] X,
                 p0 += mu0[j] * w[j]
                 p1 += mu1[j] * w[j]
             q = p1 - p0
-            f = 0.
-            for i in range(n_samples):
-                u = v[i] - (p1 if cls[i] else p0)
-                f += u * u
-            f *= inv_n
+            f = _within_sq(n_samples, &cls[0], &v[0], p0, p1)
             l1 = 0.
             max_w = 0.
             for j in range(n_features):
