@@ -100,15 +100,13 @@ def stalled(x_new, x):
     return np.max(np.abs(x_new - x)) <= STALL * max(np.max(np.abs(x)), 1e-300)
 
 
-def pgsa(G, y, x0, alpha, k, bound, L, budget):
+def drive(step, G, y, x0, alpha, k, budget):
+    """Iterate x <- step(x) until the budget or a fixed point; trace F."""
     x = x0.copy()
     start = time.perf_counter()
     times, values = [0.0], [ratio(G, y, x, alpha, k)]
     while times[-1] < budget:
-        num, den, r = ratio_parts(G, y, x, alpha, k)
-        F = num / den
-        grad = G.T @ r - F * alpha * topk_subgradient(x, k)
-        x, x_old = prox(x - grad / L, alpha / L, bound), x
+        x, x_old = step(x), x
         times.append(time.perf_counter() - start)
         values.append(ratio(G, y, x, alpha, k))
         if stalled(x, x_old):
@@ -116,11 +114,17 @@ def pgsa(G, y, x0, alpha, k, bound, L, budget):
     return np.array(times), np.array(values)
 
 
+def pgsa(G, y, x0, alpha, k, bound, L, budget):
+    def step(x):
+        num, den, r = ratio_parts(G, y, x, alpha, k)
+        grad = G.T @ r - num / den * alpha * topk_subgradient(x, k)
+        return prox(x - grad / L, alpha / L, bound)
+
+    return drive(step, G, y, x0, alpha, k, budget)
+
+
 def dpa(G, y, x0, alpha, k, bound, L, budget, n_inner=20):
-    x = x0.copy()
-    start = time.perf_counter()
-    times, values = [0.0], [ratio(G, y, x, alpha, k)]
-    while times[-1] < budget:
+    def step(x):
         lam = ratio(G, y, x, alpha, k)
         lin = lam * alpha * topk_subgradient(x, k)
         z, z_prev, t = x.copy(), x.copy(), 1.0
@@ -130,19 +134,13 @@ def dpa(G, y, x0, alpha, k, bound, L, budget, n_inner=20):
             grad = G.T @ (G @ v - y) - lin
             z_prev, z = z, prox(v - grad / L, alpha / L, bound)
             t = t_next
-        x, x_old = z, x
-        times.append(time.perf_counter() - start)
-        values.append(ratio(G, y, x, alpha, k))
-        if stalled(x, x_old):
-            break
-    return np.array(times), np.array(values)
+        return z
+
+    return drive(step, G, y, x0, alpha, k, budget)
 
 
 def qtpa(G, y, x0, alpha, k, bound, L, budget, n_inner=5):
-    x = x0.copy()
-    start = time.perf_counter()
-    times, values = [0.0], [ratio(G, y, x, alpha, k)]
-    while times[-1] < budget:
+    def step(x):
         num, den, _ = ratio_parts(G, y, x, alpha, k)
         yq = np.sqrt(den) / num
         z = x
@@ -151,12 +149,9 @@ def qtpa(G, y, x0, alpha, k, bound, L, budget, n_inner=5):
             # gradient of y^2 N - 2 y sqrt(D), divided by y^2 (step 1 / (y^2 L))
             grad = G.T @ r - alpha * topk_subgradient(z, k) / (yq * np.sqrt(den_z))
             z = prox(z - grad / L, alpha / L, bound)
-        x, x_old = z, x
-        times.append(time.perf_counter() - start)
-        values.append(ratio(G, y, x, alpha, k))
-        if stalled(x, x_old):
-            break
-    return np.array(times), np.array(values)
+        return z
+
+    return drive(step, G, y, x0, alpha, k, budget)
 
 
 def coordinate(G, y, alpha, k, budget, solver):

@@ -335,14 +335,16 @@ cdef inline floating _lsq_grad(bint is_sparse, const floating* X, int n_samples,
 
 cdef inline floating _fisher_grad(bint is_sparse, const floating* X, int n_samples,
                                   const floating* data, const int* indices,
-                                  const int* indptr, int j, const floating* v,
+                                  const int* indptr, int j, bint weighted,
+                                  const floating* sw, const floating* v,
                                   floating n0p0, floating n1p1,
                                   const floating* mu0,
                                   const floating* mu1) noexcept nogil:
     """Partial derivative in w_j of w' S_w w (see fisher_cd)."""
-    # 2/n (X[:, j] @ v - n0 p0 mu0_j - n1 p1 mu1_j)
-    return 2. / n_samples * (
-        col_dot(is_sparse, X, n_samples, data, indices, indptr, j, v)
+    # 2 (X[:, j] @ (sw * v) - n0 p0 mu0_j - n1 p1 mu1_j)
+    return 2. * (
+        -_lsq_grad(is_sparse, X, n_samples, data, indices, indptr, j, weighted,
+                   sw, v)
         - n0p0 * mu0[j] - n1p1 * mu1[j])
 
 
@@ -356,15 +358,16 @@ cdef inline floating _half_wsq(int n, const floating* sw,
     return 0.5 * acc
 
 
-cdef inline floating _within_sq(int n, const signed char* cls, const floating* v,
-                               floating p0, floating p1) noexcept nogil:
-    """w' S_w w = 1/n sum_s (v_s - p_class(s))^2"""
+cdef inline floating _within_sq(int n, const signed char* cls, const floating* sw,
+                               const floating* v, floating p0,
+                               floating p1) noexcept nogil:
+    """w' S_w w = sum_s sw_s (v_s - p_class(s))^2 (weights summing to one)"""
     cdef int i
     cdef floating u, acc = 0.
     for i in range(n):
         u = v[i] - (p1 if cls[i] else p0)
-        acc += u * u
-    return acc / n
+        acc += sw[i] * u * u
+    return acc
 
 
 # ---------------------------------------------------------------------------
@@ -534,9 +537,11 @@ def recovery_cd(const floating[::1, :] X,
 # ---------------------------------------------------------------------------
 # Sparse Fisher discriminant: (w' S_w w + alpha ||w||_1) / ((mu_1 - mu_0)' w)^2
 #
-# With v = X w and p_c = mu_c' w, the within-class residuals are
-# u_s = v_s - p_{class(s)} and sum_{s in c} u_s = 0, so that
-#   n f = ||u||^2,  n grad_i f = 2 X[:, i] @ u = 2 (X[:, i] @ v - sum_c n_c p_c mu_c,i);
+# Sample weights sw sum to one; n_c is the weight of class c and mu_c its
+# weighted mean. With v = X w and p_c = mu_c' w, the within-class residuals
+# are u_s = v_s - p_{class(s)} and sum_{s in c} sw_s u_s = 0, so that
+#   f = sum_s sw_s u_s^2,
+#   grad_i f = 2 X[:, i] @ (sw * u) = 2 (X[:, i] @ (sw * v) - sum_c n_c p_c mu_c,i);
 # keeping v (sparse axpy) and p_c (two scalars) avoids densifying X - M.
 
 def fisher_cd(const floating[::1, :] X,
@@ -545,6 +550,8 @@ def fisher_cd(const floating[::1, :] X,
               const int[::1] X_indptr,
               bint is_sparse,
               const signed char[::1] cls,
+              const floating[::1] sw,
+              bint weighted,
               const floating[::1] mu0,
               const floating[::1] mu1,
               floating[::1] w,
@@ -586,9 +593,9 @@ def fisher_cd(const floating[::1, :] X,
     with nogil:
         for i in range(n_samples):
             if cls[i]:
-                n1 += 1.
+                n1 += sw[i]
             else:
-                n0 += 1.
+                n0 += sw[i]
         l1 = 0.
         for j in range(n_features):
             if w[j] != 0.:
@@ -597,7 +604,7 @@ def fisher_cd(const floating[::1, :] X,
                 p0 += mu0[j] * w[j]
                 p1 += mu1[j] * w[j]
                 l1 += fabs(w[j])
-        f = _within_sq(n_samples, &cls[0], &v[0], p0, p1)
+        f = _within_sq(n_samples, &cls[0], &sw[0], &v[0], p0, p1)
         q = p1 - p0
         F = (f + alpha * l1) / (q * q)
         obj_path[0] = F
@@ -612,8 +619,8 @@ def fisher_cd(const floating[::1, :] X,
                     for jj in range(n_active):
                         i = active[jj]
                         b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp,
-                                         i, &v[0], n0 * p0, n1 * p1, &mu0[0],
-                                         &mu1[0])
+                                         i, weighted, &sw[0], &v[0], n0 * p0,
+                                         n1 * p1, &mu0[0], &mu1[0])
                         e = mu1[i] - mu0[i]
                         z = _fisher_step(w[i], b, lipschitz[i] + theta, alpha, F,
                                          q, e, f + alpha * (l1 - fabs(w[i])),
@@ -629,7 +636,8 @@ def fisher_cd(const floating[::1, :] X,
                 else:
                     j = _pick(selection, it, n_active, &active[0], &rng)
                     b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
-                                     &v[0], n0 * p0, n1 * p1, &mu0[0], &mu1[0])
+                                     weighted, &sw[0], &v[0], n0 * p0, n1 * p1,
+                                     &mu0[0], &mu1[0])
                 e = mu1[j] - mu0[j]
                 z = _fisher_step(w[j], b, lipschitz[j] + theta, alpha, F, q, e,
                                  f + alpha * (l1 - fabs(w[j])), bound, solver)
@@ -657,7 +665,7 @@ def fisher_cd(const floating[::1, :] X,
                 p0 += mu0[j] * w[j]
                 p1 += mu1[j] * w[j]
             q = p1 - p0
-            f = _within_sq(n_samples, &cls[0], &v[0], p0, p1)
+            f = _within_sq(n_samples, &cls[0], &sw[0], &v[0], p0, p1)
             l1 = 0.
             max_w = 0.
             for j in range(n_features):

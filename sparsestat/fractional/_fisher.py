@@ -15,8 +15,10 @@ from sparsestat.fractional._base import (
     design_arrays,
     record_buffers,
     seed_from,
+    weighted_col_sq,
 )
 from sparsestat.fractional._regression import _COMMON_CONSTRAINTS, finish_fit
+from sparsestat.utils.validation import check_sample_weight
 
 
 class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
@@ -30,9 +32,10 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                     {\big((\mu_1 - \mu_0)^\top w\big)^2}
         \quad\text{subject to}\quad \|w\|_\infty \le \text{bound},
 
-    with :math:`S_w = \frac1n \sum_s (x_s - \mu_{c(s)})(x_s - \mu_{c(s)})^\top`
+    with :math:`S_w = \sum_s \omega_s (x_s - \mu_{c(s)})(x_s - \mu_{c(s)})^\top`
     the pooled within-class covariance and :math:`\mu_0, \mu_1` the class
-    means. Without the L1 term this is Fisher's criterion (scale-free); the
+    means, all weighted by the sample weights :math:`\omega` normalised to
+    sum to one (``1 / n_samples`` by default). Without the L1 term this is Fisher's criterion (scale-free); the
     L1 term favours large ``w``, so the box is active at the solution and
     ``alpha / bound`` sets the effective sparsity. Each coordinate step
     solves its one-dimensional quadratic-over-quadratic problem globally
@@ -132,7 +135,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the sparse discriminant direction.
 
         Parameters
@@ -141,6 +144,9 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
             Training samples.
         y : array-like of shape (n_samples,)
             Binary labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the class means and ``S_w`` are weighted
+            averages.
 
         Returns
         -------
@@ -168,20 +174,27 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
             )
         dtype = X.dtype
         n_samples = X.shape[0]
+        sw, uniform = check_sample_weight(sample_weight, n_samples, dtype)
         cls = np.ascontiguousarray(y_idx, dtype=np.int8)
-        counts = np.bincount(cls, minlength=2).astype(np.float64)
-        # class indicator (n, 2) / counts: class means as one product
+        class_weight = np.bincount(cls, weights=sw, minlength=2)
+        if np.any(class_weight <= 0):
+            raise ValueError(
+                "Both classes need a positive total sample_weight, got "
+                f"{class_weight.tolist()}."
+            )
+        # weighted class indicator (n, 2) / class weights: the class means
         onehot = sp.csr_matrix(
-            (np.ones(n_samples), (np.arange(n_samples), cls)), shape=(n_samples, 2)
-        ) / counts
+            (sw.astype(np.float64), (np.arange(n_samples), cls)), shape=(n_samples, 2)
+        ) / class_weight
         means = np.asarray((onehot.T @ X).toarray() if sp.issparse(X) else onehot.T @ X)
         mu0 = np.ascontiguousarray(means[0], dtype=dtype)
         mu1 = np.ascontiguousarray(means[1], dtype=dtype)
-        sq = X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(axis=0)
-        sq = np.asarray(sq, dtype=np.float64).ravel()
-        # 2 S_w[j, j] = 2/n (||X_j||^2 - n0 mu0_j^2 - n1 mu1_j^2)
-        var = np.maximum(sq - counts[0] * means[0] ** 2 - counts[1] * means[1] ** 2, 0)
-        lipschitz = np.ascontiguousarray(2.0 * var / n_samples, dtype=dtype)
+        sq = np.asarray(weighted_col_sq(X, sw), dtype=np.float64).ravel()
+        # 2 S_w[j, j] = 2 (sum_s sw_s X_sj^2 - n0 mu0_j^2 - n1 mu1_j^2)
+        var = np.maximum(
+            sq - class_weight[0] * means[0] ** 2 - class_weight[1] * means[1] ** 2, 0
+        )
+        lipschitz = np.ascontiguousarray(2.0 * var, dtype=dtype)
         diff = means[1] - means[0]
         active = np.flatnonzero((lipschitz > 0) | (diff != 0)).astype(np.int32)
         if not np.any(diff != 0):
@@ -210,7 +223,8 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         rec_idx, rec_val = record_buffers(record, self.max_iter * active.size, dtype)
         rng = check_random_state(self.random_state)
         F, n_iter, n_rec, max_step = fisher_cd(
-            Xd, data, indices, indptr, is_sparse, cls, mu0, mu1, w, lipschitz,
+            Xd, data, indices, indptr, is_sparse, cls, sw, not uniform, mu0, mu1,
+            w, lipschitz,
             active, dtype.type(self.alpha), dtype.type(self.bound_),
             dtype.type(self.theta_), SOLVERS[self.solver],
             SELECTIONS[self.selection], self.max_iter, dtype.type(self.tol),

@@ -241,6 +241,18 @@ def test_sample_weight_equals_repetition(regression):
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-9)
 
 
+def test_fisher_sample_weight_equals_repetition(classification):
+    X, y, _ = classification
+    weights = np.arange(len(y)) % 3
+    rep = np.repeat(np.arange(len(y)), weights)
+    a = SparseFisherDiscriminant(alpha=0.05).fit(X, y, sample_weight=weights)
+    b = SparseFisherDiscriminant(alpha=0.05).fit(X[rep], y[rep])
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(a.objective_, b.objective_, rtol=1e-9)
+    with pytest.raises(ValueError, match="positive total sample_weight"):
+        SparseFisherDiscriminant().fit(X, y, sample_weight=(y == 1).astype(float))
+
+
 def test_max_time_and_convergence_warning(regression):
     X, y, _ = regression
     with pytest.warns(ConvergenceWarning):
