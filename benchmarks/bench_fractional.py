@@ -28,7 +28,7 @@ Second table: TDT2 one-vs-rest classification, SparseFisherDiscriminant
 against LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto") and
 L1-penalised logistic regression.
 
-Run:  SPARSESTAT_DATA=/path/to/shared/data python benchmarks/bench_fractional.py [--quick]
+Run:  SPARSESTAT_DATA=/path/to/data python benchmarks/bench_fractional.py [--quick]
 """
 
 import argparse
@@ -48,7 +48,8 @@ from sparsestat.fractional import FractionalSparseRegression, SparseFisherDiscri
 
 # ../shared/data from the project root, or the folder named by SPARSESTAT_DATA
 DATA = os.environ.get(
-    "SPARSESTAT_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+    "SPARSESTAT_DATA",
+    os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"),
 )
 RESULTS = os.path.join(os.path.dirname(__file__), "results", "fractional.md")
 
@@ -175,7 +176,8 @@ def start_point(G, y, alpha, k):
     est = FractionalSparseRegression(k=k, alpha=alpha, fit_intercept=False)
     est.k_ = min(k, G.shape[1])
     sw = np.ones(G.shape[0])
-    col_sq = np.asarray(G.multiply(G).sum(0)).ravel() if sp.issparse(G) else (G * G).sum(0)
+    col_sq = np.asarray(G.multiply(G).sum(0) if sp.issparse(G) else (G * G).sum(0))
+    col_sq = col_sq.ravel()
     active = np.flatnonzero(col_sq > 0)
     est.bound_ = float(np.linalg.norm(y)) / float(np.median(np.sqrt(col_sq[active])))
     return est._initial_coef(G, sw, y, col_sq, active, np.dtype(np.float64)), est.bound_
@@ -320,9 +322,10 @@ def recovery_table(results, budgets):
     for instance, per_seed in results.items():
         methods = per_seed[0].keys()
         for method in methods:
-            cells = [fmt([r[method][0][i] for r in per_seed]) for i in range(len(budgets))]
-            ttt = fmt([r[method][1] for r in per_seed], 3)
-            lines.append(f"| {instance} | {method} | " + " | ".join(cells) + f" | {ttt} |")
+            cells = [fmt([r[method][0][i] for r in per_seed])
+                     for i in range(len(budgets))]
+            cells.append(fmt([r[method][1] for r in per_seed], 3))
+            lines.append(f"| {instance} | {method} | " + " | ".join(cells) + " |")
         for i, b in enumerate(budgets):
             pcd = np.mean([r["PCD"][0][i] for r in per_seed])
             base = min(np.mean([r[m][0][i] for r in per_seed])
@@ -335,7 +338,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1 seed, short budgets")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--budgets", type=float, nargs="+", default=[0.1, 1.0, 5.0, 20.0])
+    parser.add_argument(
+        "--budgets", type=float, nargs="+", default=[0.1, 1.0, 5.0, 20.0]
+    )
     parser.add_argument("--topics", type=int, default=10)
     args = parser.parse_args(argv)
     seeds = range(1 if args.quick else args.seeds)
@@ -402,11 +407,13 @@ def main(argv=None):
     if class_rows:
         out += [
             "",
-            "## TDT2 one-vs-rest classification (2000 most frequent words, 70/30 split)",
+            "## TDT2 one-vs-rest classification "
+            "(2000 most frequent words, 70/30 split)",
             "",
             f"Mean over the {len({r[1] for r in class_rows})} largest topics.",
             "",
-            "| model | test accuracy | test F1 | non-zero coefficients | fit time (s) |",
+            "| model | test accuracy | test F1 | non-zero coefficients "
+            "| fit time (s) |",
             "|---|---|---|---|---|",
         ]
         for name in dict.fromkeys(r[0] for r in class_rows):

@@ -35,9 +35,10 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     with :math:`S_w = \sum_s \omega_s (x_s - \mu_{c(s)})(x_s - \mu_{c(s)})^\top`
     the pooled within-class covariance and :math:`\mu_0, \mu_1` the class
     means, all weighted by the sample weights :math:`\omega` normalised to
-    sum to one (``1 / n_samples`` by default). Without the L1 term this is Fisher's criterion (scale-free); the
-    L1 term favours large ``w``, so the box is active at the solution and
-    ``alpha / bound`` sets the effective sparsity. Each coordinate step
+    sum to one (``1 / n_samples`` by default). Without the L1 term this is
+    Fisher's criterion (scale-free); the L1 term favours large ``w``, so the
+    box is active at the solution and ``alpha / bound`` sets the effective
+    sparsity. Each coordinate step
     solves its one-dimensional quadratic-over-quadratic problem globally
     (DESIGN section 6). ``S_w`` is never formed: the kernel keeps ``X w``
     and the two projected means.

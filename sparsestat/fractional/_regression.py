@@ -260,9 +260,8 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         sw, uniform = check_sample_weight(sample_weight, n_samples, dtype)
         # the loss is a weighted sum: raw weights, so that integer weights
         # equal repeated samples
-        total = n_samples if sample_weight is None else float(
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n_samples,)).sum()
-        )
+        raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
+        total = float(np.broadcast_to(raw, (n_samples,)).sum())
         sw = np.ascontiguousarray(sw * total, dtype=dtype)
 
         self.k_ = min(self.k, n_features)

@@ -186,7 +186,8 @@ def test_fisher_without_l1_is_fisher_lda_direction():
     mu0, mu1 = X[y == 0].mean(0), X[y == 1].mean(0)
     centred = X - np.where((y == 1)[:, None], mu1, mu0)
     direction = np.linalg.solve(centred.T @ centred, mu1 - mu0)
-    cosine = est.coef_ @ direction / np.linalg.norm(est.coef_) / np.linalg.norm(direction)
+    cosine = est.coef_ @ direction
+    cosine /= np.linalg.norm(est.coef_) * np.linalg.norm(direction)
     assert cosine > 1 - 1e-6
 
 
