@@ -9,15 +9,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._kernels._fractional import fisher_cd
 from sparsestat.fractional._base import (
+    COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
     check_finite_params,
     design_arrays,
+    finish_fit,
     record_buffers,
     seed_from,
     weighted_col_sq,
 )
-from sparsestat.fractional._regression import _COMMON_CONSTRAINTS, finish_fit
 from sparsestat.utils.validation import check_sample_weight
 
 
@@ -103,7 +104,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     ((40,), True)
     """
 
-    _parameter_constraints = {**_COMMON_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS}
 
     def __init__(
         self,

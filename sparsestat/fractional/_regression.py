@@ -1,74 +1,27 @@
 """k-sparse recovery as a fractional program, solved by FCD / PCD."""
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._kernels._fractional import recovery_cd
 from sparsestat.fractional._base import (
+    COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
     check_finite_params,
     design_arrays,
+    finish_fit,
     record_buffers,
     seed_from,
     weighted_col_sq,
 )
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import Interval
 from sparsestat.utils.validation import check_sample_weight
-
-_COMMON_CONSTRAINTS = {
-    "alpha": [Interval(Real, 0, None, closed="neither")],
-    "bound": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-    "solver": [StrOptions(set(SOLVERS))],
-    "selection": [StrOptions(set(SELECTIONS))],
-    "theta": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "max_time": [None, Interval(Real, 0, None, closed="neither")],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
-def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-               rec_idx, rec_val):
-    """Fitted attributes and warnings shared by both fractional estimators."""
-    max_w = float(np.max(np.abs(w))) if w.size else 0.0
-    estimator.n_iter_ = int(n_iter)
-    estimator.objective_ = float(F)
-    estimator.stop_crit_ = float(max_step) / max_w if max_w > 0 else 0.0
-    if estimator.verbose:
-        estimator.objective_path_ = obj_path[: n_iter + 1].copy()
-        estimator.time_path_ = time_path[: n_iter + 1].copy()
-        if estimator.verbose >= 2:
-            estimator.update_path_ = (rec_idx[:n_rec].copy(), rec_val[:n_rec].copy())
-        print(
-            f"[{type(estimator).__name__}] {n_iter} epochs, objective "
-            f"{float(F):.6g}, relative step {estimator.stop_crit_:.2e}, "
-            f"{time_path[n_iter]:.3f} s"
-        )
-    stopped_by_time = (
-        estimator.max_time is not None and time_path[n_iter] > estimator.max_time
-    )
-    if (
-        n_iter == estimator.max_iter
-        and not stopped_by_time
-        and max_step > estimator.tol * max_w
-    ):
-        warnings.warn(
-            f"{type(estimator).__name__} did not converge in max_iter="
-            f"{estimator.max_iter} epochs (relative step "
-            f"{estimator.stop_crit_:.2e} > tol={estimator.tol}); increase max_iter.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
 
 class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
@@ -188,7 +141,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "k": [Interval(Integral, 1, None, closed="left")],
         "fit_intercept": ["boolean"],
-        **_COMMON_CONSTRAINTS,
+        **COMMON_CONSTRAINTS,
     }
 
     def __init__(
