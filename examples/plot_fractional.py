@@ -21,7 +21,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sparsestat.fractional import FractionalSparseRegression  # noqa: E402
 from sparsestat.metrics import support_recovery  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
