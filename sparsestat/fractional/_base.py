@@ -62,6 +62,14 @@ def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
         )
 
 
+def check_representable(values, what, dtype):
+    """Squared column norms must be finite and not all underflowed."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"The {what} of X overflow in {np.dtype(dtype).name}: rescale X."
+        )
+
+
 def check_finite_params(estimator, names):
     """``Interval`` accepts inf; the fractional solvers need finite scalars."""
     for name in names:
@@ -90,10 +98,14 @@ def design_arrays(X):
 
 
 def weighted_col_sq(X, sw):
-    """``(X ** 2).T @ sw``: each column's curvature of the weighted squares."""
-    if sp.issparse(X):
-        return np.asarray(X.multiply(X).T @ sw).ravel()
-    return (X * X).T @ sw
+    """``(X ** 2).T @ sw``: each column's curvature of the weighted squares.
+
+    Overflow gives inf, which ``check_representable`` turns into an error.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if sp.issparse(X):
+            return np.asarray(X.multiply(X).T @ sw).ravel()
+        return (X * X).T @ sw
 
 
 def record_buffers(record, n_updates, dtype):

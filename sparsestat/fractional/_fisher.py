@@ -13,6 +13,7 @@ from sparsestat.fractional._base import (
     SELECTIONS,
     SOLVERS,
     check_finite_params,
+    check_representable,
     design_arrays,
     finish_fit,
     record_buffers,
@@ -192,11 +193,13 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         mu0 = np.ascontiguousarray(means[0], dtype=dtype)
         mu1 = np.ascontiguousarray(means[1], dtype=dtype)
         sq = np.asarray(weighted_col_sq(X, sw), dtype=np.float64).ravel()
+        check_representable(sq, "squared column norms", dtype)
         # 2 S_w[j, j] = 2 (sum_s sw_s X_sj^2 - n0 mu0_j^2 - n1 mu1_j^2)
         var = np.maximum(
             sq - class_weight[0] * means[0] ** 2 - class_weight[1] * means[1] ** 2, 0
         )
         lipschitz = np.ascontiguousarray(2.0 * var, dtype=dtype)
+        check_representable(lipschitz, "within-class variances", dtype)
         diff = means[1] - means[0]
         active = np.flatnonzero((lipschitz > 0) | (diff != 0)).astype(np.int32)
         if not np.any(diff != 0):

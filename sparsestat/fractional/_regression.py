@@ -14,6 +14,7 @@ from sparsestat.fractional._base import (
     SELECTIONS,
     SOLVERS,
     check_finite_params,
+    check_representable,
     design_arrays,
     finish_fit,
     record_buffers,
@@ -226,6 +227,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 stacklevel=2,
             )
         col_sq = np.ascontiguousarray(weighted_col_sq(X, sw), dtype=dtype)
+        check_representable(col_sq, "squared column norms", dtype)
         active = np.flatnonzero(col_sq > 0).astype(np.int32)
         if active.size == 0:
             raise ValueError(
@@ -243,7 +245,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             else float(self.bound)
         )
         self.theta_ = self.theta * float(np.mean(col_sq[active]))
-        if r0_norm <= 100 * np.finfo(dtype).eps * max(y_scale, 1.0):
+        if r0_norm <= 100 * np.finfo(dtype).eps * y_scale:
             warnings.warn(
                 "y is constant (after centring): the ratio is undefined at "
                 "w = 0 and tends to its infimum 1 only as w -> 0; returning "
@@ -296,12 +298,19 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         d = np.zeros_like(grad)
         if np.any(grad != 0):
             keep = np.argsort(-np.abs(grad), kind="stable")[: self.k_]
-            d[keep] = grad[keep]
+            # unit scale, so that ||X d||^2 cannot overflow
+            d[keep] = grad[keep] / np.max(np.abs(grad[keep]))
         else:
             d[active[np.argmax(col_sq[active])]] = 1.0
         Xd = np.asarray(X @ d).ravel()
         curv = float(sw @ (Xd * Xd))
         loss0 = 0.5 * float(sw @ (r0 * r0))
+        if not (np.isfinite(curv) and curv > 0 and np.isfinite(loss0)):
+            raise ValueError(
+                "X and y are too small or too large in scale for "
+                f"{np.dtype(dtype).name} arithmetic (||X d||^2 = {curv:g} for the "
+                "starting direction d): rescale X and y."
+            )
         step = np.sqrt(2.0 * loss0 / curv)
         return np.ascontiguousarray(
             np.clip(step * d, -self.bound_, self.bound_), dtype=dtype

@@ -345,6 +345,23 @@ def test_classifier_bad_targets(classification):
         SparseFisherDiscriminant().fit(X, np.arange(len(y)) % 3)
 
 
+def test_overflowing_scale_is_a_clear_error(regression, classification):
+    X, y, _ = regression
+    with pytest.raises(ValueError, match="rescale X"):
+        FractionalSparseRegression(k=3).fit(X * 1e200, y)
+    X, y, _ = classification
+    with pytest.raises(ValueError, match="rescale X"):
+        SparseFisherDiscriminant().fit(X * 1e200, y)
+
+
+def test_small_scale_y_is_not_mistaken_for_constant(regression):
+    X, y, _ = regression
+    small = FractionalSparseRegression(k=3, alpha=5e-16).fit(
+        X.astype(np.float32), (1e-8 * y).astype(np.float32)
+    )
+    assert np.count_nonzero(small.coef_) > 0
+
+
 def test_nan_input_is_rejected(regression):
     X, y, _ = regression
     X = X.copy()
