@@ -18,7 +18,9 @@ import numpy as np
 from cython cimport floating
 from libc.math cimport fabs, fmax, fmin, INFINITY
 
-from sparsestat._kernels._blas cimport _gemv_t
+from libc.stdlib cimport free, qsort, realloc
+
+from sparsestat._kernels._blas cimport _axpy, _dot, _gemv_t
 from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
 from sparsestat._kernels._penalties cimport (
     PENALTY_L1, penalty_value, prox_1d, subdiff_distance,
@@ -362,24 +364,29 @@ cdef int _residual_epochs(
     return max_epochs
 
 
+cdef int _compare_int(const void* a, const void* b) noexcept nogil:
+    return (<const int*> a)[0] - (<const int*> b)[0]
+
+
 cdef int _gram_epochs(
-    const floating* gram, int capacity, const int* slot, const floating* norms2,
+    const floating* gram_ws, const floating* norms2,
     floating* w, floating* grad_ws, const int* ws, int ws_size, int penalty,
     floating alpha, floating gamma, bint positive, int max_epochs,
     floating inner_tol, floating* iterates, floating* w_trial,
     floating* step,
 ) noexcept nogil:
-    """CD epochs on the working set through the cached Gram matrix.
+    """CD epochs on the working set through its (compact) Gram matrix.
 
-    grad_ws[jj] is the data-term gradient of feature ws[jj]; a move of w_j
-    by delta changes it by delta * G[ws[jj], j], so an epoch costs
-    O(|moves| |ws|) instead of O(n |ws|). Same stopping test and Anderson
-    safeguard as the residual version (the objective change of a step d is
-    grad^T d + 1/2 d^T G d plus the penalty change, exact for least squares).
+    gram_ws is the ws_size x ws_size block of the centred weighted Gram
+    matrix, column jj contiguous; grad_ws[jj] is the data-term gradient of
+    feature ws[jj]. A move of w_j by delta changes it by delta * G[:, jj],
+    so an epoch costs O(|moves| |ws|) instead of O(n |ws|). Same stopping
+    test and Anderson safeguard as the residual version (the objective
+    change of a step d is grad^T d + 1/2 d^T G d plus the penalty change,
+    exact for least squares).
     """
-    cdef int epoch, jj, kk, j, n_stored = 0
+    cdef int epoch, jj, j, n_stored = 0
     cdef floating u, w_old, w_new, delta, inner_kkt, change
-    cdef const floating* col
     cdef floating c[ANDERSON_K]
     for epoch in range(max_epochs):
         inner_kkt = 0.
@@ -393,9 +400,9 @@ cdef int _gram_epochs(
             if w_new != w_old:
                 delta = w_new - w_old
                 w[j] = w_new
-                col = gram + <size_t> slot[jj] * capacity
-                for kk in range(ws_size):
-                    grad_ws[kk] += delta * col[slot[kk]]
+                # grad_ws += delta * G[:, jj]
+                _axpy(ws_size, delta, gram_ws + <size_t> jj * ws_size, 1,
+                      grad_ws, 1)
         if inner_kkt <= inner_tol:
             return epoch + 1
         for jj in range(ws_size):
@@ -414,20 +421,18 @@ cdef int _gram_epochs(
                        + penalty_value(penalty, fabs(w_trial[jj]), alpha, gamma)
                        - penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma))
         for jj in range(ws_size):
-            if step[jj] == 0:
-                continue
-            col = gram + <size_t> slot[jj] * capacity
-            for kk in range(ws_size):
-                change += 0.5 * step[jj] * col[slot[kk]] * step[kk]
+            if step[jj] != 0:
+                # step^T G[:, jj]
+                change += 0.5 * step[jj] * _dot(
+                    ws_size, gram_ws + <size_t> jj * ws_size, 1, step, 1)
         if change >= 0:
             continue
         for jj in range(ws_size):
             w[ws[jj]] = w_trial[jj]
-            if step[jj] == 0:
-                continue
-            col = gram + <size_t> slot[jj] * capacity
-            for kk in range(ws_size):
-                grad_ws[kk] += step[jj] * col[slot[kk]]
+            if step[jj] != 0:
+                # grad_ws += step[jj] * G[:, jj]
+                _axpy(ws_size, step[jj], gram_ws + <size_t> jj * ws_size, 1,
+                      grad_ws, 1)
     return max_epochs
 
 
@@ -528,6 +533,9 @@ def cd_solve(
     cdef int* cache_pos_p = &cache_pos[0] if capacity > 0 else NULL
     cdef int* cache_feat_p = &cache_feat[0] if capacity > 0 else NULL
     cdef floating* gram_p = &gram[0] if capacity > 0 else NULL
+    cdef floating* gram_ws = NULL
+    cdef floating* new_buffer
+    cdef size_t gram_ws_len = 0
 
     cdef int i, j, jj, it, ws_size, n_support, n_epochs = 0
     cdef int n_iter = 0
@@ -600,16 +608,36 @@ def cd_solve(
                                          &sw[0], sw_sum, &X_mean[0], &ws[0],
                                          ws_size, gram_p, capacity, cache_pos_p,
                                          cache_feat_p, &n_cached[0], &swq[0]))
+            if use_gram and <size_t> ws_size * ws_size > gram_ws_len:
+                # one buffer for the whole solve, grown as needed (fresh
+                # pages at every phase cost more than the gather itself)
+                new_buffer = <floating*> realloc(
+                    gram_ws, <size_t> ws_size * ws_size * sizeof(floating))
+                if new_buffer == NULL:
+                    use_gram = False
+                else:
+                    gram_ws = new_buffer
+                    gram_ws_len = ws_size * ws_size
             if use_gram:
+                # visiting the set in cache order makes the gather below
+                # read the cache nearly sequentially
                 for jj in range(ws_size):
-                    j = ws[jj]
-                    slot[jj] = cache_pos[j]
+                    slot[jj] = cache_pos[ws[jj]]
+                qsort(&slot[0], ws_size, sizeof(int), _compare_int)
+                for jj in range(ws_size):
+                    j = cache_feat[slot[jj]]
+                    ws[jj] = j
                     grad_ws[jj] = grad[j]
                     w_start[jj] = w[j]
+                # gather the working set's block, columns contiguous
+                for jj in range(ws_size):
+                    for i in range(ws_size):
+                        gram_ws[<size_t> jj * ws_size + i] = gram_p[
+                            <size_t> slot[jj] * capacity + slot[i]]
                 n_epochs += _gram_epochs(
-                    gram_p, capacity, &slot[0], &norms2[0], &w[0], &grad_ws[0],
-                    &ws[0], ws_size, penalty, alpha, gamma, positive, max_epochs,
-                    inner_tol, &iterates[0], &w_trial[0], &step[0])
+                    gram_ws, &norms2[0], &w[0], &grad_ws[0], &ws[0], ws_size,
+                    penalty, alpha, gamma, positive, max_epochs, inner_tol,
+                    &iterates[0], &w_trial[0], &step[0])
                 # bring the residual up to date with the moves of the phase
                 for jj in range(ws_size):
                     j = ws[jj]
@@ -625,6 +653,7 @@ def cd_solve(
                     sw_sum, &X_mean[0], &norms2[0], &w[0], &q[0], &S, &t, &ws[0],
                     ws_size, penalty, alpha, gamma, positive, max_epochs,
                     inner_tol, &iterates[0], &w_trial[0], &q_trial[0])
+    free(gram_ws)
     if not use_gap:
         gap = float("nan")
     return n_iter, kkt, gap, converged, n_epochs
