@@ -70,7 +70,7 @@ class CoLiDE(BaseEstimator):
     s : float or sequence of float, default=(1.0, 0.9, 0.8, 0.7)
         Log-det parameter of each stage: a positive scalar (all stages) or a
         non-increasing sequence of positive values; a sequence shorter than
-        ``T`` is padded with its last value. When the warm start of a stage
+        ``T`` is padded with its last value, a longer one is cut to ``T``. When the warm start of a stage
         lies outside ``{rho(W∘W) < s_k}``, ``s_k`` is raised by steps of 0.1
         (the values used are in ``s_``). The parameter is never modified.
     max_iter : int, default=10000
@@ -247,17 +247,14 @@ class CoLiDE(BaseEstimator):
             raise ValueError(
                 f"s must be a positive number or a non-empty 1-d sequence, got {self.s!r}."
             )
-        if values.size > self.T:
-            raise ValueError(
-                f"s has {values.size} values but there are only T={self.T} stages."
-            )
         if not np.all(np.isfinite(values)) or np.any(values <= 0):
             raise ValueError(f"s values must be positive and finite, got {self.s!r}.")
         if np.any(np.diff(values) > 0):
             raise ValueError(
                 f"s must be non-increasing along the central path, got {self.s!r}."
             )
-        return values.tolist() + [float(values[-1])] * (self.T - values.size)
+        values = values[: self.T].tolist()
+        return values + [values[-1]] * (self.T - len(values))
 
     def _scales(self, C, W):
         P = C - C @ W
