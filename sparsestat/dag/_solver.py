@@ -25,7 +25,12 @@ already computed) per gradient.
 import numpy as np
 from scipy.linalg.lapack import dgetri
 
-from sparsestat._kernels._colide import lu_nopivot
+from sparsestat._kernels._colide import (
+    gradient_and_metric,
+    mmatrix_factor,
+    prox_step,
+    residual_variances,
+)
 
 # Largest number of step halvings in one line search: 2**-60 is below the
 # float64 resolution of any step that could still change W.
@@ -35,30 +40,36 @@ _MAX_HALVINGS = 60
 _STEP_GROWTH = 1.5
 
 
+def _empty(d):
+    return np.empty((d, d), order="F")
+
+
 class _Point:
-    """Everything the solver knows at one W: products, scales, LU, objective."""
+    """Everything the solver knows at one W: products, scales, LU, objective.
+
+    All matrices are Fortran-ordered float64 (the kernels' layout).
+    """
 
     __slots__ = ("W", "CW", "P", "sigma", "score", "lu", "h", "smooth", "l1", "_inv")
 
-    def __init__(self, W, CW, problem):
-        self.W = W
-        self.CW = CW
-        self.lu = None
+    def __init__(self, W, CW, problem, l1=None):
+        self.W = W = np.asfortranarray(W, dtype=np.float64)
+        self.CW = CW = np.asfortranarray(CW, dtype=np.float64)
         self._inv = None
         d = W.shape[0]
-        # A = sI - W∘W, factored in place (Fortran order for the kernel)
-        A = np.multiply(W, W, order="F")
-        A *= -1.0
-        A.flat[:: d + 1] += problem.s
-        n_positive, logdet = lu_nopivot(A)
+        # A = sI - W∘W, factored without pivoting: the M-matrix test
+        self.lu = _empty(d)
+        n_positive, logdet = mmatrix_factor(W, problem.s, self.lu)
         if n_positive < d:
+            self.lu = None
             return
-        self.lu = A
         self.h = -logdet + d * np.log(problem.s)
-        self.P = problem.C - CW  # C (I - W)
-        self.sigma, self.score = problem.scales_and_score(W, self.P)
+        self.P = _empty(d)  # C (I - W)
+        resid = np.empty(d)
+        residual_variances(problem.C, W, CW, self.P, resid)
+        self.sigma, self.score = problem.scales_and_score(resid)
         self.smooth = problem.mu * self.score + self.h
-        self.l1 = np.abs(W).sum()
+        self.l1 = np.abs(W).sum() if l1 is None else l1
 
     @property
     def feasible(self):
@@ -67,36 +78,66 @@ class _Point:
     def objective(self, problem):
         return self.smooth + problem.mu * problem.alpha * self.l1
 
-    def gradient(self, problem):
-        """Gradient of the smooth part mu * S + h_s (zero diagonal)."""
+    def gradient_and_metric(self, problem):
+        """Gradient of the smooth part ``mu S + h_s`` and its diagonal metric.
+
+        The metric is the diagonal of the Hessian: ``d^2 h / dW_ij^2 =
+        2 A^{-1}_ji + 4 W_ij^2 (A^{-1}_ji)^2`` exactly (``A^{-1} >= 0`` on the
+        domain), and ``mu C_ii / sigma_j`` for the score at fixed scales. The
+        log-det barrier makes the problem badly conditioned near the DAG
+        boundary (``A^{-1}`` grows like products of ``w^2/s`` along paths);
+        this scaling of the proximal step absorbs most of it at no cost,
+        since ``A^{-1}`` is already computed for the gradient.
+        """
+        d = self.W.shape[0]
         if self._inv is None:
-            piv = np.arange(self.W.shape[0], dtype=np.int32)
             # A^{-1} from the unpivoted LU: getri with the identity permutation
-            self._inv, info = dgetri(self.lu, piv)
+            self._inv, info = dgetri(self.lu, problem.identity_piv)
             if info != 0:
                 raise np.linalg.LinAlgError("getri failed on an M-matrix factor.")
-        grad = self.P / self.sigma
-        grad *= -problem.mu
-        grad += 2.0 * self.W * self._inv.T
-        np.fill_diagonal(grad, 0.0)
-        return grad
+        grad = _empty(d)
+        metric = _empty(d)
+        gradient_and_metric(
+            self.W, self.P, self._inv, np.atleast_1d(self.sigma), problem.C_diag,
+            problem.mu, grad, metric,
+        )
+        return grad, metric
 
 
 class _Problem:
     """Data and constants of one stage of the central path."""
 
     def __init__(self, C, noise, alpha, sigma_min):
-        self.C = C
+        self.C = np.asfortranarray(C, dtype=np.float64)
+        self.C_diag = np.ascontiguousarray(np.diagonal(self.C))
         self.d = C.shape[0]
+        self.identity_piv = np.arange(self.d, dtype=np.int32)
         self.equal = noise == "equal"
         self.alpha = alpha
         self.sigma_min = sigma_min
         self.mu = 1.0
         self.s = 1.0
 
-    def scales_and_score(self, W, P):
-        """Closed-form noise scales at W and the CoLiDE score (no penalty)."""
-        return noise_scales_and_score(W, P, self.equal, self.sigma_min)
+    def scales_and_score(self, resid):
+        """Closed-form noise scales and the CoLiDE score (no penalty)."""
+        return _scales_and_score(resid, self.equal, self.sigma_min)
+
+    def product(self, W):
+        """``C @ W`` as a Fortran array (C is symmetric: ``(W^T C)^T``)."""
+        return (W.T @ self.C).T
+
+
+def _scales_and_score(resid, equal, sigma_min):
+    """EV: ``sigma = sqrt(sum(resid) / d)``, ``S = sum(resid)/(2 sigma) + d sigma/2``;
+    NV: ``sigma_j = sqrt(resid_j)``, ``S = sum_j resid_j/(2 sigma_j) + sigma_j/2``;
+    scales floored at ``sigma_min``.
+    """
+    if equal:
+        total = resid.sum()
+        sigma = max(np.sqrt(total / resid.size), sigma_min)
+        return sigma, 0.5 * total / sigma + 0.5 * resid.size * sigma
+    sigma = np.maximum(np.sqrt(resid), sigma_min)
+    return sigma, 0.5 * np.sum(resid / sigma + sigma)
 
 
 def noise_scales_and_score(W, P, equal, sigma_min):
@@ -107,46 +148,9 @@ def noise_scales_and_score(W, P, equal, sigma_min):
     at ``sigma_min``; then
     EV ``S = tr/(2 sigma) + d sigma/2``, NV ``S = sum_j diag_j/(2 sigma_j) + sigma_j/2``.
     """
-    resid = np.einsum("ij,ij->j", P, W)
-    resid = np.diagonal(P) - resid
+    resid = np.diagonal(P) - np.einsum("ij,ij->j", P, W)
     np.maximum(resid, 0.0, out=resid)  # round-off on a PSD quadratic form
-    if equal:
-        total = resid.sum()
-        sigma = max(np.sqrt(total / W.shape[0]), sigma_min)
-        score = 0.5 * total / sigma + 0.5 * W.shape[0] * sigma
-        return sigma, score
-    sigma = np.maximum(np.sqrt(resid), sigma_min)
-    score = 0.5 * np.sum(resid / sigma + sigma)
-    return sigma, score
-
-
-def _diagonal_metric(point, problem):
-    """Diagonal of the Hessian of the smooth part at ``point`` (a variable metric).
-
-    ``d^2 h / dW_ij^2 = 2 A^{-1}_ji + 4 W_ij^2 (A^{-1}_ji)^2`` exactly (A^{-1} >= 0
-    on the domain), and ``mu C_ii / sigma_j`` for the score at fixed scales.
-    The log-det barrier makes the problem badly conditioned near the DAG
-    boundary (``A^{-1}`` grows like products of ``w^2/s`` along paths); this
-    scaling of the proximal step absorbs most of it at no cost, since
-    ``A^{-1}`` is already computed for the gradient.
-    """
-    inv_t = point._inv.T
-    sigma = np.broadcast_to(point.sigma, (point.W.shape[0],))
-    metric = np.multiply(point.W, inv_t)
-    metric *= metric
-    metric *= 4.0
-    metric += 2.0 * inv_t
-    metric += (problem.mu * np.diagonal(problem.C))[:, None] / sigma[None, :]
-    return metric
-
-
-def _soft_threshold(Z, thresh):
-    out = np.abs(Z)
-    out -= thresh
-    np.maximum(out, 0.0, out=out)
-    out *= np.sign(Z)
-    np.fill_diagonal(out, 0.0)
-    return out
+    return _scales_and_score(resid, equal, sigma_min)
 
 
 def solve_stage(problem, start, max_iter, tol, step):
@@ -173,13 +177,13 @@ def solve_stage(problem, start, max_iter, tol, step):
     step : float
         The last accepted step, to start the next stage with.
     """
-    C = problem.C
+    d = problem.d
     x = start
     x_prev = start
     F_x = x.objective(problem)
     theta = 1.0
     converged = False
-    thresh_per_step = problem.mu * problem.alpha
+    lam = problem.mu * problem.alpha
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         theta_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * theta * theta))
@@ -193,21 +197,13 @@ def solve_stage(problem, start, max_iter, tol, step):
             if not y.feasible:
                 y = x
                 theta_next = 1.0
-        grad = y.gradient(problem)
-        metric = _diagonal_metric(y, problem)
+        grad, metric = y.gradient_and_metric(problem)
         for _ in range(_MAX_HALVINGS):
-            inv_metric = step / metric
-            Z = _soft_threshold(y.W - inv_metric * grad, inv_metric * thresh_per_step)
-            z = _Point(Z, C @ Z, problem)  # the one O(d^3) product per trial
-            if z.feasible:
-                diff = Z - y.W
-                model = (
-                    y.smooth
-                    + np.vdot(grad, diff)
-                    + np.vdot(diff * metric, diff) / (2.0 * step)
-                )
-                if z.smooth <= model:
-                    break
+            Z = _empty(d)
+            lin, quad, l1 = prox_step(y.W, grad, metric, step, lam, Z)
+            z = _Point(Z, problem.product(Z), problem, l1)  # one O(d^3) product
+            if z.feasible and z.smooth <= y.smooth + lin + quad / (2.0 * step):
+                break
             step *= 0.5
         else:
             # no step of any length decreases the model: x is stationary to
@@ -268,8 +264,8 @@ def colide_central_path(
 
     d = C.shape[0]
     problem = _Problem(C, noise, alpha, sigma_min)
-    W = np.zeros((d, d))
-    CW = np.zeros((d, d))
+    W = np.zeros((d, d), order="F")
+    CW = np.zeros((d, d), order="F")
     mu = mu_init
     step = 1.0
     s_used = []

@@ -97,7 +97,7 @@ def test_gradient_matches_finite_differences(noise):
     problem.mu, problem.s = 0.7, 1.0
     W = _random_feasible(d, rng, problem.s, 0.5)
     point = _Point(W, C @ W, problem)
-    grad = point.gradient(problem)
+    grad = point.gradient_and_metric(problem)[0]
 
     def smooth(V):
         p = _Point(V, C @ V, problem)
@@ -169,7 +169,7 @@ def test_stage_reaches_a_stationary_point(noise):
     start = _Point(np.zeros_like(C), np.zeros_like(C), problem)
     point, n_iter, converged, _ = solve_stage(problem, start, 20000, 1e-14, 1.0)
     assert converged
-    grad = point.gradient(problem)
+    grad = point.gradient_and_metric(problem)[0]
     lam = problem.mu * problem.alpha
     off = ~np.eye(len(C), dtype=bool)
     W = point.W
