@@ -14,10 +14,71 @@
 # grad h_s = 2 W ∘ A^{-T}.
 from cython cimport floating
 from libc.math cimport log
+from scipy.linalg.cython_blas cimport dgemm, dtrsm, sgemm, strsm
+
+
+# Panel width of the blocked factorisation; below 2 panels the unblocked
+# loops are faster than the BLAS calls they would make.
+cdef enum:
+    _NB = 48
+
+
+cdef inline void _trsm_lower_unit(int m, int n, floating* A, int lda,
+                                  floating* B, int ldb) noexcept nogil:
+    """B = np.linalg.solve(np.tril(A[:m, :m], -1) + I, B), B of shape (m, n)."""
+    cdef char side = b"L", uplo = b"L", trans = b"N", diag = b"U"
+    cdef floating one = 1
+    if floating is float:
+        strsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
+    else:
+        dtrsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
+
+
+cdef inline void _gemm_minus(int m, int n, int k, floating* A, int lda,
+                             floating* B, int ldb, floating* C,
+                             int ldc) noexcept nogil:
+    """C -= A @ B with A (m, k), B (k, n), C (m, n), all Fortran-ordered."""
+    cdef char trans = b"N"
+    cdef floating minus_one = -1, one = 1
+    if floating is float:
+        sgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
+    else:
+        dgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
+
+
+cdef int _panel(floating[::1, :] A, int k0, int k1, double* logdet) noexcept nogil:
+    """Unblocked elimination of columns k0..k1-1 (rows k0..d-1); trailing
+    columns >= k1 are not touched. Returns the number of positive pivots."""
+    cdef int d = A.shape[0]
+    cdef int i, j, k
+    cdef floating pivot, inv_pivot, a_kj
+    for k in range(k0, k1):
+        pivot = A[k, k]
+        # `not >` also rejects NaN
+        if not pivot > 0:
+            return k - k0
+        logdet[0] += log(pivot)
+        inv_pivot = 1 / pivot
+        for i in range(k + 1, d):
+            A[i, k] *= inv_pivot
+        # A[k+1:, k+1:k1] -= np.outer(A[k+1:, k], A[k, k+1:k1]), column by
+        # column (contiguous, vectorised inner loop), skipping the zeros of
+        # the sparse W∘W
+        for j in range(k + 1, k1):
+            a_kj = A[k, j]
+            if a_kj != 0:
+                for i in range(k + 1, d):
+                    A[i, j] -= A[i, k] * a_kj
+    return k1 - k0
 
 
 def lu_nopivot(floating[::1, :] A):
     """Factor ``A = L U`` in place without pivoting; stop at a non-positive pivot.
+
+    Right-looking blocked elimination: panels of ``_NB`` columns by plain
+    loops, then ``U12 = L11^{-1} A12`` (trsm) and ``A22 -= L21 U12`` (gemm).
+    The pivots are those of unblocked elimination (same operations, other
+    order), so the domain test is exact.
 
     Parameters
     ----------
@@ -36,30 +97,27 @@ def lu_nopivot(floating[::1, :] A):
         ``n_positive == d``).
     """
     cdef int d = A.shape[0]
-    cdef int i, j, k
+    cdef int k0, k1, done
     cdef int n_positive = 0
-    cdef floating pivot, inv_pivot, a_kj
     cdef double logdet = 0.0
     with nogil:
-        for k in range(d):
-            pivot = A[k, k]
-            # `not >` also rejects NaN
-            if not pivot > 0:
-                break
-            n_positive += 1
-            logdet += log(pivot)
-            inv_pivot = 1 / pivot
-            for i in range(k + 1, d):
-                A[i, k] *= inv_pivot
-            # A[k+1:, k+1:] -= np.outer(A[k+1:, k], A[k, k+1:]), column by
-            # column (contiguous, vectorised inner loop); plain loops beat
-            # BLAS ger at the sizes of DAG problems (d <= a few hundred) and
-            # skip the zero entries of the sparse W∘W
-            for j in range(k + 1, d):
-                a_kj = A[k, j]
-                if a_kj != 0:
-                    for i in range(k + 1, d):
-                        A[i, j] -= A[i, k] * a_kj
+        if d < 2 * _NB:
+            n_positive = _panel(A, 0, d, &logdet)
+        else:
+            k0 = 0
+            while k0 < d:
+                k1 = min(k0 + _NB, d)
+                done = _panel(A, k0, k1, &logdet)
+                n_positive += done
+                if done < k1 - k0:
+                    break
+                if k1 < d:
+                    # A[k0:k1, k1:] = solve(L11, A[k0:k1, k1:])
+                    _trsm_lower_unit(k1 - k0, d - k1, &A[k0, k0], d, &A[k0, k1], d)
+                    # A[k1:, k1:] -= A[k1:, k0:k1] @ A[k0:k1, k1:]
+                    _gemm_minus(d - k1, d - k1, k1 - k0, &A[k1, k0], d,
+                                &A[k0, k1], d, &A[k1, k1], d)
+                k0 = k1
     return n_positive, logdet
 
 
@@ -162,3 +220,22 @@ def prox_step(const floating[::1, :] Y, const floating[::1, :] grad,
                 quad += metric[i, j] * diff * diff
                 l1 += u if u > 0 else -u
     return lin, quad, l1
+
+
+
+def extrapolate(const floating[::1, :] W, const floating[::1, :] W_prev,
+                const floating[::1, :] CW, const floating[::1, :] CW_prev,
+                double beta, floating[::1, :] Y, floating[::1, :] CY):
+    """Momentum step ``Y = W + beta (W - W_prev)`` and the same for ``C W``.
+
+    ``C (I - Y)`` needs no new product: ``C W`` is linear in ``W``.
+    """
+    cdef int d = W.shape[0]
+    cdef int i, j
+    cdef floating b = beta
+    with nogil:
+        for j in range(d):
+            for i in range(d):
+                Y[i, j] = W[i, j] + b * (W[i, j] - W_prev[i, j])
+                CY[i, j] = CW[i, j] + b * (CW[i, j] - CW_prev[i, j])
+    return None

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.linalg.lapack import dgetri
 
 from sparsestat._kernels._colide import (
+    extrapolate,
     gradient_and_metric,
     mmatrix_factor,
     prox_step,
@@ -191,9 +192,11 @@ def solve_stage(problem, start, max_iter, tol, step):
         y = x
         if beta > 0.0 and x_prev is not x:
             # C (I - Y) is the same extrapolation of the stored products
-            Y = x.W + beta * (x.W - x_prev.W)
-            CY = x.CW + beta * (x.CW - x_prev.CW)
-            y = _Point(Y, CY, problem)
+            Y = _empty(d)
+            CY = _empty(d)
+            extrapolate(x.W, x_prev.W, x.CW, x_prev.CW, beta, Y, CY)
+            # (the L1 norm at y is never used: l1=0)
+            y = _Point(Y, CY, problem, l1=0.0)
             if not y.feasible:
                 y = x
                 theta_next = 1.0
@@ -289,3 +292,4 @@ def colide_central_path(
         converged &= stage_converged
         mu *= mu_factor
     return W, s_used, n_iter_total, converged
+
