@@ -39,7 +39,10 @@ for ax, (title, W) in zip(axes[:3], panels):
     image = ax.imshow(W, cmap="RdBu_r", vmin=-limit, vmax=limit)
     if title != "true W":
         scores = edge_recovery(W_true, W)
-        title += f"\nSHD={scores['shd']}, TPR={scores['tpr']:.2f}, FDR={scores['fdr']:.2f}"
+        title += (
+            f"\nSHD={scores['shd']}, TPR={scores['tpr']:.2f}, "
+            f"FDR={scores['fdr']:.2f}"
+        )
     ax.set_title(title)
     ax.set_xlabel("child j")
     ax.set_ylabel("parent i")

@@ -70,9 +70,10 @@ class CoLiDE(BaseEstimator):
     s : float or sequence of float, default=(1.0, 0.9, 0.8, 0.7)
         Log-det parameter of each stage: a positive scalar (all stages) or a
         non-increasing sequence of positive values; a sequence shorter than
-        ``T`` is padded with its last value, a longer one is cut to ``T``. When the warm start of a stage
-        lies outside ``{rho(W∘W) < s_k}``, ``s_k`` is raised by steps of 0.1
-        (the values used are in ``s_``). The parameter is never modified.
+        ``T`` is padded with its last value, a longer one is cut to ``T``.
+        When the warm start of a stage lies outside ``{rho(W∘W) < s_k}``,
+        ``s_k`` is raised by steps of 0.1 (the values used are in ``s_``).
+        The parameter is never modified.
     max_iter : int, default=10000
         Maximum number of iterations per stage.
     tol : float, default=1e-8
@@ -247,7 +248,8 @@ class CoLiDE(BaseEstimator):
         values = np.asarray(self.s, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
             raise ValueError(
-                f"s must be a positive number or a non-empty 1-d sequence, got {self.s!r}."
+                "s must be a positive number or a non-empty 1-d sequence, got "
+                f"{self.s!r}."
             )
         if not np.all(np.isfinite(values)) or np.any(values <= 0):
             raise ValueError(f"s values must be positive and finite, got {self.s!r}.")

@@ -147,7 +147,8 @@ def noise_scales_and_score(W, P, equal, sigma_min):
     ``diag((I-W)^T C (I-W))_j = sum_i (I-W)_ij P_ij``; EV:
     ``sigma = sqrt(tr / d)``, NV: ``sigma_j = sqrt(diag_j)``, both floored
     at ``sigma_min``; then
-    EV ``S = tr/(2 sigma) + d sigma/2``, NV ``S = sum_j diag_j/(2 sigma_j) + sigma_j/2``.
+    EV ``S = tr/(2 sigma) + d sigma/2``,
+    NV ``S = sum_j diag_j/(2 sigma_j) + sigma_j/2``.
     """
     resid = np.diagonal(P) - np.einsum("ij,ij->j", P, W)
     np.maximum(resid, 0.0, out=resid)  # round-off on a PSD quadratic form

@@ -91,7 +91,8 @@ def _check_range(weight_range):
         ) from None
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high):
         raise ValueError(
-            f"weight_range must satisfy 0 <= low <= high (finite), got {weight_range!r}."
+            "weight_range must satisfy 0 <= low <= high (finite), got "
+            f"{weight_range!r}."
         )
     return low, high
 
@@ -166,7 +167,8 @@ def sample_linear_sem(
         scale = np.full(d, float(scale))
     if scale.shape != (d,):
         raise ValueError(
-            f"noise_scale must be a scalar or have shape ({d},), got shape {scale.shape}."
+            f"noise_scale must be a scalar or have shape ({d},), got shape "
+            f"{scale.shape}."
         )
     if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
         raise ValueError("noise_scale must be positive and finite.")
