@@ -203,8 +203,14 @@ class CoLiDE(BaseEstimator):
             ensure_min_samples=2,
             ensure_min_features=2,
         )
-        self.mean_ = X.mean(axis=0, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            self.mean_ = X.mean(axis=0, dtype=np.float64)
         C = _covariance(X, self.mean_)
+        if not np.all(np.isfinite(C)):
+            raise ValueError(
+                "The covariance of X overflows float64; rescale X (e.g. divide "
+                "it by its largest absolute value)."
+            )
         variances = np.diagonal(C)
         constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
         if constant.size:
@@ -339,5 +345,7 @@ class CoLiDE(BaseEstimator):
 
 def _covariance(X, mean):
     """``X_c^T X_c / n`` in float64, centring a copy of ``X``."""
-    Xc = np.asarray(X, dtype=np.float64) - mean
-    return Xc.T @ Xc / Xc.shape[0]
+    # overflow is reported by the caller (a non-finite C), not warned about
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xc = np.asarray(X, dtype=np.float64) - mean
+        return Xc.T @ Xc / Xc.shape[0]

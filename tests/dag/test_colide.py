@@ -249,9 +249,19 @@ def test_bad_data():
     Xc[:, 1] = 5.0
     with pytest.raises(ValueError, match=r"constant columns.*\[1\]"):
         CoLiDE().fit(Xc)
+    with pytest.raises(ValueError, match="overflows"):
+        CoLiDE().fit(X * 1e200)
     est = CoLiDE().fit(X)
     with pytest.raises(ValueError, match="features"):
         est.score(X[:, :3])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_smallest_inputs_and_integer_data():
+    X = np.array([[0, 1], [2, 5]])
+    est = CoLiDE().fit(X)
+    assert est.coef_.dtype == np.float64 and is_dag(est.adjacency_)
+    assert np.isfinite(est.score(X))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
