@@ -16,26 +16,26 @@ momentum, a backtracking line search that also rejects points outside the
 M-matrix domain (the unpivoted LU of ``_kernels._colide``), and a restart of
 the momentum whenever the objective goes up.
 
-Cost per iteration: one product ``C @ W`` per trial point (``C(I-W)`` at
-the extrapolated point is the same combination of stored products, since it
-is linear in W), one LU per trial point, one inverse (LAPACK getri on the LU
-already computed) per gradient.
+The iteration loop of a stage is ``_kernels._colide.fista_stage`` (without
+the GIL: at d = 20..50 Python overhead was a third to most of an iteration,
+profiled); this module keeps the central path and ``_Point``, the same
+quantities evaluated through the kernel's building blocks, for the stage
+starts and for the tests. Cost per iteration: one product ``C @ W`` per
+trial point (``C(I-W)`` at the extrapolated point is the same combination of
+stored products, since it is linear in W), one LU per trial point, one
+inverse (LAPACK getri on the LU already computed) per gradient.
 """
 
 import numpy as np
 from scipy.linalg.lapack import dgetri
 
 from sparsestat._kernels._colide import (
-    extrapolate,
+    fista_stage,
     gradient_and_metric,
     mmatrix_factor,
-    prox_step,
     residual_variances,
 )
 
-# Largest number of step halvings in one line search: 2**-60 is below the
-# float64 resolution of any step that could still change W.
-_MAX_HALVINGS = 60
 # Step-size growth after an accepted step, so that a step shrunk near the
 # domain boundary can grow back when the iterates move away from it.
 _STEP_GROWTH = 1.5
@@ -156,7 +156,7 @@ def noise_scales_and_score(W, P, equal, sigma_min):
 
 
 def solve_stage(problem, start, max_iter, tol, step):
-    """Minimise one stage from a feasible point.
+    """Minimise one stage from a feasible point (``_kernels._colide.fista_stage``).
 
     Parameters
     ----------
@@ -179,58 +179,14 @@ def solve_stage(problem, start, max_iter, tol, step):
     step : float
         The last accepted step, to start the next stage with.
     """
-    d = problem.d
-    x = start
-    x_prev = start
-    F_x = x.objective(problem)
-    theta = 1.0
-    converged = False
-    lam = problem.mu * problem.alpha
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        theta_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * theta * theta))
-        beta = (theta - 1.0) / theta_next
-        y = x
-        if beta > 0.0 and x_prev is not x:
-            # C (I - Y) is the same extrapolation of the stored products
-            Y = _empty(d)
-            CY = _empty(d)
-            extrapolate(x.W, x_prev.W, x.CW, x_prev.CW, beta, Y, CY)
-            # (the L1 norm at y is never used: l1=0)
-            y = _Point(Y, CY, problem, l1=0.0)
-            if not y.feasible:
-                y = x
-                theta_next = 1.0
-        grad, metric = y.gradient_and_metric(problem)
-        for _ in range(_MAX_HALVINGS):
-            Z = _empty(d)
-            lin, quad, l1 = prox_step(y.W, grad, metric, step, lam, Z)
-            z = _Point(Z, problem.product(Z), problem, l1)  # one O(d^3) product
-            if z.feasible and z.smooth <= y.smooth + lin + quad / (2.0 * step):
-                break
-            step *= 0.5
-        else:
-            # no step of any length decreases the model: x is stationary to
-            # machine precision
-            converged = True
-            break
-        F_z = z.objective(problem)
-        if F_z > F_x:
-            # momentum overshot: restart from x with a plain proximal step
-            x_prev = x
-            theta = 1.0
-            if y is x:
-                converged = True
-                break
-            continue
-        rel_change = (F_x - F_z) / max(abs(F_x), 1e-300)
-        x_prev, x, F_x = x, z, F_z
-        theta = theta_next
-        step *= _STEP_GROWTH
-        if rel_change <= tol:
-            converged = True
-            break
-    return x, n_iter, converged, step
+    W, CW, n_iter, status, step = fista_stage(
+        problem.C, problem.s, problem.mu, problem.mu * problem.alpha,
+        problem.equal, problem.sigma_min, start.W, start.CW, max_iter, tol, step,
+        _STEP_GROWTH,
+    )
+    if status < 0:
+        raise ValueError("solve_stage needs a start inside the domain of h_s.")
+    return _Point(W, CW, problem), n_iter, status == 1, step
 
 
 def colide_central_path(
