@@ -76,11 +76,13 @@ class CoLiDE(BaseEstimator):
         The parameter is never modified.
     max_iter : int, default=10000
         Maximum number of iterations per stage.
-    tol : float, default=1e-8
+    tol : float, default=1e-7
         A stage stops when the relative decrease of its objective in one
         iteration is below ``tol``. (The reference code stops when the
-        relative change over 1000 Adam steps is below 1e-6; looser values
-        here end the warm stages early and change the path: worse SHD.)
+        relative change over 1000 Adam steps is below 1e-6. With 1e-7 and
+        1e-8 our SHD matches the reference's on the benchmark designs;
+        1e-6 or looser ends the warm stages early, which changes the path
+        and worsens the SHD.)
     verbose : int, default=0
         Progress bar over the stages when positive.
 
@@ -163,7 +165,7 @@ class CoLiDE(BaseEstimator):
         mu_factor=0.1,
         s=(1.0, 0.9, 0.8, 0.7),
         max_iter=10000,
-        tol=1e-8,
+        tol=1e-7,
         verbose=0,
     ):
         self.noise = noise

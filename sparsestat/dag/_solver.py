@@ -38,7 +38,7 @@ from sparsestat._kernels._colide import (
 
 # Step-size growth after an accepted step, so that a step shrunk near the
 # domain boundary can grow back when the iterates move away from it.
-_STEP_GROWTH = 1.5
+_STEP_GROWTH = 1.1
 
 
 def _empty(d):
