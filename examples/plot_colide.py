@@ -32,7 +32,7 @@ models = {
     "CoLiDE-NV": CoLiDE(noise="nonequal").fit(X),
 }
 
-fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
+fig, axes = plt.subplots(1, 4, figsize=(19, 4.8), layout="constrained")
 limit = np.abs(W_true).max()
 panels = [("true W", W_true)] + [(name, m.coef_) for name, m in models.items()]
 for ax, (title, W) in zip(axes[:3], panels):
@@ -43,7 +43,7 @@ for ax, (title, W) in zip(axes[:3], panels):
             f"\nSHD={scores['shd']}, TPR={scores['tpr']:.2f}, "
             f"FDR={scores['fdr']:.2f}"
         )
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.set_xlabel("child j")
     ax.set_ylabel("parent i")
 fig.colorbar(image, ax=axes[:3], shrink=0.8, label="W[i, j] (edge i -> j)")
@@ -55,7 +55,7 @@ ax.plot(nodes, models["CoLiDE-NV"].noise_scale_, "C1^", label="CoLiDE-NV")
 ax.axhline(models["CoLiDE-EV"].noise_scale_, color="C0", label="CoLiDE-EV (one scale)")
 ax.set_xlabel("node")
 ax.set_ylabel("noise standard deviation")
-ax.set_title("estimated noise scales")
+ax.set_title("estimated noise scales", fontsize=10)
 ax.legend()
 
 out = Path(__file__).with_suffix(".png")
