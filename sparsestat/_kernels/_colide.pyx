@@ -1,0 +1,466 @@
+# Kernel of the CoLiDE solver: the M-matrix test of the log-det acyclicity.
+#
+# h_s(W) = -logdet(sI - W∘W) + d log s is defined while A = sI - W∘W is a
+# non-singular M-matrix, i.e. spectral radius(W∘W) < s. A is a Z-matrix by
+# construction (off-diagonal entries -w_ij^2 <= 0), and a Z-matrix is a
+# non-singular M-matrix iff all its leading principal minors are positive,
+# i.e. iff Gaussian elimination WITHOUT pivoting meets only positive pivots.
+# LAPACK's getrf always pivots (its pivots say nothing about the minors) and
+# numpy/scipy have no unpivoted LU, hence this kernel. Elimination without
+# pivoting is stable on M-matrices (no growth: every Schur complement of an
+# M-matrix is an M-matrix), so the same factors give log det(A) as the sum of
+# the log pivots and A^{-1} through LAPACK getri with the identity
+# permutation: one O(d^3) factorisation serves the domain test, h_s and
+# grad h_s = 2 W ∘ A^{-T}.
+import numpy as np
+
+from cython cimport floating
+from libc.math cimport fabs, log, sqrt
+from scipy.linalg.cython_blas cimport dgemm, dtrsm, sgemm, strsm
+from scipy.linalg.cython_lapack cimport dgetri
+
+
+# Panel width of the blocked factorisation; below 2 panels the unblocked
+# loops are faster than the BLAS calls they would make.
+cdef enum:
+    _NB = 48
+
+
+cdef inline void _trsm_lower_unit(int m, int n, floating* A, int lda,
+                                  floating* B, int ldb) noexcept nogil:
+    """B = np.linalg.solve(np.tril(A[:m, :m], -1) + I, B), B of shape (m, n)."""
+    cdef char side = b"L", uplo = b"L", trans = b"N", diag = b"U"
+    cdef floating one = 1
+    if floating is float:
+        strsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
+    else:
+        dtrsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
+
+
+cdef inline void _gemm_minus(int m, int n, int k, floating* A, int lda,
+                             floating* B, int ldb, floating* C,
+                             int ldc) noexcept nogil:
+    """C -= A @ B with A (m, k), B (k, n), C (m, n), all Fortran-ordered."""
+    cdef char trans = b"N"
+    cdef floating minus_one = -1, one = 1
+    if floating is float:
+        sgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
+    else:
+        dgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
+
+
+cdef int _panel(floating* A, int d, int k0, int k1, double* logdet) noexcept nogil:
+    """Unblocked elimination of columns k0..k1-1 (rows k0..d-1) of the
+    Fortran-ordered (d, d) ``A``; columns >= k1 are not touched. Returns the
+    number of positive pivots met."""
+    cdef int i, j, k
+    cdef floating pivot, inv_pivot, a_kj
+    cdef floating* col_k
+    cdef floating* col_j
+    for k in range(k0, k1):
+        col_k = A + k * d
+        pivot = col_k[k]
+        # `not >` also rejects NaN
+        if not pivot > 0:
+            return k - k0
+        logdet[0] += log(pivot)
+        inv_pivot = 1 / pivot
+        for i in range(k + 1, d):
+            col_k[i] *= inv_pivot
+        # A[k+1:, k+1:k1] -= np.outer(A[k+1:, k], A[k, k+1:k1]), column by
+        # column (contiguous, vectorised inner loop), skipping the zeros of
+        # the sparse W∘W
+        for j in range(k + 1, k1):
+            col_j = A + j * d
+            a_kj = col_j[k]
+            if a_kj != 0:
+                for i in range(k + 1, d):
+                    col_j[i] -= col_k[i] * a_kj
+    return k1 - k0
+
+
+cdef int _lu(floating* A, int d, double* logdet) noexcept nogil:
+    """Blocked unpivoted LU of the Fortran-ordered (d, d) ``A`` in place.
+
+    Returns the number of leading positive pivots; ``logdet`` receives the
+    sum of their logs.
+    """
+    cdef int k0 = 0, k1, done
+    cdef int n_positive = 0
+    logdet[0] = 0
+    if d < 2 * _NB:
+        return _panel(A, d, 0, d, logdet)
+    while k0 < d:
+        k1 = min(k0 + _NB, d)
+        done = _panel(A, d, k0, k1, logdet)
+        n_positive += done
+        if done < k1 - k0:
+            break
+        if k1 < d:
+            # A[k0:k1, k1:] = solve(L11, A[k0:k1, k1:])
+            _trsm_lower_unit(k1 - k0, d - k1, A + k0 + k0 * d, d, A + k0 + k1 * d, d)
+            # A[k1:, k1:] -= A[k1:, k0:k1] @ A[k0:k1, k1:]
+            _gemm_minus(d - k1, d - k1, k1 - k0, A + k1 + k0 * d, d,
+                        A + k0 + k1 * d, d, A + k1 + k1 * d, d)
+        k0 = k1
+    return n_positive
+
+
+def lu_nopivot(floating[::1, :] A):
+    """Factor ``A = L U`` in place without pivoting; stop at a non-positive pivot.
+
+    Right-looking blocked elimination: panels of ``_NB`` columns by plain
+    loops, then ``U12 = L11^{-1} A12`` (trsm) and ``A22 -= L21 U12`` (gemm).
+    The pivots are those of unblocked elimination (same operations, other
+    order), so the domain test is exact.
+
+    Parameters
+    ----------
+    A : ndarray of shape (d, d), Fortran-ordered, float32 or float64
+        Overwritten by the unit-lower factor ``L`` (below the diagonal) and
+        ``U`` (on and above it).
+
+    Returns
+    -------
+    n_positive : int
+        Number of leading pivots that are positive; ``d`` means every leading
+        principal minor is positive (for a Z-matrix: a non-singular
+        M-matrix). Otherwise ``A`` is only partly factored.
+    logdet : float
+        Sum of the logs of the positive pivots (``log det A`` when
+        ``n_positive == d``).
+    """
+    cdef int n_positive
+    cdef double logdet = 0.0
+    with nogil:
+        n_positive = _lu(&A[0, 0], A.shape[0], &logdet)
+    return n_positive, logdet
+
+
+cdef int _mmatrix_factor(const floating* W, int d, double s, floating* A,
+                         double* logdet) noexcept nogil:
+    """A = s I - W∘W, then :func:`_lu`; returns the number of positive pivots."""
+    cdef int i, j
+    for j in range(d):
+        for i in range(d):
+            A[i + j * d] = -W[i + j * d] * W[i + j * d]
+        A[j + j * d] += s
+    return _lu(A, d, logdet)
+
+
+def mmatrix_factor(const floating[::1, :] W, double s, floating[::1, :] A):
+    """Write ``A = s I - W∘W`` and factor it with :func:`lu_nopivot`.
+
+    Returns ``(n_positive, logdet)`` as :func:`lu_nopivot`.
+    """
+    cdef int n_positive
+    cdef double logdet = 0.0
+    with nogil:
+        n_positive = _mmatrix_factor(&W[0, 0], W.shape[0], s, &A[0, 0], &logdet)
+    return n_positive, logdet
+
+
+cdef void _residual_variances(const floating* C, const floating* W,
+                              const floating* CW, floating* P, int d,
+                              floating* resid) noexcept nogil:
+    cdef int i, j
+    cdef floating acc
+    for j in range(d):
+        acc = 0
+        for i in range(d):
+            P[i + j * d] = C[i + j * d] - CW[i + j * d]
+            acc = acc + W[i + j * d] * P[i + j * d]
+        acc = P[j + j * d] - acc
+        resid[j] = acc if acc > 0 else 0
+
+
+def residual_variances(const floating[::1, :] C, const floating[::1, :] W,
+                       const floating[::1, :] CW, floating[::1, :] P,
+                       floating[::1] resid):
+    """``P = C - C W`` (that is ``C (I - W)``) and ``resid = diag((I-W)^T P)``.
+
+    ``resid[j] = P[j, j] - sum_i W[i, j] P[i, j]`` is the residual variance
+    of node ``j`` (clipped at 0 against round-off).
+    """
+    with nogil:
+        _residual_variances(&C[0, 0], &W[0, 0], &CW[0, 0], &P[0, 0], W.shape[0],
+                            &resid[0])
+    return None
+
+
+cdef void _gradient_and_metric(const floating* W, const floating* P,
+                               const floating* inv, const floating* sigma,
+                               bint equal, const floating* C_diag, floating mu,
+                               int d, floating* grad,
+                               floating* metric) noexcept nogil:
+    cdef int i, j
+    cdef floating inv_sigma, w_inv
+    for j in range(d):
+        inv_sigma = 1 / (sigma[0] if equal else sigma[j])
+        for i in range(d):
+            # inv[j, i]: the transpose of A^{-1}
+            w_inv = W[i + j * d] * inv[j + i * d]
+            grad[i + j * d] = -mu * P[i + j * d] * inv_sigma + 2 * w_inv
+            metric[i + j * d] = (mu * C_diag[i] * inv_sigma
+                                 + 2 * inv[j + i * d] + 4 * w_inv * w_inv)
+        grad[j + j * d] = 0
+        metric[j + j * d] = 1
+
+
+def gradient_and_metric(const floating[::1, :] W, const floating[::1, :] P,
+                        const floating[::1, :] inv, const floating[::1] sigma,
+                        const floating[::1] C_diag, double mu,
+                        floating[::1, :] grad, floating[::1, :] metric):
+    """Gradient of ``mu S + h_s`` and the diagonal of its Hessian.
+
+    ``grad = -mu P / sigma[None, :] + 2 W ∘ inv.T`` (``inv = (sI - W∘W)^{-1}``),
+    ``metric = mu C_ii / sigma_j + 2 inv.T + 4 (W ∘ inv.T)^2``. The diagonal
+    of ``grad`` is zero (W keeps a zero diagonal); ``metric`` is 1 there.
+    ``sigma`` has length 1 (EV) or d (NV).
+    """
+    with nogil:
+        _gradient_and_metric(&W[0, 0], &P[0, 0], &inv[0, 0], &sigma[0],
+                             sigma.shape[0] == 1, &C_diag[0], mu, W.shape[0],
+                             &grad[0, 0], &metric[0, 0])
+    return None
+
+
+cdef double _prox_step(const floating* Y, const floating* grad,
+                       const floating* metric, floating step, floating lam,
+                       int d, floating* Z, double* quad,
+                       double* l1) noexcept nogil:
+    """The prox step into Z; returns <grad, Z - Y>, sets quad and l1."""
+    cdef int i, j, ij
+    cdef floating t, u, thresh, diff
+    cdef double lin = 0
+    quad[0] = 0
+    l1[0] = 0
+    for j in range(d):
+        for i in range(d):
+            ij = i + j * d
+            if i == j:
+                Z[ij] = 0
+                continue
+            t = step / metric[ij]
+            u = Y[ij] - t * grad[ij]
+            thresh = t * lam
+            if u > thresh:
+                u = u - thresh
+            elif u < -thresh:
+                u = u + thresh
+            else:
+                u = 0
+            Z[ij] = u
+            diff = u - Y[ij]
+            lin += grad[ij] * diff
+            quad[0] += metric[ij] * diff * diff
+            l1[0] += u if u > 0 else -u
+    return lin
+
+
+def prox_step(const floating[::1, :] Y, const floating[::1, :] grad,
+              const floating[::1, :] metric, double step, double lam,
+              floating[::1, :] Z):
+    """Variable-metric proximal step with the L1 prox, and its model terms.
+
+    ``Z = soft(Y - step grad / metric, step lam / metric)`` off the diagonal,
+    0 on it. Returns ``(lin, quad, l1)`` with ``lin = <grad, Z - Y>``,
+    ``quad = <metric (Z - Y), Z - Y>`` and ``l1 = ||Z||_1``, the terms of the
+    sufficient-decrease test ``f(Z) <= f(Y) + lin + quad / (2 step)``.
+    """
+    cdef double lin, quad, l1
+    with nogil:
+        lin = _prox_step(&Y[0, 0], &grad[0, 0], &metric[0, 0], step, lam,
+                         Y.shape[0], &Z[0, 0], &quad, &l1)
+    return lin, quad, l1
+
+
+# ---------------------------------------------------------------------------
+# One stage of the central path, the whole loop without the GIL (float64:
+# the estimator always solves in double precision).
+# ---------------------------------------------------------------------------
+
+# Working slots: the iterate x, the previous iterate, the extrapolated point
+# y and the trial point z; four are enough for the three held at once plus
+# the trial.
+cdef enum:
+    _N_SLOTS = 4
+    _MAX_HALVINGS = 60
+
+
+cdef double _scales_and_score(const double* resid, int d, bint equal,
+                              double sigma_min, double* sigma) noexcept nogil:
+    """Closed-form scales into ``sigma`` (1 or d values) and the score S."""
+    cdef int j
+    cdef double total = 0, score = 0
+    if equal:
+        for j in range(d):
+            total += resid[j]
+        sigma[0] = max(sqrt(total / d), sigma_min)
+        return 0.5 * total / sigma[0] + 0.5 * d * sigma[0]
+    for j in range(d):
+        sigma[j] = max(sqrt(resid[j]), sigma_min)
+        score += 0.5 * (resid[j] / sigma[j] + sigma[j])
+    return score
+
+
+cdef int _free_slot(int a, int b, int c) noexcept nogil:
+    cdef int k
+    for k in range(_N_SLOTS):
+        if k != a and k != b and k != c:
+            return k
+    return -1
+
+
+def fista_stage(const double[::1, :] C, double s, double mu, double lam,
+                bint equal, double sigma_min, const double[::1, :] W0,
+                const double[::1, :] CW0, int max_iter, double tol,
+                double step, double step_growth):
+    """Accelerated variable-metric proximal gradient on one stage.
+
+    Minimises ``mu S(W) + h_s(W) + lam ||W||_1`` from the feasible ``W0``
+    (``CW0 = C @ W0``): FISTA momentum, the diagonal-Hessian metric of
+    :func:`gradient_and_metric`, a backtracking line search on the
+    sufficient-decrease condition that also rejects points outside the
+    M-matrix domain (:func:`lu_nopivot`), a restart of the momentum when the
+    objective goes up, and a stop when its relative decrease is below
+    ``tol``. ``C (I - Y)`` at the extrapolated point is the same
+    extrapolation of stored products (linear in W); one ``C @ Z`` (gemm) and
+    one LU per trial point, one inverse (getri on the LU) per gradient.
+
+    Returns
+    -------
+    W, CW : ndarray of shape (d, d), Fortran-ordered
+        The last iterate and ``C @ W``.
+    n_iter : int
+    status : int
+        1 converged (tol met or no decreasing step), 0 max_iter reached,
+        -1 the start is outside the domain.
+    step : float
+        Last step size, to start the next stage with.
+    """
+    cdef int d = C.shape[0]
+    cdef int dd = d * d
+    cdef int i, k, n_iter = 0, status = 0, info
+    cdef int ix = 0, ixp = 0, iy = 0, iz = 0
+    cdef int one = 1
+    cdef int lwork = 64 * d
+    cdef bint accepted
+    cdef double logdet, lin, quad, l1, F_x, F_z, theta = 1, theta_next, beta
+    cdef double rel_change, log_s = log(s)
+    cdef char trans = b"N"
+    cdef double alpha_one = 1, beta_zero = 0
+
+    W = np.empty((_N_SLOTS, dd))
+    CW = np.empty((_N_SLOTS, dd))
+    P = np.empty((_N_SLOTS, dd))
+    LU = np.empty((_N_SLOTS, dd))
+    sigma = np.empty((_N_SLOTS, d))
+    cdef double[:, ::1] W_ = W, CW_ = CW, P_ = P, LU_ = LU, sigma_ = sigma
+    cdef double[::1] smooth = np.empty(_N_SLOTS), l1s = np.empty(_N_SLOTS)
+    cdef double[::1] inv = np.empty(dd), grad = np.empty(dd), metric = np.empty(dd)
+    cdef double[::1] resid = np.empty(d), work = np.empty(lwork)
+    cdef double[::1] C_diag = np.ascontiguousarray(np.diagonal(C))
+    cdef int[::1] ipiv = np.arange(1, d + 1, dtype=np.intc)
+    cdef const double* Cp = &C[0, 0]
+
+    with nogil:
+        for i in range(dd):
+            W_[0, i] = W0[i % d, i // d]
+            CW_[0, i] = CW0[i % d, i // d]
+        if not _evaluate(Cp, d, s, log_s, mu, equal, sigma_min, &W_[0, 0],
+                         &CW_[0, 0], &P_[0, 0], &LU_[0, 0], &sigma_[0, 0],
+                         &resid[0], &smooth[0]):
+            status = -1
+        else:
+            l1s[0] = _asum(dd, &W_[0, 0])
+            F_x = smooth[0] + lam * l1s[0]
+            for n_iter in range(1, max_iter + 1):
+                theta_next = 0.5 * (1 + sqrt(1 + 4 * theta * theta))
+                beta = (theta - 1) / theta_next
+                iy = ix
+                if beta > 0 and ixp != ix:
+                    iy = _free_slot(ix, ixp, -1)
+                    for i in range(dd):
+                        W_[iy, i] = W_[ix, i] + beta * (W_[ix, i] - W_[ixp, i])
+                        CW_[iy, i] = CW_[ix, i] + beta * (CW_[ix, i] - CW_[ixp, i])
+                    if not _evaluate(Cp, d, s, log_s, mu, equal, sigma_min,
+                                     &W_[iy, 0], &CW_[iy, 0], &P_[iy, 0],
+                                     &LU_[iy, 0], &sigma_[iy, 0], &resid[0],
+                                     &smooth[iy]):
+                        iy = ix
+                        theta_next = 1
+                # A^{-1} from the unpivoted LU: getri with the identity
+                # permutation (ipiv is 1-based)
+                for i in range(dd):
+                    inv[i] = LU_[iy, i]
+                dgetri(&d, &inv[0], &d, &ipiv[0], &work[0], &lwork, &info)
+                _gradient_and_metric(&W_[iy, 0], &P_[iy, 0], &inv[0],
+                                     &sigma_[iy, 0], equal, &C_diag[0], mu, d,
+                                     &grad[0], &metric[0])
+                iz = _free_slot(ix, ixp, iy)
+                accepted = False
+                for k in range(_MAX_HALVINGS):
+                    lin = _prox_step(&W_[iy, 0], &grad[0], &metric[0], step, lam,
+                                     d, &W_[iz, 0], &quad, &l1)
+                    # CW[iz] = C @ W[iz]
+                    dgemm(&trans, &trans, &d, &d, &d, &alpha_one, <double*> Cp, &d,
+                          &W_[iz, 0], &d, &beta_zero, &CW_[iz, 0], &d)
+                    if (_evaluate(Cp, d, s, log_s, mu, equal, sigma_min,
+                                  &W_[iz, 0], &CW_[iz, 0], &P_[iz, 0],
+                                  &LU_[iz, 0], &sigma_[iz, 0], &resid[0],
+                                  &smooth[iz])
+                            and smooth[iz] <= smooth[iy] + lin + quad / (2 * step)):
+                        accepted = True
+                        break
+                    step *= 0.5
+                if not accepted:
+                    # no step of any length decreases the model: stationary
+                    # to machine precision
+                    status = 1
+                    break
+                l1s[iz] = l1
+                F_z = smooth[iz] + lam * l1
+                if F_z > F_x:
+                    # momentum overshot: restart from x with a plain step
+                    ixp = ix
+                    theta = 1
+                    if iy == ix:
+                        status = 1
+                        break
+                    continue
+                rel_change = (F_x - F_z) / max(fabs(F_x), 1e-300)
+                ixp = ix
+                ix = iz
+                F_x = F_z
+                theta = theta_next
+                step *= step_growth
+                if rel_change <= tol:
+                    status = 1
+                    break
+    # copies (not views) so that the four working slots are freed
+    W_out = W[ix].reshape((d, d), order="F").copy(order="F")
+    CW_out = CW[ix].reshape((d, d), order="F").copy(order="F")
+    return W_out, CW_out, n_iter, status, step
+
+
+cdef bint _evaluate(const double* C, int d, double s, double log_s, double mu,
+                    bint equal, double sigma_min, const double* W,
+                    const double* CW, double* P, double* LU, double* sigma,
+                    double* resid, double* smooth) noexcept nogil:
+    """Domain test, h_s, scales and the smooth objective at one point."""
+    cdef double logdet
+    if _mmatrix_factor(W, d, s, LU, &logdet) < d:
+        return False
+    _residual_variances(C, W, CW, P, d, resid)
+    smooth[0] = (mu * _scales_and_score(resid, d, equal, sigma_min, sigma)
+                 - logdet + d * log_s)
+    return True
+
+
+cdef double _asum(int n, const double* x) noexcept nogil:
+    cdef int i
+    cdef double total = 0
+    for i in range(n):
+        total += fabs(x[i])
+    return total
