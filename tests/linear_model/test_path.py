@@ -7,6 +7,7 @@ from sklearn.linear_model import lasso_path
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model import NonconvexLasso, nonconvex_path
 from sparsestat.linear_model._path import strong_rule_threshold
+from tests.linear_model.test_nonconvex_lasso import kkt_violation_reference
 
 
 @pytest.fixture
@@ -35,16 +36,21 @@ def test_first_alpha_is_the_smallest_giving_zero(data):
 
 
 @pytest.mark.parametrize("penalty", ["mcp", "scad"])
-def test_each_path_point_is_stationary_and_matches_a_warm_started_fit(data, penalty):
-    X, y = data
+def test_each_path_point_is_stationary_and_matches_a_warm_started_fit(penalty):
+    # n > p and gamma large enough that X'X/n - p''(t) stays positive
+    # definite: the objective is convex, so the stationary point is unique
+    # and any correct solver, screened or not, must find the same one
+    X, y, _ = make_sparse_regression(400, 30, 5, rho=0.5, random_state=0)
+    gamma = 6.0
+    assert np.linalg.eigvalsh(np.cov(X.T, bias=True)).min() > 1 / (gamma - 1)
     alphas, coefs, intercepts, crits = nonconvex_path(
-        X, y, penalty=penalty, n_alphas=15, eps=1e-2, tol=1e-10,
+        X, y, penalty=penalty, gamma=gamma, n_alphas=15, eps=1e-2, tol=1e-10,
         return_intercept=True)
     assert np.all(crits <= 1e-10)
     for k in range(1, 15):
         # refit from the previous path point: same stationary point reached
-        model = NonconvexLasso(alpha=alphas[k], penalty=penalty, tol=1e-10,
-                               warm_start=True)
+        model = NonconvexLasso(alpha=alphas[k], penalty=penalty, gamma=gamma,
+                               tol=1e-10, warm_start=True)
         model.coef_ = coefs[:, k - 1].copy()
         model.fit(X, y)
         np.testing.assert_allclose(model.coef_, coefs[:, k], atol=1e-6)
@@ -112,3 +118,18 @@ def test_bad_path_arguments(data, kwargs, match):
     X, y = data
     with pytest.raises(ValueError, match=match):
         nonconvex_path(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad"])
+def test_path_points_are_stationary_on_wide_data(data, penalty):
+    # n < p: several stationary points exist; each path point must be one
+    X, y = data
+    alphas, coefs, intercepts, crits = nonconvex_path(
+        X, y, penalty=penalty, n_alphas=15, eps=1e-2, tol=1e-10,
+        return_intercept=True)
+    assert np.all(crits <= 1e-10)
+    for k, alpha in enumerate(alphas):
+        model = NonconvexLasso(alpha=alpha, penalty=penalty)
+        model.coef_, model.intercept_ = coefs[:, k], intercepts[k]
+        viol, intercept_grad = kkt_violation_reference(X, y, np.ones(len(y)), model)
+        assert viol <= 1e-9 and intercept_grad <= 1e-10
