@@ -536,6 +536,9 @@ def cd_solve(
     cdef floating* gram_ws = NULL
     cdef floating* new_buffer
     cdef size_t gram_ws_len = 0
+    cdef int[::1] prev_slot = np.empty(p, dtype=np.intc)
+    cdef int prev_ws_size = -1
+    cdef bint same_ws
 
     cdef int i, j, jj, it, ws_size, n_support, n_epochs = 0
     cdef int n_iter = 0
@@ -629,11 +632,21 @@ def cd_solve(
                     ws[jj] = j
                     grad_ws[jj] = grad[j]
                     w_start[jj] = w[j]
-                # gather the working set's block, columns contiguous
+                # gather the working set's block, columns contiguous; near
+                # convergence the set repeats from one phase to the next and
+                # the block already in the buffer is reused
+                same_ws = ws_size == prev_ws_size
                 for jj in range(ws_size):
-                    for i in range(ws_size):
-                        gram_ws[<size_t> jj * ws_size + i] = gram_p[
-                            <size_t> slot[jj] * capacity + slot[i]]
+                    if not same_ws:
+                        break
+                    same_ws = prev_slot[jj] == slot[jj]
+                if not same_ws:
+                    for jj in range(ws_size):
+                        prev_slot[jj] = slot[jj]
+                        for i in range(ws_size):
+                            gram_ws[<size_t> jj * ws_size + i] = gram_p[
+                                <size_t> slot[jj] * capacity + slot[i]]
+                    prev_ws_size = ws_size
                 n_epochs += _gram_epochs(
                     gram_ws, &norms2[0], &w[0], &grad_ws[0], &ws[0], ws_size,
                     penalty, alpha, gamma, positive, max_epochs, inner_tol,
