@@ -540,7 +540,7 @@ def cd_solve(
     cdef int prev_ws_size = -1
     cdef bint same_ws
 
-    cdef int i, j, jj, it, ws_size, n_support, n_epochs = 0
+    cdef int i, j, jj, it, ws_size, n_support, n_candidates, n_epochs = 0
     cdef int n_iter = 0
     cdef bint converged = False, use_gram
     cdef bint use_gap = penalty == PENALTY_L1
@@ -570,7 +570,6 @@ def cd_solve(
             kkt = 0.
             n_support = 0
             for j in range(p):
-                order[j] = j
                 if norms2[j] == 0:
                     scores[j] = -1.
                     continue
@@ -594,14 +593,20 @@ def cd_solve(
                 break
             n_iter += 1
 
-            ws_size = min(p, max(p0, 2 * n_support))
-            _select_largest(&scores[0], &order[0], p, ws_size)
-            jj = 0
-            for i in range(ws_size):
-                if scores[i] > 0:
-                    ws[jj] = order[i]
-                    jj += 1
-            ws_size = jj
+            # candidates: the support and the violators; most features
+            # score 0, and selecting among those ties would make the
+            # quickselect quadratic, so they are dropped first
+            n_candidates = 0
+            for j in range(p):
+                if scores[j] > 0:
+                    scores[n_candidates] = scores[j]
+                    order[n_candidates] = j
+                    n_candidates += 1
+            ws_size = min(n_candidates, max(p0, 2 * n_support))
+            if ws_size < n_candidates:
+                _select_largest(&scores[0], &order[0], n_candidates, ws_size)
+            for jj in range(ws_size):
+                ws[jj] = order[jj]
             inner_tol = fmax(INNER_TOL_FACTOR * kkt, 0.5 * tol)
 
             # Gram mode pays off while the moving coordinates are fewer than
