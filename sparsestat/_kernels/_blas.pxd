@@ -4,8 +4,8 @@
 # because none of these routines writes to its read-only arguments.
 from cython cimport floating
 from scipy.linalg.cython_blas cimport (
-    dasum, daxpy, dcopy, ddot, dgemv, dnrm2, dscal,
-    sasum, saxpy, scopy, sdot, sgemv, snrm2, sscal,
+    dasum, daxpy, dcopy, ddot, dgemm, dgemv, dnrm2, dscal,
+    sasum, saxpy, scopy, sdot, sgemm, sgemv, snrm2, sscal,
 )
 
 
@@ -86,3 +86,17 @@ cdef inline void _gemv_n(int m, int n, floating alpha, const floating* A, int ld
     else:
         dgemv(&trans, &m, &n, &alpha, <double*> A, &lda, <double*> x, &inc,
               &beta, y, &inc)
+
+
+cdef inline void _gemm_tn(int m, int n, int k, floating alpha, const floating* A,
+                          int lda, const floating* B, int ldb, floating beta,
+                          floating* C, int ldc) noexcept nogil:
+    """C = alpha * A.T @ B + beta * C; A (k, m), B (k, n), C (m, n), Fortran."""
+    cdef char transa = b"T"
+    cdef char transb = b"N"
+    if floating is float:
+        sgemm(&transa, &transb, &m, &n, &k, &alpha, <float*> A, &lda,
+              <float*> B, &ldb, &beta, C, &ldc)
+    else:
+        dgemm(&transa, &transb, &m, &n, &k, &alpha, <double*> A, &lda,
+              <double*> B, &ldb, &beta, C, &ldc)

@@ -18,9 +18,9 @@ import numpy as np
 from cython cimport floating
 from libc.math cimport fabs, fmax, fmin, INFINITY
 
-from libc.stdlib cimport free, qsort, realloc
+from libc.stdlib cimport free, malloc, qsort, realloc
 
-from sparsestat._kernels._blas cimport _axpy, _dot, _gemv_t
+from sparsestat._kernels._blas cimport _axpy, _dot, _gemm_tn, _gemv_t
 from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
 from sparsestat._kernels._penalties cimport (
     PENALTY_L1, penalty_value, prox_1d, subdiff_distance,
@@ -246,21 +246,32 @@ cdef bint _extend_gram(
     const int* indices, const int* indptr, const floating* sw, floating sw_sum,
     const floating* X_mean, const int* ws, int ws_size, floating* gram,
     int capacity, int* cache_pos, int* cache_feat, int* n_cached,
-    floating* scratch,
+    floating* compact, floating* scratch,
 ) noexcept nogil:
     """Add the working-set features missing from the Gram cache.
 
     gram[a * capacity + b] = sum_i sw_i (x_ia - m_a)(x_ib - m_b) for cached
     features a, b (by cache slot). Returns False, adding nothing, when the
     cache cannot hold them all.
+
+    For dense X, ``compact`` (n x capacity, Fortran) keeps a copy of the
+    cached columns so that all products of a batch of new features come
+    from one matrix product; for sparse X (``compact`` NULL) they are sparse
+    dot products against a scattered copy of each new column.
     """
-    cdef int jj, j, i, k, c, slot, missing = 0
+    cdef int jj, j, i, k, c, r, slot, first, missing = 0
     cdef floating value
+    cdef floating* weighted_new = NULL
     for jj in range(ws_size):
         if cache_pos[ws[jj]] < 0:
             missing += 1
+    if missing == 0:
+        return True
     if n_cached[0] + missing > capacity:
         return False
+    first = n_cached[0]
+    if compact != NULL:
+        weighted_new = <floating*> malloc(<size_t> n * missing * sizeof(floating))
     for jj in range(ws_size):
         j = ws[jj]
         if cache_pos[j] >= 0:
@@ -269,6 +280,12 @@ cdef bint _extend_gram(
         cache_pos[j] = slot
         cache_feat[slot] = j
         n_cached[0] += 1
+        if weighted_new != NULL:
+            r = slot - first
+            for i in range(n):
+                compact[<size_t> slot * n + i] = X[<size_t> j * n + i]
+                weighted_new[<size_t> r * n + i] = sw[i] * X[<size_t> j * n + i]
+            continue
         # scratch = sw * X[:, j]
         for i in range(n):
             scratch[i] = 0.
@@ -284,6 +301,22 @@ cdef bint _extend_gram(
                      - sw_sum * X_mean[cache_feat[c]] * X_mean[j])
             gram[<size_t> c * capacity + slot] = value
             gram[<size_t> slot * capacity + c] = value
+    if weighted_new == NULL:
+        return True
+    # gram[slot * capacity + c] = compact[:, c] @ weighted_new[:, slot - first]
+    # for every cached c and new slot: columns `first..` of gram read as a
+    # Fortran matrix with leading dimension `capacity`
+    _gemm_tn(n_cached[0], missing, n, 1., compact, n, weighted_new, n, 0.,
+             gram + <size_t> first * capacity, capacity)
+    free(weighted_new)
+    for slot in range(first, n_cached[0]):
+        j = cache_feat[slot]
+        for c in range(n_cached[0]):
+            value = (gram[<size_t> slot * capacity + c]
+                     - sw_sum * X_mean[cache_feat[c]] * X_mean[j])
+            gram[<size_t> slot * capacity + c] = value
+            if c < first:
+                gram[<size_t> c * capacity + slot] = value
     return True
 
 
@@ -456,6 +489,7 @@ def cd_solve(
     int[::1] cache_pos,
     int[::1] cache_feat,
     int[::1] n_cached,
+    floating[::1] compact,
     int penalty,
     floating alpha,
     floating gamma,
@@ -491,6 +525,8 @@ def cd_solve(
         and -1 for features not cached, n_cached of length 1). It must have
         been filled for the same X, sw and X_mean, and persists across
         calls (along a path). C = 0 disables the Gram mode.
+    compact : (n * C) copy of the cached columns for dense X (batched
+        products); a length-1 placeholder for sparse X.
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     max_iter : maximum number of outer (working-set) iterations.
     max_epochs : maximum number of CD epochs per working set.
@@ -534,6 +570,9 @@ def cd_solve(
     cdef int* cache_feat_p = &cache_feat[0] if capacity > 0 else NULL
     cdef floating* gram_p = &gram[0] if capacity > 0 else NULL
     cdef floating* gram_ws = NULL
+    cdef floating* compact_p = &compact[0] if (
+        not is_sparse and capacity > 0
+        and compact.shape[0] >= <Py_ssize_t> n * capacity) else NULL
     cdef floating* new_buffer
     cdef size_t gram_ws_len = 0
     cdef int[::1] prev_slot = np.empty(p, dtype=np.intc)
@@ -615,7 +654,8 @@ def cd_solve(
                         and _extend_gram(is_sparse, Xp, n, data, indices, indptr,
                                          &sw[0], sw_sum, &X_mean[0], &ws[0],
                                          ws_size, gram_p, capacity, cache_pos_p,
-                                         cache_feat_p, &n_cached[0], &swq[0]))
+                                         cache_feat_p, &n_cached[0], compact_p,
+                                         &swq[0]))
             if use_gram and <size_t> ws_size * ws_size > gram_ws_len:
                 # one buffer for the whole solve, grown as needed (fresh
                 # pages at every phase cost more than the gather itself)

@@ -216,7 +216,10 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
     intercepts = np.empty(alphas.size)
     stop_crits = np.empty(alphas.size)
     alpha_prev = max(alpha_max, alphas[0])
-    cache = GramCache(n_features, dtype) if solver == "cd" else None
+    cache = None
+    if solver == "cd":
+        cache = GramCache(n_features, dtype,
+                          n_samples=None if design.is_sparse else X.shape[0])
     unconverged = []
     for k in progress(range(alphas.size), verbose=verbose, desc="path"):
         alpha = float(alphas[k])

@@ -15,6 +15,8 @@ _NO_SCREENING = np.zeros(0, dtype=np.uint8)
 # Most features whose centred cross-products the Gram cache holds (the
 # cache's memory is at most GRAM_CAPACITY^2 floats, touched only as filled).
 GRAM_CAPACITY = 4096
+# Largest compact copy of cached dense columns (floats), 256 MB in float64.
+COMPACT_ENTRIES = 2**25
 
 
 class GramCache:
@@ -24,15 +26,22 @@ class GramCache:
     across its alphas so that each feature's products are computed once.
     """
 
-    def __init__(self, n_features, dtype, capacity=GRAM_CAPACITY):
+    def __init__(self, n_features, dtype, capacity=GRAM_CAPACITY, n_samples=None):
         capacity = min(n_features, capacity)
         self.gram = np.empty(capacity * capacity, dtype=dtype)
         self.cache_pos = np.full(n_features, -1, dtype=np.intc)
         self.cache_feat = np.empty(capacity, dtype=np.intc)
         self.n_cached = np.zeros(1, dtype=np.intc)
+        # dense designs keep a compact copy of the cached columns (batched
+        # products); only while it stays within COMPACT_ENTRIES
+        if n_samples is not None and n_samples * capacity <= COMPACT_ENTRIES:
+            self.compact = np.empty(n_samples * capacity, dtype=dtype)
+        else:
+            self.compact = np.zeros(1, dtype=dtype)
 
     def kernel_args(self):
-        return (self.gram, self.cache_pos, self.cache_feat, self.n_cached)
+        return (self.gram, self.cache_pos, self.cache_feat, self.n_cached,
+                self.compact)
 
 
 def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
@@ -69,7 +78,8 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     norms2 = design.norms2 if sw_sum == 1.0 else design.norms2 * dtype(sw_sum)
     screen = _NO_SCREENING if strong is None else strong.astype(np.uint8)
     if cache is None:
-        cache = GramCache(w.shape[0], design.X_mean.dtype)
+        cache = GramCache(w.shape[0], design.X_mean.dtype,
+                          n_samples=None if design.is_sparse else y_c.shape[0])
     if design.is_sparse:
         column_cost = design.data.shape[0] / max(w.shape[0], 1)
     else:
