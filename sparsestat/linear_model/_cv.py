@@ -23,7 +23,7 @@ from sparsestat.linear_model._logistic import (
 )
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import _path, alpha_grid, check_alphas
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils.progress import progress
@@ -185,7 +185,7 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
-        y = y.astype(X.dtype)
+        y = as_target(y, X.dtype)
         if self.alphas is None:
             design = make_design(X, sw, self.fit_intercept)
             y_c, _ = center_target(y, sw, self.fit_intercept)

@@ -19,6 +19,7 @@ from sparsestat.linear_model._preprocess import (
     PENALTY_CODES,
     center_target,
     make_design,
+    precision_floor,
 )
 from sparsestat.linear_model._apg_solver import solve_apg
 from sparsestat.linear_model._solvers import solve_least_squares
@@ -141,8 +142,10 @@ def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
     """Dispatch penalised logistic regression to proximal Newton or gradient.
 
     ``design`` is only used by the gradient solvers (its centring is not);
-    returns ``n_iter, kkt, converged, intercept``.
+    returns ``n_iter, kkt, converged, intercept``. The tolerance is floored
+    at the precision of X's dtype (the log-loss gradient is at most |x|).
     """
+    tol = max(tol, precision_floor(design, np.ones(1), np.ones(1), X.dtype))
     if solver == "cd":
         return solve_logistic(
             X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
     initial_coef,
     resolve_max_iter,
@@ -192,7 +192,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
             order="F",
             y_numeric=True,
         )
-        y = np.asarray(y, dtype=X.dtype)
+        y = as_target(y, X.dtype)
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, sw, self.fit_intercept)
         y_c, y_mean = center_target(y, sw, self.fit_intercept)

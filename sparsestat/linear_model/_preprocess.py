@@ -49,28 +49,21 @@ def make_design(X, sw, fit_intercept):
     """
     dtype = X.dtype
     placeholder = np.zeros(1, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        stats = _column_stats(X, sw, fit_intercept, dtype)
+    X_mean, second_moment, norms2 = stats
+    if not (np.all(np.isfinite(second_moment)) and np.all(np.isfinite(norms2))):
+        raise ValueError(
+            f"X has values too large for {dtype}: the squared column norms "
+            f"overflow (largest |X| = {float(_abs_max(X)):.3g}). Rescale X, "
+            "e.g. with sklearn.preprocessing.StandardScaler or MaxAbsScaler."
+        )
     if sp.issparse(X):
         X = csc_int32(X)
-        second_moment = np.asarray(X.multiply(X).T @ sw, dtype=dtype).ravel()
-        if fit_intercept:
-            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel()
-            norms2 = second_moment - X_mean**2
-        else:
-            X_mean = np.zeros(X.shape[1], dtype=dtype)
-            norms2 = second_moment
         dense = np.zeros((1, 1), dtype=dtype, order="F")
         data, indices, indptr = X.data, X.indices, X.indptr
         is_sparse = True
     else:
-        X_mean = (sw @ X).astype(dtype) if fit_intercept else np.zeros(X.shape[1], dtype)
-        second_moment = np.empty(X.shape[1], dtype=dtype)
-        norms2 = np.empty(X.shape[1], dtype=dtype)
-        # blocks of columns keep the temporary small for large X
-        for start in range(0, X.shape[1], 256):
-            block = X[:, start : start + 256]
-            second_moment[start : start + 256] = sw @ block**2
-            centred = block - X_mean[start : start + 256]
-            norms2[start : start + 256] = sw @ centred**2
         dense, data = X, placeholder
         indices = indptr = np.zeros(1, dtype=np.intc)
         is_sparse = False
@@ -88,9 +81,73 @@ def make_design(X, sw, fit_intercept):
     )
 
 
+def _abs_max(X):
+    if sp.issparse(X):
+        return np.abs(X.data).max() if X.nnz else 0.0
+    return np.abs(X).max() if X.size else 0.0
+
+
+def _column_stats(X, sw, fit_intercept, dtype):
+    """Weighted column means, second moments and centred variances."""
+    if sp.issparse(X):
+        second_moment = np.asarray(X.multiply(X).T @ sw, dtype=dtype).ravel()
+        if fit_intercept:
+            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel()
+            norms2 = second_moment - X_mean**2
+        else:
+            X_mean = np.zeros(X.shape[1], dtype=dtype)
+            norms2 = second_moment
+        return X_mean, second_moment, norms2
+    X_mean = (sw @ X).astype(dtype) if fit_intercept else np.zeros(X.shape[1], dtype)
+    second_moment = np.empty(X.shape[1], dtype=dtype)
+    norms2 = np.empty(X.shape[1], dtype=dtype)
+    # blocks of columns keep the temporary small for large X
+    for start in range(0, X.shape[1], 256):
+        block = X[:, start : start + 256]
+        second_moment[start : start + 256] = sw @ block**2
+        centred = block - X_mean[start : start + 256]
+        norms2[start : start + 256] = sw @ centred**2
+    return X_mean, second_moment, norms2
+
+
+def as_target(y, dtype):
+    """``y`` in the dtype of X; values beyond its range become inf, which
+    :func:`center_target` reports."""
+    with np.errstate(over="ignore"):
+        return np.asarray(y, dtype=dtype)
+
+
 def center_target(y, sw, fit_intercept):
-    """Return ``(y - weighted mean, weighted mean)`` (or ``(y, 0)``)."""
-    if not fit_intercept:
-        return np.ascontiguousarray(y), 0.0
-    y_mean = float(sw @ y)
-    return np.ascontiguousarray(y - y_mean, dtype=y.dtype), y_mean
+    """Return ``(y - weighted mean, weighted mean)`` (or ``(y, 0)``).
+
+    Raises ValueError when the squared residuals of y overflow its dtype.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if fit_intercept:
+            y_mean = float(sw @ y)
+            y_c = np.ascontiguousarray(y - y_mean, dtype=y.dtype)
+        else:
+            y_mean, y_c = 0.0, np.ascontiguousarray(y)
+    # the kernels square residuals in y's dtype
+    largest = float(np.abs(y_c).max(initial=0.0))
+    if not (np.isfinite(largest)
+            and largest**2 * max(y_c.size, 1) < float(np.finfo(y.dtype).max)):
+        raise ValueError(
+            f"y has values too large for {y.dtype} (the dtype of X): the "
+            "squared residuals overflow. Rescale y."
+        )
+    return y_c, y_mean
+
+
+def precision_floor(design, y_c, sw, dtype):
+    """Smallest KKT tolerance that rounding in ``dtype`` lets a solver reach.
+
+    Gradients are sums of products of X and residual entries, so they carry
+    an error of order eps * ||y|| * max_j ||x_j|| (weighted norms); asking
+    for less than a hundred times that (reachable in float64, not always in
+    float32 at large scales) would only spin until max_iter.
+    """
+    eps = float(np.finfo(dtype).eps)
+    y_norm = float(np.sqrt(sw @ (y_c.astype(np.float64) ** 2) / sw.sum()))
+    x_norm = float(np.sqrt(design.norms2.max(initial=0.0)))
+    return 100 * eps * y_norm * x_norm

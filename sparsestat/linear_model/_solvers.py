@@ -4,7 +4,7 @@ import numpy as np
 
 from sparsestat._kernels._cd import cd_solve
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._preprocess import PENALTY_CODES
+from sparsestat.linear_model._preprocess import PENALTY_CODES, precision_floor
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.
 MAX_EPOCHS = 10_000
@@ -132,6 +132,7 @@ def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
         ``gap`` is the L1 duality gap for "cd" (NaN otherwise); ``grad``
         is the data-term gradient at the solution for "cd" (else None).
     """
+    tol = max(tol, precision_floor(design, y_c, sw, design.X_mean.dtype))
     if solver == "cd":
         n_iter, kkt, gap, converged, _, grad = solve_least_squares(
             design, y_c, sw, uniform, w, penalty=penalty, alpha=alpha,

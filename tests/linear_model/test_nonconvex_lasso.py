@@ -255,3 +255,25 @@ def test_no_warning_on_well_posed_fit(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         NonconvexLasso(alpha=0.1, penalty="scad").fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [NonconvexLasso(), NonconvexLasso(penalty="l1")])
+def test_values_too_large_for_the_dtype_raise_clear_errors(data, estimator):
+    X, y, _ = data
+    with pytest.raises(ValueError, match="X has values too large"):
+        estimator.fit(X * 1e300, y)
+    with pytest.raises(ValueError, match="y has values too large"):
+        estimator.fit(X.astype(np.float32), y * 1e300)
+
+
+def test_float32_at_large_scale_converges_to_the_float64_solution():
+    # the KKT tolerance is floored at what float32 rounding can reach
+    rng = np.random.default_rng(69)
+    X = rng.standard_normal((30, 6)) * 1e6
+    y = X @ np.array([1e-6, 0, 0, 2e-6, 0, 0]) + 0.1 * rng.standard_normal(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m32 = NonconvexLasso(alpha=0.05).fit(X.astype(np.float32), y.astype(np.float32))
+    m64 = NonconvexLasso(alpha=0.05).fit(X, y)
+    assert np.all(np.isfinite(m32.coef_))
+    np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-3, atol=1e-9)
