@@ -27,6 +27,8 @@ from sparsestat.linear_model._solvers import solve_least_squares
 # Curvature floor: keeps the working response finite where p(1-p) underflows.
 _MIN_CURVATURE = 1e-10
 _ARMIJO = 1e-4
+# p (1 - p) <= 1/4: with this curvature the quadratic model majorises the loss
+_MAJORISING_CURVATURE = 0.25
 _MAX_BACKTRACKS = 30
 
 
@@ -86,6 +88,7 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
     eta = np.asarray(safe_sparse_dot(X, w)).ravel() + b
     objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma)
     kkt, converged, n_iter = np.inf, False, 0
+    damping = 0.0
     for it in range(max_iter + 1):
         grad, grad_b = logistic_gradient(X, eta, y01, sw)
         kkt = kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha,
@@ -98,43 +101,82 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
         n_iter += 1
         prob = expit(eta)
         curvature = np.maximum(prob * (1 - prob), _MIN_CURVATURE)
-        hw = sw * curvature
-        h_sum = float(hw.sum())
-        z = (eta + (y01 - prob) / curvature).astype(dtype)
-        hw = hw.astype(dtype)
-        design = make_design(X, hw / dtype.type(h_sum), fit_intercept)
-        design.norms2[~live] = 0
-        z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
-        w_model = w.copy()
-        solve_least_squares(
-            design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
-            gamma=gamma, positive=positive, max_iter=100,
-            tol=max(0.1 * tol, 0.1 * kkt), sw_sum=h_sum, gap_stop=False,
-        )
-        b_model = z_mean - float(design.X_mean @ w_model) if fit_intercept else 0.0
-        step_w = w_model - w
-        step_b = b_model - b
-        if not np.any(step_w) and step_b == 0:
-            break
-        step_eta = np.asarray(safe_sparse_dot(X, step_w)).ravel() + step_b
-        # sufficient decrease measured by the model's curvature along the step
-        decrease = 0.5 * float(hw @ step_eta**2)
-        t = 1.0
-        for _ in range(_MAX_BACKTRACKS):
-            candidate = log_loss_objective(eta + t * step_eta, y01, sw,
-                                           w + t * step_w, penalty, alpha, gamma)
-            if candidate <= objective - _ARMIJO * t * decrease:
+        # Levenberg-Marquardt damping instead of a line search: points on the
+        # segment to a model solution are not stationary for a nonconvex
+        # penalty (a feature entering at a fraction of its step is penalised
+        # at full rate), so shortened steps zig-zag. Only full steps to a
+        # model solution are taken; where one does not lower the objective
+        # (CD went to a far basin along directions of tiny curvature),
+        # `damping` is added to the curvature and the model solved again. At
+        # damping 1/4 the model majorises the log-loss, so its solution
+        # (reached by CD from w) cannot raise the objective: the last resort
+        # always succeeds unless w is stationary.
+        while True:
+            majorising = damping >= _MAJORISING_CURVATURE
+            step = _model_step(X, y01, sw, w, b, eta, prob, curvature + damping,
+                               live, fit_intercept, penalty, alpha, gamma,
+                               positive, inner_tol=max(0.1 * tol, 0.1 * kkt))
+            accepted = _backtrack(
+                X, y01, sw, w, eta, objective, step, penalty, alpha, gamma,
+                max_backtracks=1, armijo=0.0 if majorising else _ARMIJO,
+            )
+            if accepted is not None or majorising:
                 break
-            t *= 0.5
-        else:
-            # no decrease along the Newton segment: stationary to precision
-            break
+            damping = min(max(10 * damping, 1e-4), _MAJORISING_CURVATURE)
+        if accepted is None:
+            break  # stationary to the precision of the objective
+        damping = damping / 10 if damping > 1e-8 else 0.0
+        t, candidate = accepted
+        step_w, step_b, step_eta, _ = step
         w += dtype.type(t) * step_w
         b += t * step_b
         eta = eta + t * step_eta
         objective = candidate
     return n_iter, kkt, converged, b
 
+
+def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
+                penalty, alpha, gamma, positive, inner_tol):
+    """Solve the penalised quadratic model with the given curvature by CD.
+
+    Returns the step ``(step_w, step_b, step_eta, decrease)``, where
+    ``decrease`` is half the model's curvature along the step.
+    """
+    dtype = X.dtype
+    hw = sw * curvature
+    h_sum = float(hw.sum())
+    z = (eta + (y01 - prob) / curvature).astype(dtype)
+    hw = hw.astype(dtype)
+    design = make_design(X, hw / dtype.type(h_sum), fit_intercept)
+    design.norms2[~live] = 0
+    z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
+    w_model = w.copy()
+    solve_least_squares(
+        design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
+        gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
+        sw_sum=h_sum, gap_stop=False,
+    )
+    b_model = z_mean - float(design.X_mean @ w_model) if fit_intercept else 0.0
+    step_w = w_model - w
+    step_b = b_model - b
+    step_eta = np.asarray(safe_sparse_dot(X, step_w)).ravel() + step_b
+    return step_w, step_b, step_eta, 0.5 * float(hw @ step_eta**2)
+
+
+def _backtrack(X, y01, sw, w, eta, objective, step, penalty, alpha, gamma,
+               max_backtracks=_MAX_BACKTRACKS, armijo=_ARMIJO):
+    """Largest t in 1, 1/2, ... with sufficient decrease: ``(t, value)`` or None."""
+    step_w, step_b, step_eta, decrease = step
+    if not np.any(step_w) and step_b == 0:
+        return None
+    t = 1.0
+    for _ in range(max_backtracks):
+        candidate = log_loss_objective(eta + t * step_eta, y01, sw, w + t * step_w,
+                                       penalty, alpha, gamma)
+        if candidate <= objective - armijo * t * decrease:
+            return t, candidate
+        t *= 0.5
+    return None
 
 def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
                    solver, damping, penalty, alpha, gamma, positive, max_iter,
