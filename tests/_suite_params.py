@@ -1,0 +1,28 @@
+"""Per-estimator settings of the registry-driven suites (bad input, fuzz,
+Dask, threads, doctests). Every suite iterates ``all_estimators()``; an
+estimator absent from these dicts runs with the defaults described below, so
+a new family joins every suite without an edit here. Add one line per
+estimator only when its defaults are too slow for tiny problems or when the
+automatic choice of a grid parameter does not fit.
+"""
+
+# Constructor settings that keep tiny fits fast (merged over the estimator's
+# defaults, and over tests/test_common.py's CHECK_PARAMS when it has an entry).
+FAST_PARAMS = {
+    "NonconvexLassoCV": {"n_alphas": 5, "cv": 2},
+    "NonconvexLogisticRegressionCV": {"n_alphas": 5, "cv": 2},
+}
+
+# GridSearchCV grid (one numeric hyper-parameter) per estimator. Without an
+# entry the grid is {alpha: [a/2, a]} for an ``alpha`` parameter, else the
+# first Real hyper-parameter constrained to an interval, at half and at its
+# default.
+GRIDS = {
+    "NonconvexLassoCV": {"gamma": [2.5, 4.0]},
+    "NonconvexLogisticRegressionCV": {"gamma": [2.5, 4.0]},
+}
+
+# Tiny data used by the suites: n_samples, n_features. Unsupervised
+# estimators (graphical models, DAG learning) get n_samples > n_features.
+DATA_SHAPE = {}
+DEFAULT_SHAPE = (30, 5)
