@@ -26,3 +26,14 @@ GRIDS = {
 # estimators (graphical models, DAG learning) get n_samples > n_features.
 DATA_SHAPE = {}
 DEFAULT_SHAPE = (30, 5)
+
+# Fuzzing (tests/test_fuzz.py) draws valid data only, so by default any
+# exception is a failure. An estimator for which some valid-looking draws are
+# ill-posed (e.g. a graphical model with fewer samples than features) lists
+# here a regex of the ValueError messages it may legitimately raise.
+FUZZ_ALLOWED_ERRORS = {}
+
+# Smallest number of samples the fuzzer draws for an estimator (CV classes
+# need a few samples per fold and class).
+FUZZ_MIN_SAMPLES = {}
+DEFAULT_FUZZ_MIN_SAMPLES = 8
