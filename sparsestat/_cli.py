@@ -272,6 +272,9 @@ def _result(name, family, est, feature_names, n_samples):
         result["intercept"] = float(np.ravel(getattr(est, "intercept_", 0.0))[0])
     elif family.output == "edges":
         W = np.asarray(est.coef_, dtype=float)
+        if getattr(est, "adjacency_", None) is not None:
+            # the thresholded, acyclic graph: edges are what adjacency_ keeps
+            W = np.where(np.asarray(est.adjacency_, dtype=bool), W, 0.0)
         result["edges"] = [
             {"source": feature_names[i], "target": feature_names[j],
              "weight": float(W[i, j])} for i, j in zip(*np.nonzero(W))]

@@ -441,10 +441,6 @@ def run_case(name, cls, case):
 # Caller's arrays, pickling, refitting
 
 
-def fitted_outputs(est, X, y):
-    return outputs(est, X, y)
-
-
 def assert_same_outputs(a, b):
     assert a.keys() == b.keys()
     for key in a:
