@@ -26,12 +26,19 @@ GRIDS = {
 # estimators (graphical models, DAG learning) get n_samples > n_features.
 DATA_SHAPE = {}
 DEFAULT_SHAPE = (30, 5)
+# Data of the concurrent-threads test (tests/test_threads.py), a bit larger
+# so that the threads overlap; DATA_SHAPE entries take precedence.
+THREADS_SHAPE = (120, 12)
 
 # Fuzzing (tests/test_fuzz.py) draws valid data only, so by default any
 # exception is a failure. An estimator for which some valid-looking draws are
 # ill-posed (e.g. a graphical model with fewer samples than features) lists
 # here a regex of the ValueError messages it may legitimately raise.
 FUZZ_ALLOWED_ERRORS = {}
+
+# Smallest number of features the fuzzer draws (default 1). From issues 4
+# and 5: DAG learning and graphical models reject a single column by design.
+FUZZ_MIN_FEATURES = {"CoLiDE": 2, "MTP2GraphicalModel": 2, "MTP2GraphicalModelCV": 2}
 
 # Smallest number of samples the fuzzer draws for an estimator (CV classes
 # need a few samples per fold and class).

@@ -33,6 +33,7 @@ from tests import _reliability as rel
 from tests._suite_params import (
     DEFAULT_FUZZ_MIN_SAMPLES,
     FUZZ_ALLOWED_ERRORS,
+    FUZZ_MIN_FEATURES,
     FUZZ_MIN_SAMPLES,
 )
 
@@ -87,7 +88,7 @@ def problems(draw, name, cls, regime="moderate"):
     """A tiny valid problem for the estimator: (X, y, fit_params)."""
     kind = rel.kind(cls)
     n = draw(st.integers(FUZZ_MIN_SAMPLES.get(name, DEFAULT_FUZZ_MIN_SAMPLES), 16))
-    p = draw(st.integers(1, 6))
+    p = draw(st.integers(FUZZ_MIN_FEATURES.get(name, 1), 6))
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     decades = REGIMES[regime]
     scale = 10.0 ** draw(st.integers(-decades, decades))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests import _reliability as rel
+from tests._suite_params import DATA_SHAPE, THREADS_SHAPE
 
 N_THREADS = 4
 
@@ -16,7 +17,8 @@ N_THREADS = 4
 def test_concurrent_fits_are_bit_identical(name):
     cls = rel.registry()[name]
     kind = rel.kind(cls)
-    X, y = rel.make_data(name, kind, n_samples=120, n_features=12)
+    n, p = DATA_SHAPE.get(name, THREADS_SHAPE)
+    X, y = rel.make_data(name, kind, n_samples=n, n_features=p)
     X = np.asfortranarray(X)  # shared read-only by all threads
     reference = rel.outputs(rel.fit(rel.make_estimator(name, cls), X, y), X, y)
 
