@@ -36,6 +36,7 @@ class FitFamily:
     supervised: bool
     output: str  # "coefficients", "edges" or "precision"
     summary: str
+    labels: bool = False  # a classifier: the target may hold text labels
 
 
 FIT_FAMILIES = {
@@ -44,7 +45,8 @@ FIT_FAMILIES = {
                        "least squares with an MCP, SCAD or L1 penalty"),
     "logistic": FitFamily("sparsestat.linear_model", "NonconvexLogisticRegression",
                           "NonconvexLogisticRegressionCV", True, "coefficients",
-                          "binary logistic regression with an MCP, SCAD or L1 penalty"),
+                          "binary logistic regression with an MCP, SCAD or L1 penalty",
+                          labels=True),
     "colide": FitFamily("sparsestat.dag", "CoLiDE", None, False, "edges",
                         "directed acyclic graph of a linear SEM (CoLiDE)"),
     "mtp2": FitFamily("sparsestat.covariance", "MTP2GraphicalModel",
@@ -122,22 +124,28 @@ def _read_csv(path):
     return header, body
 
 
-def _to_float(path, header, body):
-    columns = np.empty((len(body), len(header)))
-    for j, name in enumerate(header):
-        for i, row in enumerate(body):
-            cell = row[j].strip()
+def as_float(path, names, block):
+    """A table block as float64; a non-numeric cell is a one-line error
+    naming the column, the value and the line. Empty cells become NaN."""
+    if block.dtype != object:
+        return np.asarray(block, dtype=np.float64)
+    out = np.empty(block.shape)
+    for j, name in enumerate(names):
+        for i, cell in enumerate(block[:, j]):
             try:
-                columns[i, j] = float(cell) if cell else np.nan
+                out[i, j] = float(cell) if cell else np.nan
             except ValueError:
                 raise UserError(
                     f"{path}: column {name!r} is not numeric (value {cell!r} on "
                     f"line {i + 2})") from None
-    return columns
+    return out
 
 
 def read_table(path):
     """``(data, column_names)`` from a CSV (header row), .npy or .npz file.
+
+    CSV cells stay strings (an object array) until :func:`as_float`
+    converts them, so that a classifier's target may hold text labels.
 
     An .npz file holds either one 2-D array or arrays ``X`` and optionally
     ``y`` (then the target column is named ``y``) and ``columns`` (names of
@@ -181,24 +189,30 @@ def read_table(path):
         names = names or [f"x{j}" for j in range(data.shape[1])]
         return np.asarray(data, dtype=np.float64), names
     header, body = _read_csv(path)
-    return _to_float(path, header, body), header
+    cells = np.empty((len(body), len(header)), dtype=object)
+    cells[:] = [[cell.strip() for cell in row] for row in body]
+    return cells, header
+
+
+def _column(names, target, path=""):
+    """Index of the target column, given by name or 0-based index."""
+    if target in names:
+        return names.index(target)
+    try:
+        j = int(target)
+    except ValueError:
+        raise UserError(
+            f"{path}: no column named {target!r} (columns: {', '.join(names)})"
+        ) from None
+    if not -len(names) <= j < len(names):
+        raise UserError(f"{path}: column index {j} out of range "
+                        f"(there are {len(names)} columns)")
+    return j % len(names)
 
 
 def split_target(data, names, target, path):
     """``(X, y, feature_names)``; ``target`` is a column name or a 0-based index."""
-    if target in names:
-        j = names.index(target)
-    else:
-        try:
-            j = int(target)
-        except ValueError:
-            raise UserError(
-                f"{path}: no column named {target!r} (columns: {', '.join(names)})"
-            ) from None
-        if not -len(names) <= j < len(names):
-            raise UserError(f"{path}: column index {j} out of range "
-                            f"(there are {len(names)} columns)")
-        j %= len(names)
+    j = _column(names, target, path)
     keep = [k for k in range(len(names)) if k != j]
     return data[:, keep], data[:, j], [names[k] for k in keep]
 
@@ -208,7 +222,7 @@ def _check_missing(X, y, feature_names, path):
     if bad:
         raise UserError(f"{path}: missing or non-finite values in column(s) "
                         f"{', '.join(map(repr, bad))}")
-    if y is not None and not np.isfinite(y).all():
+    if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
         raise UserError(f"{path}: missing or non-finite values in the target column")
 
 
@@ -267,6 +281,9 @@ def _result(name, family, est, feature_names, n_samples):
         value = getattr(est, attr, None)
         if value is not None:
             result[attr.rstrip("_")] = np.asarray(value).tolist()
+    classes = getattr(est, "classes_", None)
+    if classes is not None:
+        result["classes"] = np.asarray(classes).tolist()
     if family.output == "coefficients":
         result["coef"] = np.ravel(est.coef_).astype(float).tolist()
         result["intercept"] = float(np.ravel(getattr(est, "intercept_", 0.0))[0])
@@ -330,11 +347,23 @@ def run_fit(args):
             raise UserError(f"family {args.family} is supervised: give the "
                             "response column with --target COL")
         X, y, feature_names = split_target(data, names, args.target, args.data)
+        X = as_float(args.data, feature_names, X)
+        if family.labels and y.dtype == object:
+            try:
+                y = as_float(args.data, ["(target)"], y[:, None]).ravel()
+            except UserError:  # text class labels
+                if not all(y):
+                    raise UserError(f"{args.data}: missing values in the "
+                                    "target column") from None
+                y = y.astype(str)
+        else:
+            y = as_float(args.data, [names[_column(names, args.target)]],
+                         y[:, None]).ravel()
     else:
         if args.target is not None:
             raise UserError(f"family {args.family} is unsupervised: --target "
                             "does not apply")
-        X, y, feature_names = data, None, names
+        X, y, feature_names = as_float(args.data, names, data), None, names
     _check_missing(X, y, feature_names, args.data)
     # imported only now: reading the data needs numpy alone
     est = build_estimator(args.family, family, args)

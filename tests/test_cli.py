@@ -230,6 +230,24 @@ def test_more_mistakes_give_one_line(data, tmp_path, capsys):
             assert word in line, (args, line)
 
 
+@pytest.mark.skipif(not available("logistic"), reason="linear models not built")
+def test_logistic_accepts_text_labels(data, tmp_path, capsys):
+    from sparsestat._cli import main
+
+    labels = np.where(data["y"] > 0, "sick", "healthy")
+    path = write_csv(tmp_path / "labels.csv", [*data["names"], "status"],
+                     [[*map(str, row), lab] for row, lab in zip(data["X"], labels)])
+    out = tmp_path / "out.json"
+    assert main(["fit", "logistic", str(path), "--target", "status",
+                 "--output", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["classes"] == ["healthy", "sick"]
+    assert result["coef"][0] > 0  # "sick" goes with a large first feature
+    # a regression target must stay numeric
+    line = main_error(capsys, "fit", "lasso", path, "--target", "status")
+    assert "'status' is not numeric" in line
+
+
 @pytest.mark.parametrize("name", UNSUPERVISED)
 def test_target_is_refused_for_unsupervised_families(name, data, tmp_path):
     proc = run("fit", name, data["unsupervised"], "--target", "n0", cwd=tmp_path)
