@@ -156,6 +156,26 @@ def numeric_params(cls):
     return found
 
 
+def option_params(cls, skip_values=()):
+    """``{name: options}`` of the string-option and boolean hyper-parameters
+    (penalty, solver, fit_intercept, ...): the fuzzer draws them, so every
+    kernel an estimator can reach is exercised."""
+    from sklearn.utils._param_validation import StrOptions
+
+    found = {}
+    for name, constraints in sorted(cls._parameter_constraints.items()):
+        options = []
+        for c in constraints:
+            if isinstance(c, StrOptions):
+                options += sorted(o for o in c.options
+                                  if o not in c.deprecated and o not in skip_values)
+            elif c == "boolean":
+                options += [False, True]
+        if options:
+            found[name] = options
+    return found
+
+
 def _excludes_negative(param, cls):
     others = cls._parameter_constraints[param.name]
     intervals = [c for c in others if isinstance(c, Interval)]

@@ -44,3 +44,10 @@ FUZZ_MIN_FEATURES = {"CoLiDE": 2, "MTP2GraphicalModel": 2, "MTP2GraphicalModelCV
 # need a few samples per fold and class).
 FUZZ_MIN_SAMPLES = {}
 DEFAULT_FUZZ_MIN_SAMPLES = 8
+
+# The fuzzer also draws every string-option and boolean hyper-parameter
+# (penalty, solver, fit_intercept, ...). Option values that change what the
+# input means are never drawn; parameters listed per estimator keep their
+# default.
+FUZZ_SKIP_OPTION_VALUES = ("precomputed",)
+FUZZ_FIXED_PARAMS = {}
