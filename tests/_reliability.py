@@ -489,8 +489,13 @@ def main(argv):
     if len(argv) > 1:
         cases = [c for c in cases if c.name == argv[1]]
     reports = []
+    # self-test of the crash isolation (tests/test_bad_input.py): a real
+    # segmentation fault at the named case
+    crash_at = os.environ.get("SPARSESTAT_SELFTEST_SEGFAULT_AT")
     for case in cases:
         print(f"# running {case.name}", file=sys.stderr, flush=True)
+        if case.name == crash_at:
+            faulthandler._sigsegv()
         reports.append(run_case(name, cls, case))
     print(json.dumps(reports))
 

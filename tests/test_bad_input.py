@@ -16,6 +16,7 @@ identical results.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -51,10 +52,10 @@ KNOWN_BUGS = {
 }
 
 
-def _run_worker(*args, timeout):
+def _run_worker(*args, timeout, extra_env=None):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **(extra_env or {})}
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "tests._reliability", *args], cwd=ROOT,
@@ -64,7 +65,12 @@ def _run_worker(*args, timeout):
     lines = proc.stdout.strip().splitlines()
     if proc.returncode == 0 and lines:
         return json.loads(lines[-1]), ""
-    return None, f"worker died (exit code {proc.returncode})\n{proc.stderr[-3000:]}"
+    died = f"exit code {proc.returncode}"
+    if proc.returncode < 0:
+        died += f", {signal.Signals(-proc.returncode).name}"
+    running = [line for line in proc.stderr.splitlines() if line.startswith("# running")]
+    return None, (f"worker died ({died}) during {running[-1:] or 'start-up'}\n"
+                  f"{proc.stderr[-3000:]}")
 
 
 @cache
@@ -81,10 +87,17 @@ def _reports(name):
     reports, _ = _first_pass()[name]
     if reports is not None:
         return {r["case"]: r for r in reports}
-    # Something crashed or hung: isolate every case.
+    return _isolate(name)
+
+
+def _isolate(name, extra_env=None, only=None):
+    """Something crashed or hung: rerun every case in its own process."""
     found = {}
     for case in rel.cases_for(name, rel.registry()[name]):
-        one, why = _run_worker(name, case.name, timeout=TIMEOUT_ONE)
+        if only is not None and case.name not in only:
+            continue
+        one, why = _run_worker(name, case.name, timeout=TIMEOUT_ONE,
+                               extra_env=extra_env)
         found[case.name] = one[0] if one else {"case": case.name,
                                                "status": "crashed", "why": why}
     return found
@@ -124,6 +137,18 @@ def test_bad_input(name, case_name):
         assert expect != "error", "bad input accepted silently"
         assert not report["nonfinite"], f"non-finite outputs: {report['nonfinite']}"
     assert not report["warnings"], f"RuntimeWarning in sparsestat: {report['warnings']}"
+
+
+def test_a_segfault_is_caught_and_pinned_on_its_case():
+    name = sorted(rel.registry())[0]
+    crash = {"SPARSESTAT_SELFTEST_SEGFAULT_AT": "X_3d"}
+    reports, why = _run_worker(name, timeout=TIMEOUT_ALL, extra_env=crash)
+    assert reports is None and "worker died" in why
+    isolated = _isolate(name, extra_env=crash, only=("X_1d", "X_3d", "X_int"))
+    assert len(isolated) == 3
+    assert isolated["X_3d"]["status"] == "crashed"
+    assert "SIGSEGV" in isolated["X_3d"]["why"]
+    assert all(r["status"] != "crashed" for c, r in isolated.items() if c != "X_3d")
 
 
 def test_at_least_30_cases_per_estimator():
