@@ -1,0 +1,457 @@
+"""Command line: ``python -m sparsestat demo`` and ``python -m sparsestat fit``.
+
+``demo`` lists every family package that provides ``_demo.run_demo``.
+``fit`` maps a family name to an estimator class by module path and class
+name, imported only when asked for, so that a family missing from an
+installation gives a one-line error instead of breaking the whole command.
+
+User mistakes (missing file, unknown column, non-numeric data, a missing
+``--target``, an option the family does not have, data the estimator
+rejects) end in one line on stderr and exit code 1; ``argparse`` usage
+errors exit with code 2.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from importlib import import_module
+
+import numpy as np
+
+FAMILIES = ("linear_model", "dag", "covariance", "fractional")
+COLUMNS = ("family", "estimator", "data", "time_s", "metric", "value")
+
+
+@dataclass(frozen=True)
+class FitFamily:
+    """How ``python -m sparsestat fit NAME`` builds and reports an estimator."""
+
+    module: str
+    estimator: str
+    cv_estimator: str | None
+    supervised: bool
+    output: str  # "coefficients", "edges" or "precision"
+    summary: str
+    labels: bool = False  # a classifier: the target may hold text labels
+
+
+FIT_FAMILIES = {
+    "lasso": FitFamily("sparsestat.linear_model", "NonconvexLasso",
+                       "NonconvexLassoCV", True, "coefficients",
+                       "least squares with an MCP, SCAD or L1 penalty"),
+    "logistic": FitFamily("sparsestat.linear_model", "NonconvexLogisticRegression",
+                          "NonconvexLogisticRegressionCV", True, "coefficients",
+                          "binary logistic regression with an MCP, SCAD or L1 penalty",
+                          labels=True),
+    "colide": FitFamily("sparsestat.dag", "CoLiDE", None, False, "edges",
+                        "directed acyclic graph of a linear SEM (CoLiDE)"),
+    "mtp2": FitFamily("sparsestat.covariance", "MTP2GraphicalModel",
+                      "MTP2GraphicalModelCV", False, "precision",
+                      "Gaussian graphical model under total positivity"),
+    "fractional": FitFamily("sparsestat.fractional", "FractionalSparseRegression",
+                            None, True, "coefficients",
+                            "sparse regression by a fractional objective"),
+}
+
+
+class UserError(Exception):
+    """A mistake of the user's: reported as one line, exit code 1."""
+
+
+# --------------------------------------------------------------------------
+# demo
+
+
+def _demo_modules():
+    for family in FAMILIES:
+        try:
+            yield family, import_module(f"sparsestat.{family}._demo")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"sparsestat.{family}", f"sparsestat.{family}._demo"):
+                raise
+
+
+def _format_table(rows):
+    cells = [[_format_cell(row[c]) for c in COLUMNS] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(COLUMNS, widths))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _format_cell(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def run_demo(random_state=0):
+    """Fit every implemented family on simulated data; return the table rows."""
+    rows = []
+    for _, module in _demo_modules():
+        rows.extend(module.run_demo(random_state=random_state))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# fit: reading data
+
+
+def _read_csv(path):
+    """Column names and a list of columns (strings) of a CSV with a header."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not a text CSV file") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if not rows:
+        raise UserError(f"{path} is empty")
+    header, body = [h.strip() for h in rows[0]], rows[1:]
+    if not body:
+        raise UserError(f"{path} has a header row but no data rows")
+    if len(set(header)) != len(header):
+        raise UserError(f"{path} has duplicated column names")
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise UserError(
+                f"{path}, line {number}: {len(row)} fields, the header has {len(header)}")
+    return header, body
+
+
+def as_float(path, names, block):
+    """A table block as float64; a non-numeric cell is a one-line error
+    naming the column, the value and the line. Empty cells become NaN."""
+    if block.dtype != object:
+        return np.asarray(block, dtype=np.float64)
+    out = np.empty(block.shape)
+    for j, name in enumerate(names):
+        for i, cell in enumerate(block[:, j]):
+            try:
+                out[i, j] = float(cell) if cell else np.nan
+            except ValueError:
+                raise UserError(
+                    f"{path}: column {name!r} is not numeric (value {cell!r} on "
+                    f"line {i + 2})") from None
+    return out
+
+
+def read_table(path):
+    """``(data, column_names)`` from a CSV (header row), .npy or .npz file.
+
+    CSV cells stay strings (an object array) until :func:`as_float`
+    converts them, so that a classifier's target may hold text labels.
+
+    An .npz file holds either one 2-D array or arrays ``X`` and optionally
+    ``y`` (then the target column is named ``y``) and ``columns`` (names of
+    X's columns).
+    """
+    if not os.path.exists(path):
+        raise UserError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise UserError(f"{path} is a directory, not a data file")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".npy", ".npz"):
+        try:
+            loaded = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise UserError(f"cannot read {path}: {exc}") from None
+        if suffix == ".npy":
+            data, names = loaded, None
+        else:
+            arrays = dict(loaded)
+            if "X" in arrays:
+                data = np.asarray(arrays["X"])
+                names = ([str(c) for c in arrays["columns"]]
+                         if "columns" in arrays else None)
+                if data.ndim == 2 and names is None:
+                    names = [f"x{j}" for j in range(data.shape[1])]
+                if "y" in arrays:
+                    y = np.asarray(arrays["y"]).reshape(-1, 1)
+                    if data.ndim != 2 or len(y) != len(data):
+                        raise UserError(f"{path}: X and y have different lengths")
+                    data, names = np.hstack([data, y]), [*names, "y"]
+            elif len(arrays) == 1:
+                data, names = next(iter(arrays.values())), None
+            else:
+                raise UserError(
+                    f"{path} holds arrays {sorted(arrays)}; expected 'X' (and "
+                    "optionally 'y', 'columns') or a single array")
+        if data.ndim != 2:
+            raise UserError(f"{path}: expected a 2-D array, got {data.ndim}-D")
+        if data.dtype.kind not in "biuf":
+            raise UserError(f"{path}: array of dtype {data.dtype} is not numeric")
+        names = names or [f"x{j}" for j in range(data.shape[1])]
+        return np.asarray(data, dtype=np.float64), names
+    header, body = _read_csv(path)
+    cells = np.empty((len(body), len(header)), dtype=object)
+    cells[:] = [[cell.strip() for cell in row] for row in body]
+    return cells, header
+
+
+def _column(names, target, path=""):
+    """Index of the target column, given by name or 0-based index."""
+    if target in names:
+        return names.index(target)
+    try:
+        j = int(target)
+    except ValueError:
+        raise UserError(
+            f"{path}: no column named {target!r} (columns: {', '.join(names)})"
+        ) from None
+    if not -len(names) <= j < len(names):
+        raise UserError(f"{path}: column index {j} out of range "
+                        f"(there are {len(names)} columns)")
+    return j % len(names)
+
+
+def split_target(data, names, target, path):
+    """``(X, y, feature_names)``; ``target`` is a column name or a 0-based index."""
+    j = _column(names, target, path)
+    keep = [k for k in range(len(names)) if k != j]
+    return data[:, keep], data[:, j], [names[k] for k in keep]
+
+
+def _check_missing(X, y, feature_names, path):
+    bad = [feature_names[j] for j in np.flatnonzero(~np.isfinite(X).all(axis=0))]
+    if bad:
+        raise UserError(f"{path}: missing or non-finite values in column(s) "
+                        f"{', '.join(map(repr, bad))}")
+    if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise UserError(f"{path}: missing or non-finite values in the target column")
+
+
+# --------------------------------------------------------------------------
+# fit: estimator
+
+
+def load_estimator_class(name, family, cv):
+    class_name = family.cv_estimator if cv else family.estimator
+    if cv and class_name is None:
+        raise UserError(f"family {name} has no cross-validated estimator (--cv)")
+    try:
+        module = import_module(family.module)
+        return getattr(module, class_name)
+    except (ImportError, AttributeError):
+        raise UserError(
+            f"family {name} is not available in this installation "
+            f"({family.module}.{class_name} cannot be imported)") from None
+
+
+def build_estimator(name, family, args):
+    cls = load_estimator_class(name, family, args.cv is not None)
+    params = cls().get_params()
+    chosen = {}
+    if args.cv is not None:
+        if args.alpha is not None:
+            raise UserError("--alpha and --cv exclude each other: with --cv, "
+                            "alpha is chosen by cross-validation")
+        if args.cv < 2:
+            raise UserError(f"--cv must be at least 2, got {args.cv}")
+        chosen["cv"] = args.cv
+    elif args.alpha is not None:
+        chosen["alpha"] = args.alpha
+    if args.penalty is not None:
+        chosen["penalty"] = args.penalty
+    for key in chosen:
+        if key not in params:
+            raise UserError(f"family {name} has no option --{key}")
+    return cls(**chosen)
+
+
+# --------------------------------------------------------------------------
+# fit: results
+
+
+def _result(name, family, est, feature_names, n_samples):
+    result = {
+        "family": name,
+        "estimator": type(est).__name__,
+        "params": {k: v for k, v in est.get_params().items()
+                   if isinstance(v, (int, float, str, bool)) or v is None},
+        "n_samples": int(n_samples),
+        "features": list(feature_names),
+    }
+    for attr in ("alpha_", "gamma_", "n_iter_", "noise_scale_"):
+        value = getattr(est, attr, None)
+        if value is not None:
+            result[attr.rstrip("_")] = np.asarray(value).tolist()
+    classes = getattr(est, "classes_", None)
+    if classes is not None:
+        result["classes"] = np.asarray(classes).tolist()
+    if family.output == "coefficients":
+        result["coef"] = np.ravel(est.coef_).astype(float).tolist()
+        result["intercept"] = float(np.ravel(getattr(est, "intercept_", 0.0))[0])
+    elif family.output == "edges":
+        W = np.asarray(est.coef_, dtype=float)
+        if getattr(est, "adjacency_", None) is not None:
+            # the thresholded, acyclic graph: edges are what adjacency_ keeps
+            W = np.where(np.asarray(est.adjacency_, dtype=bool), W, 0.0)
+        result["edges"] = [
+            {"source": feature_names[i], "target": feature_names[j],
+             "weight": float(W[i, j])} for i, j in zip(*np.nonzero(W))]
+    else:
+        P = np.asarray(est.precision_, dtype=float)
+        result["precision"] = P.tolist()
+        result["edges"] = [
+            {"source": feature_names[i], "target": feature_names[j],
+             "weight": float(P[i, j])}
+            for i, j in zip(*np.nonzero(np.triu(P, 1)))]
+    return result
+
+
+def _csv_text(result, family):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if family.output == "coefficients":
+        writer.writerow(["feature", "coefficient"])
+        writer.writerow(["(intercept)", repr(result["intercept"])])
+        writer.writerows([f, repr(c)] for f, c in zip(result["features"], result["coef"]))
+    elif family.output == "edges":
+        writer.writerow(["source", "target", "weight"])
+        writer.writerows([e["source"], e["target"], repr(e["weight"])]
+                         for e in result["edges"])
+    else:
+        writer.writerow(["", *result["features"]])
+        writer.writerows([f, *map(repr, row)]
+                         for f, row in zip(result["features"], result["precision"]))
+    return out.getvalue()
+
+
+def write_result(result, family, output):
+    if output is None:
+        sys.stdout.write(_csv_text(result, family))
+        return
+    suffix = os.path.splitext(output)[1].lower()
+    text = (json.dumps(result, indent=2) + "\n" if suffix == ".json"
+            else _csv_text(result, family))
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def run_fit(args):
+    family = FIT_FAMILIES[args.family]
+    if args.output is not None and not args.output.lower().endswith((".json", ".csv")):
+        raise UserError(f"--output must end in .json or .csv, got {args.output}")
+    data, names = read_table(args.data)
+    if family.supervised:
+        if args.target is None:
+            raise UserError(f"family {args.family} is supervised: give the "
+                            "response column with --target COL")
+        X, y, feature_names = split_target(data, names, args.target, args.data)
+        X = as_float(args.data, feature_names, X)
+        if family.labels and y.dtype == object:
+            try:
+                y = as_float(args.data, ["(target)"], y[:, None]).ravel()
+            except UserError:  # text class labels
+                if not all(y):
+                    raise UserError(f"{args.data}: missing values in the "
+                                    "target column") from None
+                y = y.astype(str)
+        else:
+            y = as_float(args.data, [names[_column(names, args.target)]],
+                         y[:, None]).ravel()
+    else:
+        if args.target is not None:
+            raise UserError(f"family {args.family} is unsupervised: --target "
+                            "does not apply")
+        X, y, feature_names = as_float(args.data, names, data), None, names
+    _check_missing(X, y, feature_names, args.data)
+    # imported only now: reading the data needs numpy alone
+    est = build_estimator(args.family, family, args)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            est.fit(X) if y is None else est.fit(X, y)
+        except (ValueError, TypeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise UserError(f"cannot fit {type(est).__name__}: "
+                            f"{first or type(exc).__name__}") from None
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    write_result(_result(args.family, family, est, feature_names, len(X)),
+                 family, args.output)
+
+
+# --------------------------------------------------------------------------
+# argument parsing
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sparsestat",
+        description="sparsestat: sparse statistical estimators.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser(
+        "demo", help="fit every family on built-in simulated data and print a table"
+    )
+    demo.add_argument("--random-state", type=int, default=0,
+                      help="seed of the simulated data (default 0)")
+    families = "\n".join(f"  {k:<11} {f.module}.{f.estimator}: {f.summary}"
+                         for k, f in FIT_FAMILIES.items())
+    fit = sub.add_parser(
+        "fit", help="fit one family on a data file and write the result",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Fit one estimator family on a data file.\n\nfamilies:\n" + families
+            + "\n\noutputs: coefficients (lasso, logistic, fractional), an edge "
+            "list\n(colide), a precision matrix and its edges (mtp2)."),
+        epilog=(
+            "examples:\n"
+            "  python -m sparsestat fit lasso data.csv --target y --alpha 0.1\n"
+            "  python -m sparsestat fit logistic data.csv --target label --cv 5 "
+            "--output coef.json\n"
+            "  python -m sparsestat fit mtp2 returns.npy --output precision.csv"),
+    )
+    fit.add_argument("family", choices=FIT_FAMILIES, metavar="FAMILY",
+                     help="one of: " + ", ".join(FIT_FAMILIES))
+    fit.add_argument("data", metavar="DATA",
+                     help="a CSV file with a header row, a .npy file (2-D array) "
+                     "or a .npz file (arrays X [, y, columns] or a single array)")
+    fit.add_argument("--target", metavar="COL",
+                     help="response column (name, or 0-based index); required for "
+                     "supervised families (lasso, logistic, fractional), every "
+                     "other column is a feature")
+    fit.add_argument("--alpha", type=float, metavar="A",
+                     help="regularisation strength (default: the estimator's)")
+    fit.add_argument("--penalty", metavar="P",
+                     help="penalty, e.g. mcp, scad or l1 (families that have one)")
+    fit.add_argument("--cv", type=int, metavar="K",
+                     help="choose alpha by K-fold cross-validation (families with "
+                     "a CV estimator: lasso, logistic, mtp2)")
+    fit.add_argument("--output", metavar="OUT",
+                     help="write the result to OUT.json (everything) or OUT.csv "
+                     "(coefficients, edge list or precision matrix); default: CSV "
+                     "on standard output")
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            print(_format_table(run_demo(args.random_state)))
+        else:
+            run_fit(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,504 @@
+"""Registry-driven helpers of the reliability suites, and their subprocess worker.
+
+Everything here is derived from ``sparsestat.utils.all_estimators()`` and from
+each estimator's tags (regressor, classifier or unsupervised; sparse input
+accepted or not) and ``_parameter_constraints``: no estimator is named here,
+so a family joins the suites when its package exports it.
+
+Worker usage (what tests/test_bad_input.py runs, one process per estimator)::
+
+    python -m tests._reliability NAME            # every case, JSON on stdout
+    python -m tests._reliability NAME CASE       # one case
+"""
+
+import inspect
+import json
+import os
+import pickle
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import Interval
+
+from sparsestat.utils import all_estimators
+from tests._suite_params import DATA_SHAPE, DEFAULT_SHAPE, FAST_PARAMS, GRIDS
+
+# --------------------------------------------------------------------------
+# Estimators, kinds and tiny data
+
+
+def registry():
+    """``{name: class}`` of every public estimator."""
+    return dict(all_estimators())
+
+
+def _check_params(name):
+    try:
+        from tests.test_common import CHECK_PARAMS
+    except ImportError:  # pragma: no cover - test_common always exists
+        return {}
+    return CHECK_PARAMS.get(name, {})
+
+
+def make_estimator(name, cls=None, **params):
+    """The estimator with the suites' fast settings, then ``params``."""
+    cls = cls or registry()[name]
+    return cls(**{**_check_params(name), **FAST_PARAMS.get(name, {}), **params})
+
+
+def kind(cls):
+    """``"regressor"``, ``"classifier"`` or ``"unsupervised"``."""
+    est = cls()
+    if is_classifier(est):
+        return "classifier"
+    if is_regressor(est):
+        return "regressor"
+    return "unsupervised"
+
+
+def accepts_sparse(cls):
+    return bool(get_tags(cls()).input_tags.sparse)
+
+
+def fit_accepts(cls, argument):
+    return argument in inspect.signature(cls.fit).parameters
+
+
+def make_data(name, kind_, random_state=0, n_samples=None, n_features=None,
+              dtype=np.float64):
+    """Tiny, well-posed data of the estimator's kind: ``(X, y)``, y None
+    for unsupervised estimators.
+
+    Regression: a sparse linear model plus noise. Classification: its sign,
+    with both classes present. Unsupervised: a chain structural equation
+    model with positive weights (a DAG for structure learning, and a
+    positively dependent Gaussian for graphical models under total
+    positivity).
+    """
+    n_default, p_default = DATA_SHAPE.get(name, DEFAULT_SHAPE)
+    n = n_samples or n_default
+    p = n_features or p_default
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((n, p))
+    if kind_ == "unsupervised":
+        for j in range(1, p):
+            X[:, j] += 0.6 * X[:, j - 1]
+        return X.astype(dtype), None
+    w = np.zeros(p)
+    w[: min(3, p)] = [1.5, -1.0, 0.8][: min(3, p)]
+    score = X @ w + 0.3 * rng.standard_normal(n)
+    if kind_ == "regressor":
+        return X.astype(dtype), score.astype(dtype)
+    y = (score > np.median(score)).astype(np.int64)
+    return X.astype(dtype), y
+
+
+def fit(est, X, y, **fit_params):
+    if y is None:
+        return est.fit(X, **fit_params)
+    return est.fit(X, y, **fit_params)
+
+
+_METHODS = ("predict", "decision_function", "predict_proba", "transform",
+            "score_samples", "mahalanobis")
+
+
+def outputs(est, X, y=None):
+    """Every numeric output of a fitted estimator: prediction-like methods on
+    ``X``, ``score``, and numeric fitted attributes (names ending in ``_``)."""
+    out = {}
+    for method in _METHODS:
+        if hasattr(est, method):
+            out[method] = np.asarray(getattr(est, method)(X))
+    if hasattr(est, "score"):
+        out["score"] = np.asarray(est.score(X) if y is None else est.score(X, y))
+    for attr, value in vars(est).items():
+        if not attr.endswith("_") or attr.startswith("_"):
+            continue
+        if sp.issparse(value):
+            value = value.toarray()
+        if isinstance(value, (Real, np.ndarray)) and not isinstance(value, bool):
+            arr = np.asarray(value)
+            if arr.dtype.kind in "biuf":
+                out[attr] = arr
+    return out
+
+
+def nonfinite(out):
+    return sorted(k for k, v in out.items()
+                  if v.dtype.kind == "f" and not np.all(np.isfinite(v)))
+
+
+# --------------------------------------------------------------------------
+# Numeric hyper-parameters from _parameter_constraints
+
+
+@dataclass
+class NumericParam:
+    name: str
+    interval: Interval
+
+
+def numeric_params(cls):
+    """Hyper-parameters constrained to a numeric interval."""
+    found = []
+    for name, constraints in sorted(cls._parameter_constraints.items()):
+        intervals = [c for c in constraints if isinstance(c, Interval)]
+        if intervals:
+            found.append(NumericParam(name, intervals[0]))
+    return found
+
+
+def option_params(cls, skip_values=()):
+    """``{name: options}`` of the string-option and boolean hyper-parameters
+    (penalty, solver, fit_intercept, ...): the fuzzer draws them, so every
+    kernel an estimator can reach is exercised."""
+    from sklearn.utils._param_validation import StrOptions
+
+    found = {}
+    for name, constraints in sorted(cls._parameter_constraints.items()):
+        options = []
+        for c in constraints:
+            if isinstance(c, StrOptions):
+                options += sorted(o for o in c.options
+                                  if o not in c.deprecated and o not in skip_values)
+            elif c == "boolean":
+                options += [False, True]
+        if options:
+            found[name] = options
+    return found
+
+
+def _excludes_negative(param, cls):
+    others = cls._parameter_constraints[param.name]
+    intervals = [c for c in others if isinstance(c, Interval)]
+    # "cv_object" and similar accept integers without an interval of ours
+    loose = [c for c in others if c in ("cv_object", Integral, Real, "array-like")]
+    return not loose and all(i.left is not None and i.left >= 0 for i in intervals)
+
+
+def default_grid(name, cls):
+    """GridSearchCV grid of one numeric hyper-parameter (see _suite_params)."""
+    if name in GRIDS:
+        return GRIDS[name]
+    defaults = cls().get_params()
+    candidates = [p.name for p in numeric_params(cls)
+                  if p.interval.type is Real and isinstance(defaults.get(p.name), Real)
+                  and defaults[p.name] > 0]
+    param = "alpha" if "alpha" in candidates else (candidates or [None])[0]
+    if param is None:
+        return None
+    value = float(defaults[param])
+    return {param: [value / 2, value]}
+
+
+# --------------------------------------------------------------------------
+# Bad-input cases
+
+
+@dataclass
+class Case:
+    """One bad input. ``expect`` is "error" (a ValueError/TypeError whose
+    message matches ``match``), "finite" (a fit with finite outputs) or
+    "either" (one or the other)."""
+
+    name: str
+    build: object  # ctx -> (X, y, fit_params, params, X_predict or None)
+    expect: str = "either"
+    match: str = ""
+    applies: object = None  # ctx -> bool
+    # outputs computed by scikit-learn's metrics, undefined for this input
+    # (R^2 of one sample; R^2 of y ~ 1e300 overflows inside sklearn)
+    ignore: tuple = ()
+
+
+def _with(X=None, y=None, fit_params=None, params=None, X_predict=None):
+    return X, y, fit_params or {}, params or {}, X_predict
+
+
+def _memmap(X):
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(prefix="sparsestat_"), "X.dat")
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    return np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)
+
+
+def _set(X, value, where=(0, 0)):
+    X = X.astype(float)
+    X[where] = value
+    return X
+
+
+def _sup(ctx):
+    return ctx["kind"] != "unsupervised"
+
+
+def _sw(ctx):
+    return ctx["sample_weight"]
+
+
+_SPARSE_FORMATS = ("csr", "csc", "coo", "lil", "dok", "bsr", "dia")
+
+
+def _sparse_case(fmt):
+    def build(ctx):
+        return _with(sp.random(*ctx["X"].shape, density=0.6, format=fmt,
+                               random_state=0) + sp.eye(*ctx["X"].shape,
+                                                        format=fmt),
+                     ctx["y"])
+
+    def expect_for(ctx):
+        return "finite" if ctx["sparse"] else "error"
+
+    return Case(f"sparse_{fmt}", build, expect=expect_for, match="sparse|dense")
+
+
+def _classifier_labels(ctx, labels):
+    return np.resize(np.asarray(labels), ctx["X"].shape[0])
+
+
+def base_cases():
+    """The bad inputs every estimator faces (adapted to its kind)."""
+    pd = None
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        pass
+    cases = [
+        Case("nan_in_X", lambda c: _with(_set(c["X"], np.nan), c["y"]),
+             "error", "nan|finite"),
+        Case("inf_in_X", lambda c: _with(_set(c["X"], np.inf), c["y"]),
+             "error", "inf|finite"),
+        Case("neg_inf_in_X", lambda c: _with(_set(c["X"], -np.inf), c["y"]),
+             "error", "inf|finite"),
+        Case("nan_in_y", lambda c: _with(c["X"], _set(c["y"], np.nan, 0)),
+             "error", "nan|finite|label", applies=_sup),
+        Case("inf_in_y", lambda c: _with(c["X"], _set(c["y"], np.inf, 0)),
+             "error", "inf|finite|label", applies=_sup),
+        Case("zero_samples", lambda c: _with(c["X"][:0], None if c["y"] is None
+                                             else c["y"][:0]),
+             "error", "0 sample|minimum of|empty"),
+        Case("zero_features", lambda c: _with(c["X"][:, :0], c["y"]),
+             "error", "0 feature|minimum of|empty"),
+        Case("one_sample", lambda c: _with(c["X"][:1], None if c["y"] is None
+                                           else c["y"][:1]),
+             "either", "sample|class|split|fold", ignore=("score",)),
+        Case("two_samples", lambda c: _with(c["X"][:2], None if c["y"] is None
+                                            else c["y"][:2]),
+             "either", "sample|class|split|fold"),
+        Case("one_feature", lambda c: _with(c["X"][:, :1], c["y"]), "either"),
+        Case("wrong_y_length", lambda c: _with(c["X"], c["y"][:-3]),
+             "error", "inconsistent|sample|length", applies=_sup),
+        Case("X_3d", lambda c: _with(c["X"][:, :, None], c["y"]),
+             "error", "dim|2d"),
+        Case("X_1d", lambda c: _with(c["X"][:, 0], c["y"]), "error", "2d|1d|dim"),
+        Case("X_scalar", lambda c: _with(np.float64(1.0), c["y"]),
+             "error", "2d|scalar|dim|sample"),
+        Case("X_object_numbers", lambda c: _with(c["X"].astype(object), c["y"]),
+             "either"),
+        Case("X_strings", lambda c: _with(np.full(c["X"].shape, "a"), c["y"]),
+             "error", "string|convert|float|numeric"),
+        Case("X_complex", lambda c: _with(c["X"] + 1j, c["y"]), "error",
+             "complex"),
+        Case("X_bool", lambda c: _with(c["X"] > 0, c["y"]), "either"),
+        Case("X_int", lambda c: _with(np.round(10 * c["X"]).astype(np.int64),
+                                      c["y"]), "finite"),
+        Case("X_float16", lambda c: _with(c["X"].astype(np.float16), c["y"]),
+             "either"),
+        Case("X_huge_1e300", lambda c: _with(c["X"] * 1e300, c["y"]), "either",
+             "overflow|large|finite|scale"),
+        Case("X_tiny_1e-300", lambda c: _with(c["X"] * 1e-300, c["y"]), "either"),
+        Case("X_mixed_scales", lambda c: _with(
+            c["X"] * np.logspace(-150, 150, c["X"].shape[1]), c["y"]), "either",
+            "overflow|large|finite|scale"),
+        Case("y_huge_1e300", lambda c: _with(c["X"], c["y"] * 1e300), "either",
+             "overflow|large|finite|scale",
+             applies=lambda c: c["kind"] == "regressor", ignore=("score",)),
+        Case("constant_columns", lambda c: _with(
+            np.column_stack([c["X"], np.full(len(c["X"]), 3.0)]), c["y"]),
+            "either"),
+        Case("duplicated_columns", lambda c: _with(
+            np.column_stack([c["X"], c["X"][:, :2]]), c["y"]), "either"),
+        Case("all_zero_X", lambda c: _with(np.zeros_like(c["X"]), c["y"]),
+             "either"),
+        Case("y_constant", lambda c: _with(c["X"], np.full(len(c["X"]),
+                                                           c["y"][0])),
+             "either", "class|constant|label", applies=_sup),
+        Case("y_three_classes", lambda c: _with(
+            c["X"], _classifier_labels(c, [0, 1, 2])), "either",
+            "class|binary|label", applies=lambda c: c["kind"] == "classifier"),
+        Case("y_string_labels", lambda c: _with(
+            c["X"], np.where(c["y"] > 0, "yes", "no")
+            if c["kind"] == "classifier" else np.full(len(c["y"]), "a")),
+            "either", "string|convert|float|numeric|label", applies=_sup),
+        Case("y_column_vector", lambda c: _with(c["X"], c["y"][:, None]),
+             "either", "shape|1d|column|dim", applies=_sup),
+        Case("y_two_outputs", lambda c: _with(
+            c["X"], np.column_stack([c["y"], c["y"]])), "either",
+            "shape|1d|multi|dim|output", applies=_sup),
+        Case("X_non_contiguous", lambda c: _with(
+            np.repeat(c["X"], 2, axis=1)[:, ::2], c["y"]), "finite"),
+        Case("X_fortran", lambda c: _with(np.asfortranarray(c["X"]), c["y"]),
+             "finite"),
+        Case("X_readonly_memmap", lambda c: _with(_memmap(c["X"]), c["y"]),
+             "finite"),
+        Case("X_float32", lambda c: _with(c["X"].astype(np.float32), c["y"]),
+             "finite"),
+        Case("X_list_of_lists", lambda c: _with(c["X"].tolist(), c["y"]),
+             "finite"),
+        *[_sparse_case(fmt) for fmt in _SPARSE_FORMATS],
+        Case("sparse_with_nan", lambda c: _with(
+            sp.csr_matrix(_set(c["X"], np.nan)), c["y"]), "error",
+            "nan|finite|sparse|dense"),
+        Case("predict_wrong_n_features", lambda c: _with(
+            c["X"], c["y"], X_predict=c["X"][:, :-1]), "error", "feature"),
+        Case("sample_weight_negative", lambda c: _with(
+            c["X"], c["y"], {"sample_weight": -np.ones(len(c["X"]))}), "error",
+            "negative|weight", applies=_sw),
+        Case("sample_weight_wrong_length", lambda c: _with(
+            c["X"], c["y"], {"sample_weight": np.ones(len(c["X"]) - 1)}),
+            "error", "weight|shape|sample", applies=_sw),
+        Case("sample_weight_nan", lambda c: _with(
+            c["X"], c["y"], {"sample_weight": _set(np.ones(len(c["X"])), np.nan,
+                                                   0)}),
+            "error", "nan|finite", applies=_sw),
+        Case("sample_weight_all_zero", lambda c: _with(
+            c["X"], c["y"], {"sample_weight": np.zeros(len(c["X"]))}),
+            "either", "weight|zero", applies=_sw),
+    ]
+    if pd is not None:
+        cases += [
+            Case("dataframe_numeric", lambda c: _with(
+                pd.DataFrame(c["X"], columns=[f"f{j}" for j in
+                                              range(c["X"].shape[1])]),
+                c["y"]), "finite"),
+            Case("dataframe_non_numeric_column", lambda c: _with(
+                pd.DataFrame(c["X"], columns=[f"f{j}" for j in
+                                              range(c["X"].shape[1])]
+                             ).assign(city="Paris"), c["y"]), "error",
+                "string|convert|float|numeric|dtype"),
+        ]
+    return cases
+
+
+def param_cases(cls):
+    """Negative, NaN and wrong-type values of every numeric hyper-parameter;
+    the error must name the parameter."""
+    cases = []
+    for param in numeric_params(cls):
+        bad = {"nan": np.nan, "wrong_type": "abc"}
+        if _excludes_negative(param, cls):
+            bad["negative"] = -1 if param.interval.type is Integral else -0.5
+        for label, value in bad.items():
+            cases.append(Case(
+                f"param_{label}[{param.name}]",
+                lambda c, p=param.name, v=value: _with(c["X"], c["y"],
+                                                       params={p: v}),
+                "error", param.name))
+    return cases
+
+
+def context(name, cls):
+    kind_ = kind(cls)
+    X, y = make_data(name, kind_)
+    return {"name": name, "kind": kind_, "X": X, "y": y,
+            "sparse": accepts_sparse(cls),
+            "sample_weight": kind_ != "unsupervised"
+            and fit_accepts(cls, "sample_weight")}
+
+
+def cases_for(name, cls):
+    ctx = context(name, cls)
+    return [c for c in base_cases() + param_cases(cls)
+            if c.applies is None or c.applies(ctx)]
+
+
+def expectation(case, ctx):
+    return case.expect(ctx) if callable(case.expect) else case.expect
+
+
+def run_case(name, cls, case):
+    """Run one case in this process; return a JSON-able report."""
+    ctx = context(name, cls)
+    report = {"case": case.name, "warnings": []}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            X, y, fit_params, params, X_predict = case.build(ctx)
+            est = make_estimator(name, cls, **params)
+            fit(est, X, y, **fit_params)
+            X_out = X if X_predict is None else X_predict
+            out = outputs(est, X_out, None if ctx["kind"] == "unsupervised"
+                          else (y if X_predict is None else y))
+            for key in case.ignore:
+                out.pop(key, None)
+            report.update(status="fitted", nonfinite=nonfinite(out))
+        except Exception as exc:  # noqa: BLE001 - the report is the point
+            report.update(
+                status="raised", exc_type=type(exc).__name__,
+                clear=isinstance(exc, (ValueError, TypeError)),
+                message=str(exc)[:500],
+                traceback=traceback.format_exc()[-2000:])
+    report["warnings"] = [
+        f"{w.category.__name__}: {w.message} ({os.path.basename(w.filename)}:"
+        f"{w.lineno})"
+        for w in caught if issubclass(w.category, RuntimeWarning)
+        and f"{os.sep}sparsestat{os.sep}" in w.filename]
+    return report
+
+
+# --------------------------------------------------------------------------
+# Caller's arrays, pickling, refitting
+
+
+def assert_same_outputs(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def pickle_round_trip(est):
+    return pickle.loads(pickle.dumps(est))
+
+
+def fresh(est):
+    return clone(est)
+
+
+# --------------------------------------------------------------------------
+# Worker
+
+
+def main(argv):
+    import faulthandler
+
+    faulthandler.enable()
+    name = argv[0]
+    cls = registry()[name]
+    cases = cases_for(name, cls)
+    if len(argv) > 1:
+        cases = [c for c in cases if c.name == argv[1]]
+    reports = []
+    # self-test of the crash isolation (tests/test_bad_input.py): a real
+    # segmentation fault at the named case
+    crash_at = os.environ.get("SPARSESTAT_SELFTEST_SEGFAULT_AT")
+    for case in cases:
+        print(f"# running {case.name}", file=sys.stderr, flush=True)
+        if case.name == crash_at:
+            faulthandler._sigsegv()
+        reports.append(run_case(name, cls, case))
+    print(json.dumps(reports))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,217 @@
+"""Bad inputs x every registered estimator, each run where a crash is caught.
+
+The cases (tests/_reliability.py) are adapted to the estimator's kind and
+built from its ``_parameter_constraints``. One subprocess per estimator runs
+all its cases and reports JSON; if that process dies (segfault, abort) or
+hangs, every case is rerun in its own subprocess so the culprit is named.
+Each case must end in a ValueError/TypeError whose message names the
+problem, or in a fit whose outputs are all finite, without a RuntimeWarning
+raised inside sparsestat.
+
+The same file checks, in process, that fitting never modifies the caller's
+arrays, that pickling preserves every output, and that fitting twice gives
+identical results.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tests import _reliability as rel
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_ALL = 300
+TIMEOUT_ONE = 60
+
+# (estimator, case) pairs that expose a known bug, with the reason; each is
+# an xfail(strict=True) so that the fix is noticed (then delete the line).
+_OVERFLOW_X = (
+    "linear_model/_preprocess.py make_design squares X (second moment and "
+    "centred norms) without rescaling: X ~ 1e300 overflows with a "
+    "RuntimeWarning instead of a clear error or a scaled computation"
+)
+KNOWN_BUGS = {
+    ("NonconvexLasso", "X_huge_1e300"): _OVERFLOW_X,
+    ("NonconvexLassoCV", "X_huge_1e300"): _OVERFLOW_X,
+    ("NonconvexLogisticRegression", "X_huge_1e300"): _OVERFLOW_X,
+    ("NonconvexLogisticRegressionCV", "X_huge_1e300"): _OVERFLOW_X,
+    ("NonconvexLassoCV", "y_huge_1e300"): (
+        "linear_model/_cv.py:209 squares held-out residuals: y ~ 1e300 gives "
+        "an infinite mse_path_ with a RuntimeWarning"
+    ),
+}
+
+
+def _run_worker(*args, timeout, extra_env=None):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **(extra_env or {})}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests._reliability", *args], cwd=ROOT,
+            env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        return None, f"hang: no answer within {timeout} s\n{exc.stderr}"
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        return json.loads(lines[-1]), ""
+    died = f"exit code {proc.returncode}"
+    if proc.returncode < 0:
+        died += f", {signal.Signals(-proc.returncode).name}"
+    running = [line for line in proc.stderr.splitlines() if line.startswith("# running")]
+    return None, (f"worker died ({died}) during {running[-1:] or 'start-up'}\n"
+                  f"{proc.stderr[-3000:]}")
+
+
+@cache
+def _first_pass():
+    """Every estimator's worker, run concurrently (one per core)."""
+    names = sorted(rel.registry())
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = pool.map(lambda n: _run_worker(n, timeout=TIMEOUT_ALL), names)
+        return dict(zip(names, runs))
+
+
+@cache
+def _reports(name):
+    reports, _ = _first_pass()[name]
+    if reports is not None:
+        return {r["case"]: r for r in reports}
+    return _isolate(name)
+
+
+def _isolate(name, extra_env=None, only=None):
+    """Something crashed or hung: rerun every case in its own process."""
+    found = {}
+    for case in rel.cases_for(name, rel.registry()[name]):
+        if only is not None and case.name not in only:
+            continue
+        one, why = _run_worker(name, case.name, timeout=TIMEOUT_ONE,
+                               extra_env=extra_env)
+        found[case.name] = one[0] if one else {"case": case.name,
+                                               "status": "crashed", "why": why}
+    return found
+
+
+def _params():
+    for name, cls in rel.registry().items():
+        for case in rel.cases_for(name, cls):
+            marks = []
+            if (name, case.name) in KNOWN_BUGS:
+                marks.append(pytest.mark.xfail(
+                    strict=True, reason=KNOWN_BUGS[name, case.name]))
+            yield pytest.param(name, case.name, id=f"{name}-{case.name}",
+                               marks=marks)
+
+
+@pytest.mark.parametrize("name, case_name", list(_params()))
+def test_bad_input(name, case_name):
+    cls = rel.registry()[name]
+    case = next(c for c in rel.cases_for(name, cls) if c.name == case_name)
+    expect = rel.expectation(case, rel.context(name, cls))
+    report = _reports(name).get(case_name)
+    assert report is not None, "case missing from the worker's report"
+    assert report["status"] != "crashed", report["why"]
+    if report["status"] == "raised":
+        assert report["clear"], (
+            f"{report['exc_type']} is not a clear ValueError/TypeError:\n"
+            f"{report['traceback']}")
+        assert expect != "finite", (
+            f"valid input rejected: {report['message']}\n{report['traceback']}")
+        assert report["message"].strip(), "error without a message"
+        if case.match:
+            assert re.search(case.match, report["message"], re.IGNORECASE), (
+                f"message does not name the problem ({case.match!r}): "
+                f"{report['message']!r}")
+    else:
+        assert expect != "error", "bad input accepted silently"
+        assert not report["nonfinite"], f"non-finite outputs: {report['nonfinite']}"
+    assert not report["warnings"], f"RuntimeWarning in sparsestat: {report['warnings']}"
+
+
+def test_a_segfault_is_caught_and_pinned_on_its_case():
+    name = sorted(rel.registry())[0]
+    crash = {"SPARSESTAT_SELFTEST_SEGFAULT_AT": "X_3d"}
+    reports, why = _run_worker(name, timeout=TIMEOUT_ALL, extra_env=crash)
+    assert reports is None and "worker died" in why
+    isolated = _isolate(name, extra_env=crash, only=("X_1d", "X_3d", "X_int"))
+    assert len(isolated) == 3
+    assert isolated["X_3d"]["status"] == "crashed"
+    assert "SIGSEGV" in isolated["X_3d"]["why"]
+    assert all(r["status"] != "crashed" for c, r in isolated.items() if c != "X_3d")
+
+
+def test_at_least_30_cases_per_estimator():
+    for name, cls in rel.registry().items():
+        assert len(rel.cases_for(name, cls)) >= 30, name
+
+
+# --------------------------------------------------------------------------
+# Caller's arrays, pickling, refitting (in process: these are valid inputs)
+
+
+NAMES = sorted(rel.registry())
+
+
+def _inputs(name, layout):
+    cls = rel.registry()[name]
+    kind = rel.kind(cls)
+    X, y = rel.make_data(name, kind)
+    fit_params = {}
+    if kind != "unsupervised" and rel.fit_accepts(cls, "sample_weight"):
+        fit_params["sample_weight"] = np.linspace(0.5, 2.0, len(X))
+    if layout == "fortran":
+        X = np.asfortranarray(X)
+    elif layout == "float32":
+        X = X.astype(np.float32)
+    elif layout == "csc":
+        X = sp.csc_matrix(X)
+    return cls, X, y, fit_params
+
+
+@pytest.mark.parametrize("layout", ["c", "fortran", "float32", "csc"])
+@pytest.mark.parametrize("name", NAMES)
+def test_callers_arrays_not_modified(name, layout):
+    cls, X, y, fit_params = _inputs(name, layout)
+    if layout == "csc" and not rel.accepts_sparse(cls):
+        pytest.skip("dense input only")
+    copies = [a.copy() for a in (X, y, *fit_params.values()) if a is not None]
+    est = rel.fit(rel.make_estimator(name, cls), X, y, **fit_params)
+    rel.outputs(est, X, y)
+    for before, after in zip(copies, (a for a in (X, y, *fit_params.values())
+                                      if a is not None)):
+        if sp.issparse(before):
+            for part in ("data", "indices", "indptr"):
+                np.testing.assert_array_equal(getattr(before, part),
+                                              getattr(after, part))
+        else:
+            np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pickle_round_trip_gives_identical_outputs(name):
+    cls, X, y, fit_params = _inputs(name, "c")
+    est = rel.fit(rel.make_estimator(name, cls), X, y, **fit_params)
+    rel.assert_same_outputs(rel.outputs(est, X, y),
+                            rel.outputs(rel.pickle_round_trip(est), X, y))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_twice_gives_identical_results(name):
+    cls, X, y, fit_params = _inputs(name, "c")
+    est = rel.make_estimator(name, cls)
+    first = rel.outputs(rel.fit(est, X, y, **fit_params), X, y)
+    second = rel.outputs(rel.fit(est, X, y, **fit_params), X, y)
+    rel.assert_same_outputs(first, second)
+    third = rel.outputs(rel.fit(rel.fresh(est), X, y, **fit_params), X, y)
+    rel.assert_same_outputs(first, third)
