@@ -35,21 +35,7 @@ TIMEOUT_ONE = 60
 
 # (estimator, case) pairs that expose a known bug, with the reason; each is
 # an xfail(strict=True) so that the fix is noticed (then delete the line).
-_OVERFLOW_X = (
-    "linear_model/_preprocess.py make_design squares X (second moment and "
-    "centred norms) without rescaling: X ~ 1e300 overflows with a "
-    "RuntimeWarning instead of a clear error or a scaled computation"
-)
-KNOWN_BUGS = {
-    ("NonconvexLasso", "X_huge_1e300"): _OVERFLOW_X,
-    ("NonconvexLassoCV", "X_huge_1e300"): _OVERFLOW_X,
-    ("NonconvexLogisticRegression", "X_huge_1e300"): _OVERFLOW_X,
-    ("NonconvexLogisticRegressionCV", "X_huge_1e300"): _OVERFLOW_X,
-    ("NonconvexLassoCV", "y_huge_1e300"): (
-        "linear_model/_cv.py:209 squares held-out residuals: y ~ 1e300 gives "
-        "an infinite mse_path_ with a RuntimeWarning"
-    ),
-}
+KNOWN_BUGS = {}
 
 
 def _run_worker(*args, timeout, extra_env=None):

@@ -243,13 +243,20 @@ def _check_covariance(S, name="X"):
 
 
 def _check_variances(S):
+    if not np.all(np.isfinite(S)):
+        raise ValueError(
+            "X has values too large: its covariance overflows float64; rescale "
+            "X (e.g. standardize its columns)."
+        )
     diag = np.diag(S)
     scale = max(float(diag.max()), np.finfo(np.float64).tiny)
     zero = np.flatnonzero(diag <= 1e-12 * scale)
     if zero.size:
         raise ValueError(
-            f"X has constant columns (zero variance) at indices {zero[:10].tolist()}; "
-            "the MTP2 maximum likelihood estimate does not exist. Remove them."
+            f"X has constant columns (zero variance, or negligible next to the "
+            f"largest variance) at indices {zero[:10].tolist()}; the MTP2 "
+            "maximum likelihood estimate does not exist. Remove them, or "
+            "standardize X if its columns have very different scales."
         )
 
 

@@ -217,8 +217,10 @@ class CoLiDE(BaseEstimator):
         constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
         if constant.size:
             raise ValueError(
-                "X has constant columns (zero variance), which a linear SEM "
-                f"cannot explain: columns {constant.tolist()}. Drop them first."
+                "X has constant columns (zero variance, or negligible next to "
+                "the largest variance), which a linear SEM cannot explain: "
+                f"columns {constant.tolist()}. Drop them first, or standardize "
+                "X if its columns have very different scales."
             )
         self._sigma_min = _SIGMA_FLOOR * np.sqrt(variances.mean())
         W, self.s_, self.n_iter_, converged = colide_central_path(

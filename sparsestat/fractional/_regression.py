@@ -236,8 +236,14 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             )
         ybar = float(sw @ y) / float(sw.sum()) if self.fit_intercept else 0.0
         r0 = y - ybar
-        r0_norm = float(np.sqrt(sw @ (r0 * r0)))
-        y_scale = float(np.sqrt(sw @ (y * y)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            r0_norm = float(np.sqrt(sw @ (r0 * r0)))
+            y_scale = float(np.sqrt(sw @ (y * y)))
+        if not (np.isfinite(r0_norm) and np.isfinite(y_scale)):
+            raise ValueError(
+                f"y has values too large: its squared norm overflows "
+                f"{np.dtype(dtype).name}; rescale y."
+            )
         coef = np.zeros(n_features, dtype=dtype)
         self.bound_ = (
             r0_norm / float(np.median(np.sqrt(col_sq[active])))

@@ -130,8 +130,7 @@ def center_target(y, sw, fit_intercept):
             y_mean, y_c = 0.0, np.ascontiguousarray(y)
     # the kernels square residuals in y's dtype
     largest = float(np.abs(y_c).max(initial=0.0))
-    if not (np.isfinite(largest)
-            and largest**2 * max(y_c.size, 1) < float(np.finfo(y.dtype).max)):
+    if not largest < np.sqrt(float(np.finfo(y.dtype).max) / max(y_c.size, 1)):
         raise ValueError(
             f"y has values too large for {y.dtype} (the dtype of X): the "
             "squared residuals overflow. Rescale y."
