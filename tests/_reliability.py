@@ -131,9 +131,15 @@ def outputs(est, X, y=None):
     return out
 
 
+# Fitted attributes whose infinite value is meaningful: MTP2's gamma_ is inf
+# for penalty="l1", the L1 limit of MCP/SCAD.
+INFINITE_ALLOWED = ("gamma_",)
+
+
 def nonfinite(out):
     return sorted(k for k, v in out.items()
-                  if v.dtype.kind == "f" and not np.all(np.isfinite(v)))
+                  if v.dtype.kind == "f" and not np.all(np.isfinite(v))
+                  and not (k in INFINITE_ALLOWED and not np.any(np.isnan(v))))
 
 
 # --------------------------------------------------------------------------

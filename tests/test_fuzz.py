@@ -71,20 +71,11 @@ HANG_CPU_SECONDS = 10.0
 
 # (estimator, regime) pairs where the fuzzer finds a known bug: xfail, not
 # strict because which examples are drawn depends on the code (e.g. on the
-# number of options a parameter has). Each bug also has a deterministic
-# reproducer below, xfail(strict=True), so that a fix is noticed.
-KNOWN_BUGS = {
-    ("NonconvexLassoCV", "extreme"): (
-        "float32 X of scale ~1e6: mse_path_ has non-finite entries and no "
-        "warning is raised"),
-    ("NonconvexLogisticRegressionCV", "extreme"): (
-        "float32 X of scale ~1e6: RuntimeWarning 'invalid value encountered "
-        "in logaddexp' (_logistic_solver.py:34), and slow fits"),
-}
-# Found by an earlier run of this fuzzer (with default options only); its
-# reproducer is below.
-_NAN_F32 = ("float32 X of scale ~1e6: NonconvexLasso (MCP/SCAD, cd) returns "
-            "NaN coefficients with stop_crit_ = 0 and no warning")
+# number of options a parameter has); give each a deterministic reproducer
+# below, xfail(strict=True), so that a fix is noticed. The float32 bugs of
+# the linear models found by this fuzzer are fixed; their reproducers below
+# are regression tests now.
+KNOWN_BUGS = {}
 
 
 @st.composite
@@ -200,8 +191,7 @@ def _large_float32(seed, n, p, labels=False):
 
 
 @_LINEAR
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["NonconvexLassoCV", "extreme"])
-def test_known_bug_reproducer_lasso_cv_nonfinite_mse_path():
+def test_regression_lasso_cv_finite_mse_path_float32_large_scale():
     from sparsestat.linear_model import NonconvexLassoCV
 
     X, y = _large_float32(0, 10, 4)
@@ -212,9 +202,7 @@ def test_known_bug_reproducer_lasso_cv_nonfinite_mse_path():
 
 
 @_LINEAR
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning,
-                   reason=KNOWN_BUGS["NonconvexLogisticRegressionCV", "extreme"])
-def test_known_bug_reproducer_logistic_cv_logaddexp():
+def test_regression_logistic_cv_no_runtime_warning_float32_large_scale():
     from sparsestat.linear_model import NonconvexLogisticRegressionCV
 
     X, y = _large_float32(7, 10, 4, labels=True)
@@ -225,8 +213,7 @@ def test_known_bug_reproducer_logistic_cv_logaddexp():
 
 
 @_LINEAR
-@pytest.mark.xfail(strict=True, reason=_NAN_F32)
-def test_known_bug_reproducer_nan_coefficients_float32():
+def test_regression_finite_coefficients_float32_large_scale():
     from sparsestat.linear_model import NonconvexLasso
 
     rng = np.random.default_rng(69)

@@ -11,7 +11,6 @@ from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_li
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
 from sparsestat.utils._param_validation import Interval, StrOptions
@@ -190,22 +189,20 @@ def mtp2_graphical_model(
     failures = []
     weights = np.zeros_like(emp_cov)
     kkt = 0.0
-    # one BLAS thread, as scikit-learn's KMeans does in its loop: the solver
-    # makes many medium-size calls, which threads speed up little and
-    # oversubscription (CV folds in parallel, a busy machine) slows down 10x
-    with threadpool_limits(limits=1, user_api="blas"):
-        for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
-            if stage == 0:
-                weights = np.full_like(emp_cov, alpha)
-                np.fill_diagonal(weights, 0.0)
-            else:
-                weights = penalty_weights(precision, alpha, penalty, gamma)
-            precision, covariance, it, kkt, status = _solve_stage(
-                emp_cov, weights, precision, diag_dominant, solver, max_iter, tol
-            )
-            n_iter.append(it)
-            if status:
-                failures.append((stage + 1, _STATUS[status], kkt))
+    # BLAS threading is left to the caller (threadpoolctl): limiting it here
+    # is not thread-safe, and concurrent fits must give identical results
+    for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
+        if stage == 0:
+            weights = np.full_like(emp_cov, alpha)
+            np.fill_diagonal(weights, 0.0)
+        else:
+            weights = penalty_weights(precision, alpha, penalty, gamma)
+        precision, covariance, it, kkt, status = _solve_stage(
+            emp_cov, weights, precision, diag_dominant, solver, max_iter, tol
+        )
+        n_iter.append(it)
+        if status:
+            failures.append((stage + 1, _STATUS[status], kkt))
     for stage, reason, crit in failures:
         warnings.warn(
             f"MTP2 stage {stage}: {reason} with KKT violation {crit:.3g} > tol={tol}; "
@@ -240,6 +237,29 @@ def _check_covariance(S, name="X"):
             "semi-definite."
         ) from None
     return S
+
+
+def _check_estimate(precision):
+    """The returned precision must be finite and positive definite."""
+    ok = bool(np.all(np.isfinite(precision)))
+    if ok:
+        try:
+            pivots = np.diag(np.linalg.cholesky(precision.astype(np.float64)))
+        except np.linalg.LinAlgError:
+            ok = False
+        else:
+            # a pivot ratio below the dtype's precision means numerically
+            # singular: log-likelihoods and inverses would be garbage
+            ratio = pivots.min() / pivots.max() if pivots.max() > 0 else 0.0
+            ok = ratio**2 > 10 * np.finfo(precision.dtype).eps
+    if not ok:
+        raise ValueError(
+            "No positive definite MTP2 estimate could be computed for this X in "
+            f"{precision.dtype}: the estimate does not exist or is not "
+            "representable (e.g. columns that are perfectly correlated, such "
+            "as duplicates up to scale, with a zero penalty weight). Remove "
+            "such columns or increase alpha."
+        )
 
 
 def _check_variances(S):
@@ -472,6 +492,7 @@ class MTP2GraphicalModel(EmpiricalCovariance):
             tol=self.tol,
             verbose=self.verbose,
         )
+        _check_estimate(precision.astype(dtype))
         self.location_ = location.astype(dtype)
         self.precision_ = precision.astype(dtype)
         self.covariance_ = covariance.astype(dtype)
@@ -556,7 +577,8 @@ assume_centered, verbose
     alpha_ : float
         Selected ``alpha``.
     gamma_ : float
-        Selected ``gamma``.
+        Selected ``gamma`` (``inf`` for ``penalty="l1"``, the L1 limit of
+        MCP and SCAD).
     cv_results_ : dict of ndarrays
         ``alphas``, ``gammas``, ``split{k}_test_score``, ``mean_test_score``
         and ``std_test_score``, one entry per candidate.

@@ -1,5 +1,7 @@
 """Sparse Fisher discriminant as a fractional program, solved by FCD / PCD."""
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -202,7 +204,9 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         check_representable(lipschitz, "within-class variances", dtype)
         diff = means[1] - means[0]
         active = np.flatnonzero((lipschitz > 0) | (diff != 0)).astype(np.int32)
-        if not np.any(diff != 0):
+        # differences at the rounding level of the means are no separation
+        rounding = 100 * np.finfo(dtype).eps * (np.abs(means[0]) + np.abs(means[1]))
+        if not np.any(np.abs(diff) > rounding):
             raise ValueError(
                 "The two class means are equal (e.g. all-zero X): the Fisher "
                 "ratio has a zero denominator for every w."
@@ -242,6 +246,17 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         if proj1 < proj0:
             w = -w
             proj0, proj1 = -proj0, -proj1
+        if not (np.isfinite(self.objective_) and np.any(w != 0)):
+            # rounding in float32 at tiny data scales can leave the solver at
+            # w = 0, where the ratio is 0/0
+            warnings.warn(
+                "SparseFisherDiscriminant ended at a numerically degenerate "
+                "point (zero coefficients, undefined Fisher ratio); the data "
+                f"scale is too small for {np.dtype(dtype).name}. Standardize X "
+                "or fit in float64.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.coef_ = w
         self.intercept_ = dtype.type(-(proj0 + proj1) / 2.0)
         return self
