@@ -58,7 +58,7 @@ ax.set_ylabel("noise standard deviation")
 ax.set_title("estimated noise scales", fontsize=10)
 ax.legend()
 
-out = Path(__file__).with_suffix(".png")
+out = Path("plot_colide.png")
 fig.savefig(out, dpi=90, bbox_inches="tight")
 for name, model in models.items():
     print(name, edge_recovery(W_true, model.adjacency_))

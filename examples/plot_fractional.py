@@ -23,7 +23,8 @@ import numpy as np  # noqa: E402
 
 from sparsestat.metrics import support_recovery  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# sphinx-gallery runs examples from their folder, without __file__
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", "plot_fractional.py")))
 sys.path.insert(0, os.path.join(HERE, "..", "benchmarks"))
 from bench_fractional import (  # noqa: E402
     coordinate,

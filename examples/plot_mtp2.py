@@ -16,7 +16,6 @@ penalty (alpha = 0), with their log-likelihood on a fresh sample. The
 figure is saved next to this file as ``plot_mtp2.png``.
 """
 
-from pathlib import Path
 
 import matplotlib
 
@@ -97,5 +96,5 @@ for ax, (title, model) in zip(axes[2], models.items()):
         f"held-out log-lik. {model.score(future):.2f}"
     )
 fig.tight_layout()
-fig.savefig(Path(__file__).with_suffix(".png"), dpi=80)
-print("saved", Path(__file__).with_suffix(".png").name)
+fig.savefig("plot_mtp2.png", dpi=80)
+print("saved plot_mtp2.png")

@@ -126,7 +126,7 @@ def mtp2_graphical_model(
 ):
     """Adaptive MTP2 estimate of a precision matrix from a covariance matrix.
 
-    Each stage solves, warm started from the previous one,
+    Each stage solves, warm started from the previous one, ::
 
         min_T  -logdet T + tr(T S) + sum_{i != j} lam_ij |T_ij|
 
@@ -299,7 +299,7 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     A multivariate totally positive (MTP2) Gaussian has an M-matrix
     precision: all partial correlations are non-negative. The estimate
     solves, stage by stage (adaptive / local linear approximation of MCP or
-    SCAD),
+    SCAD), ::
 
         min_T  -logdet T + tr(T S) + sum_{i != j} lam_ij |T_ij|
 

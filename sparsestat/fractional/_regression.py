@@ -110,9 +110,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         Absolute proximal constant.
     k_ : int
         Sparsity level used (``k`` clipped to ``n_features``).
-    objective_path_ : ndarray of shape (n_iter_ + 1,)
+    objective_path_ : ndarray of length ``n_iter_ + 1``
         ``F`` at the start and after each epoch (``verbose > 0`` only).
-    time_path_ : ndarray of shape (n_iter_ + 1,)
+    time_path_ : ndarray of length ``n_iter_ + 1``
         Seconds elapsed at each entry of ``objective_path_``.
     update_path_ : tuple of two ndarrays
         ``(index, value)`` of every coordinate move, index -1 for the
