@@ -11,6 +11,7 @@ GLMs is a different objective and is not used.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -89,6 +90,8 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
     objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma)
     kkt, converged, n_iter = np.inf, False, 0
     damping = 0.0
+    # every model step needs weighted column norms: square a sparse X once
+    squared = X.multiply(X).tocsc() if sp.issparse(X) else None
     for it in range(max_iter + 1):
         grad, grad_b = logistic_gradient(X, eta, y01, sw)
         kkt = kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha,
@@ -115,17 +118,18 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
             majorising = damping >= _MAJORISING_CURVATURE
             step = _model_step(X, y01, sw, w, b, eta, prob, curvature + damping,
                                live, fit_intercept, penalty, alpha, gamma,
-                               positive, inner_tol=max(0.1 * tol, 0.1 * kkt))
+                               positive, inner_tol=max(0.1 * tol, 0.1 * kkt),
+                               squared=squared)
             accepted = _backtrack(
                 X, y01, sw, w, eta, objective, step, penalty, alpha, gamma,
                 max_backtracks=1, armijo=0.0 if majorising else _ARMIJO,
             )
             if accepted is not None or majorising:
                 break
-            damping = min(max(10 * damping, 1e-4), _MAJORISING_CURVATURE)
+            damping = min(max(4 * damping, 1e-4), _MAJORISING_CURVATURE)
         if accepted is None:
             break  # stationary to the precision of the objective
-        damping = damping / 10 if damping > 1e-8 else 0.0
+        damping = damping / 3 if damping > 1e-8 else 0.0
         t, candidate = accepted
         step_w, step_b, step_eta, _ = step
         w += dtype.type(t) * step_w
@@ -136,7 +140,7 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
 
 
 def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
-                penalty, alpha, gamma, positive, inner_tol):
+                penalty, alpha, gamma, positive, inner_tol, squared=None):
     """Solve the penalised quadratic model with the given curvature by CD.
 
     Returns the step ``(step_w, step_b, step_eta, decrease)``, where
@@ -147,7 +151,7 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
     h_sum = float(hw.sum())
     z = (eta + (y01 - prob) / curvature).astype(dtype)
     hw = hw.astype(dtype)
-    design = make_design(X, hw / dtype.type(h_sum), fit_intercept)
+    design = make_design(X, hw / dtype.type(h_sum), fit_intercept, squared)
     design.norms2[~live] = 0
     z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
     w_model = w.copy()

@@ -37,7 +37,7 @@ class Design:
         return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
 
 
-def make_design(X, sw, fit_intercept):
+def make_design(X, sw, fit_intercept, squared=None):
     """Kernel view of ``X`` with its weighted column means and variances.
 
     Parameters
@@ -46,11 +46,14 @@ def make_design(X, sw, fit_intercept):
     sw : ndarray of shape (n_samples,), weights summing to one
     fit_intercept : bool
         Whether the columns are centred (implicitly) by their weighted means.
+    squared : sparse matrix, optional
+        ``X.multiply(X)`` for sparse X, when the caller builds designs for
+        many weight vectors (the proximal Newton loop) and squares X once.
     """
     dtype = X.dtype
     placeholder = np.zeros(1, dtype=dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        stats = _column_stats(X, sw, fit_intercept, dtype)
+        stats = _column_stats(X, sw, fit_intercept, dtype, squared)
     X_mean, second_moment, norms2 = stats
     if not (np.all(np.isfinite(second_moment)) and np.all(np.isfinite(norms2))):
         raise ValueError(
@@ -87,10 +90,11 @@ def _abs_max(X):
     return np.abs(X).max() if X.size else 0.0
 
 
-def _column_stats(X, sw, fit_intercept, dtype):
+def _column_stats(X, sw, fit_intercept, dtype, squared=None):
     """Weighted column means, second moments and centred variances."""
     if sp.issparse(X):
-        second_moment = np.asarray(X.multiply(X).T @ sw, dtype=dtype).ravel()
+        squared = X.multiply(X) if squared is None else squared
+        second_moment = np.asarray(squared.T @ sw, dtype=dtype).ravel()
         if fit_intercept:
             X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel()
             norms2 = second_moment - X_mean**2
