@@ -30,7 +30,6 @@ _MIN_CURVATURE = 1e-10
 _ARMIJO = 1e-4
 # p (1 - p) <= 1/4: with this curvature the quadratic model majorises the loss
 _MAJORISING_CURVATURE = 0.25
-_MAX_BACKTRACKS = 30
 
 
 def log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma):
@@ -84,7 +83,6 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
     -------
     n_iter, kkt, converged, intercept
     """
-    dtype = X.dtype
     b = float(intercept) if fit_intercept else 0.0
     eta = np.asarray(safe_sparse_dot(X, w)).ravel() + b
     objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma)
@@ -120,21 +118,20 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
                                live, fit_intercept, penalty, alpha, gamma,
                                positive, inner_tol=max(0.1 * tol, 0.1 * kkt),
                                squared=squared)
-            accepted = _backtrack(
-                X, y01, sw, w, eta, objective, step, penalty, alpha, gamma,
-                max_backtracks=1, armijo=0.0 if majorising else _ARMIJO,
+            candidate = _decreased_objective(
+                y01, sw, w, eta, objective, step, penalty, alpha, gamma,
+                armijo=0.0 if majorising else _ARMIJO,
             )
-            if accepted is not None or majorising:
+            if candidate is not None or majorising:
                 break
             damping = min(max(4 * damping, 1e-4), _MAJORISING_CURVATURE)
-        if accepted is None:
+        if candidate is None:
             break  # stationary to the precision of the objective
         damping = damping / 3 if damping > 1e-8 else 0.0
-        t, candidate = accepted
         step_w, step_b, step_eta, _ = step
-        w += dtype.type(t) * step_w
-        b += t * step_b
-        eta = eta + t * step_eta
+        w += step_w
+        b += step_b
+        eta = eta + step_eta
         objective = candidate
     return n_iter, kkt, converged, b
 
@@ -167,20 +164,16 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
     return step_w, step_b, step_eta, 0.5 * float(hw @ step_eta**2)
 
 
-def _backtrack(X, y01, sw, w, eta, objective, step, penalty, alpha, gamma,
-               max_backtracks=_MAX_BACKTRACKS, armijo=_ARMIJO):
-    """Largest t in 1, 1/2, ... with sufficient decrease: ``(t, value)`` or None."""
+def _decreased_objective(y01, sw, w, eta, objective, step, penalty, alpha,
+                         gamma, armijo):
+    """Objective after the full step if it decreases sufficiently, else None."""
     step_w, step_b, step_eta, decrease = step
     if not np.any(step_w) and step_b == 0:
         return None
-    t = 1.0
-    for _ in range(max_backtracks):
-        candidate = log_loss_objective(eta + t * step_eta, y01, sw, w + t * step_w,
-                                       penalty, alpha, gamma)
-        if candidate <= objective - armijo * t * decrease:
-            return t, candidate
-        t *= 0.5
-    return None
+    candidate = log_loss_objective(eta + step_eta, y01, sw, w + step_w, penalty,
+                                   alpha, gamma)
+    return candidate if candidate <= objective - armijo * decrease else None
+
 
 def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
                    solver, damping, penalty, alpha, gamma, positive, max_iter,
@@ -191,7 +184,7 @@ def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
     returns ``n_iter, kkt, converged, intercept``. The tolerance is floored
     at the precision of X's dtype (the log-loss gradient is at most |x|).
     """
-    tol = max(tol, precision_floor(design, np.ones(1), np.ones(1), X.dtype))
+    tol = max(tol, precision_floor(design))
     if solver == "cd":
         return solve_logistic(
             X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,

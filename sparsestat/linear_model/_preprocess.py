@@ -142,15 +142,15 @@ def center_target(y, sw, fit_intercept):
     return y_c, y_mean
 
 
-def precision_floor(design, y_c, sw, dtype):
-    """Smallest KKT tolerance that rounding in ``dtype`` lets a solver reach.
+def precision_floor(design, residual_norm=1.0):
+    """Smallest KKT tolerance that rounding in X's dtype lets a solver reach.
 
     Gradients are sums of products of X and residual entries, so they carry
-    an error of order eps * ||y|| * max_j ||x_j|| (weighted norms); asking
-    for less than a hundred times that (reachable in float64, not always in
-    float32 at large scales) would only spin until max_iter.
+    an error of order eps * ||residual|| * max_j ||x_j|| (weighted norms);
+    asking for less than a hundred times that (reachable in float64, not
+    always in float32 at large scales) would only spin until max_iter. The
+    log-loss residuals y - p are at most 1, the default.
     """
-    eps = float(np.finfo(dtype).eps)
-    y_norm = float(np.sqrt(sw @ (y_c.astype(np.float64) ** 2) / sw.sum()))
+    eps = float(np.finfo(design.X_mean.dtype).eps)
     x_norm = float(np.sqrt(design.norms2.max(initial=0.0)))
-    return 100 * eps * y_norm * x_norm
+    return 100 * eps * residual_norm * x_norm

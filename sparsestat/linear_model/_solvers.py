@@ -132,7 +132,8 @@ def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
         ``gap`` is the L1 duality gap for "cd" (NaN otherwise); ``grad``
         is the data-term gradient at the solution for "cd" (else None).
     """
-    tol = max(tol, precision_floor(design, y_c, sw, design.X_mean.dtype))
+    y_norm = float(np.sqrt(sw @ (y_c.astype(np.float64) ** 2) / sw.sum()))
+    tol = max(tol, precision_floor(design, y_norm))
     if solver == "cd":
         n_iter, kkt, gap, converged, _, grad = solve_least_squares(
             design, y_c, sw, uniform, w, penalty=penalty, alpha=alpha,
