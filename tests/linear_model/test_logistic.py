@@ -130,3 +130,19 @@ def test_bad_targets(data, y_bad, match):
     X, _ = data
     with pytest.raises(ValueError, match=match):
         NonconvexLogisticRegression().fit(X, y_bad)
+
+
+def test_warm_start_restarts_from_previous_solution(data):
+    X, y = data
+    model = NonconvexLogisticRegression(alpha=0.03, warm_start=True, tol=1e-8).fit(X, y)
+    first = model.n_iter_
+    coef = model.coef_.copy()
+    model.fit(X, y)
+    assert model.n_iter_ == 0 < first
+    np.testing.assert_array_equal(model.coef_, coef)
+
+
+def test_verbose_reports_the_solve(data, capsys):
+    X, y = data
+    NonconvexLogisticRegression(alpha=0.03, verbose=1).fit(X, y)
+    assert "KKT violation" in capsys.readouterr().out

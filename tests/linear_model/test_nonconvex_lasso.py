@@ -277,3 +277,10 @@ def test_float32_at_large_scale_converges_to_the_float64_solution():
     m64 = NonconvexLasso(alpha=0.05).fit(X, y)
     assert np.all(np.isfinite(m32.coef_))
     np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-3, atol=1e-9)
+
+
+def test_verbose_reports_the_solve(data, capsys):
+    X, y, _ = data
+    NonconvexLasso(alpha=0.1, penalty="l1", verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "KKT violation" in out and "duality gap" in out
