@@ -35,7 +35,9 @@ fig, axes = plt.subplots(3, 3, figsize=(12, 12))
 
 for row, (constraint, dd) in enumerate((("m_matrix", False), ("diag_dominant", True))):
     T = make_mtp2_precision(p, graph="grid", diag_dominant=dd, random_state=0)
-    X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
+    X = rng.multivariate_normal(
+        np.zeros(p), np.linalg.inv(T), size=n, method="cholesky"
+    )
     alpha = 1.5 * np.sqrt(np.log(p) / n) * np.mean(np.var(X, axis=0))
     model = MTP2GraphicalModel(alpha=alpha, constraint=constraint).fit(X)
     scores = edge_recovery(T, model.precision_, directed=False)

@@ -35,7 +35,9 @@ def run_demo(random_state=0):
         T = make_mtp2_precision(
             p, graph=graph, diag_dominant=dd, random_state=random_state
         )
-        X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
+        X = rng.multivariate_normal(
+            np.zeros(p), np.linalg.inv(T), size=n, method="cholesky"
+        )
         alpha = 1.5 * np.sqrt(np.log(p) / n) * np.mean(np.diag(np.cov(X.T)))
         start = time.perf_counter()
         model = MTP2GraphicalModel(alpha=alpha, constraint=constraint).fit(X)

@@ -394,7 +394,8 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     >>> from sparsestat.datasets import make_mtp2_precision
     >>> T = make_mtp2_precision(20, graph="grid", random_state=0)
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.multivariate_normal(np.zeros(20), np.linalg.inv(T), size=400)
+    >>> X = rng.multivariate_normal(np.zeros(20), np.linalg.inv(T), size=400,
+    ...                             method="cholesky")
     >>> model = MTP2GraphicalModel(alpha=0.1).fit(X)
     >>> model.precision_.shape
     (20, 20)
@@ -593,7 +594,8 @@ stop_crit_, n_features_in_, feature_names_in_
     >>> from sparsestat.datasets import make_mtp2_precision
     >>> T = make_mtp2_precision(10, graph="BA", random_state=0)
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.multivariate_normal(np.zeros(10), np.linalg.inv(T), size=200)
+    >>> X = rng.multivariate_normal(np.zeros(10), np.linalg.inv(T), size=200,
+    ...                             method="cholesky")
     >>> model = MTP2GraphicalModelCV(alphas=4, cv=3).fit(X)
     >>> len(model.cv_results_["mean_test_score"]), model.precision_.shape
     (4, (10, 10))

@@ -3,19 +3,26 @@ from sklearn.utils import check_random_state
 
 
 def _ba_edges(p, m, rng):
-    """Barabasi-Albert preferential attachment: each new node links to m others."""
+    """Preferential attachment: each new node links to m distinct earlier
+    nodes, drawn with probability proportional to degree + 1.
+
+    The "+ 1" (igraph's default zero appeal, used by the reference MTP2
+    simulations) lets leaves keep attracting links; pure degree-proportional
+    attachment grows larger hubs and so weaker partial correlations.
+    """
     edges = []
-    targets = list(range(min(m, p)))
-    # every endpoint of every edge, so that sampling from it is by degree
-    repeated = []
-    for new in range(min(m, p), p):
+    seeds = min(m, p)
+    # every node once plus every endpoint of every edge: a uniform draw
+    # from this list is a draw proportional to degree + 1
+    pool = list(range(seeds))
+    for new in range(seeds, p):
         chosen = set()
         while len(chosen) < min(m, new):
-            pool = repeated if repeated else targets
             chosen.add(int(pool[rng.integers(len(pool))]))
-        for t in chosen:
+        for t in sorted(chosen):
             edges.append((new, t))
-            repeated.extend((new, t))
+            pool.extend((new, t))
+        pool.append(new)
     return edges
 
 
@@ -42,16 +49,19 @@ def make_mtp2_precision(
     *,
     graph="BA",
     edges_per_node=1,
-    weight_range=(2.0, 5.0),
+    weight_range=(1.0, 1.0),
     diag_dominant=False,
     random_state=None,
 ):
     """Sparse precision matrix of an MTP2 Gaussian (an M-matrix).
 
-    A weighted adjacency matrix ``A`` (weights uniform in ``weight_range``)
-    is drawn on the chosen graph. The default M-matrix variant is
-    ``T = D (1.05 lambda_max(A) I - A) D`` with the diagonal ``D`` that gives
-    the covariance ``inv(T)`` a unit diagonal. The diagonally dominant variant
+    An adjacency matrix ``A`` (edge weights uniform in ``weight_range``,
+    all ones by default) is drawn on the chosen graph. The default M-matrix
+    variant is ``T = D (1.05 lambda_max(A) I - A) D`` with the diagonal ``D``
+    that gives the covariance ``inv(T)`` a unit diagonal. With the default
+    unit weights and ``graph="BA"`` this is the simulation design of the
+    MTP2 literature (Ying, Cardoso and Palomar, 2023); unequal weights make
+    the weakest partial correlations much smaller than the strongest. The diagonally dominant variant
     is the graph Laplacian of ``A`` plus a positive diagonal (uniform in
     ``[0.1, 1]`` times the mean weight), rescaled by one scalar so that the
     covariance has mean diagonal one (a per-row scaling would break the
@@ -62,12 +72,13 @@ def make_mtp2_precision(
     n_features : int, default=50
         Dimension ``p`` (>= 1).
     graph : {"BA", "grid", "random"}, default="BA"
-        Barabasi-Albert (``edges_per_node`` links per new node), a 2-D
+        Barabasi-Albert (``edges_per_node`` links per new node, attachment
+        probability proportional to degree + 1 as in igraph), a 2-D
         lattice with ``ceil(sqrt(p))`` columns, or an Erdos-Renyi graph of
         expected degree ``2 * edges_per_node``.
     edges_per_node : int, default=1
-    weight_range : (float, float), default=(2.0, 5.0)
-        Range of the edge weights (> 0).
+    weight_range : (float, float), default=(1.0, 1.0)
+        Range of the edge weights (> 0); the default is the unweighted graph.
     diag_dominant : bool, default=False
         Return a diagonally dominant M-matrix.
     random_state : int, RandomState instance or None, default=None

@@ -33,7 +33,9 @@ def _sample(p=8, n=40, graph="BA", diag_dominant=False, seed=0):
         p, graph=graph, diag_dominant=diag_dominant, random_state=seed
     )
     rng = np.random.default_rng(seed)
-    X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
+    X = rng.multivariate_normal(
+        np.zeros(p), np.linalg.inv(T), size=n, method="cholesky"
+    )
     return X, T
 
 
@@ -206,7 +208,9 @@ def test_kernels_float32_and_not_pd_start():
         if kernel is mtp2_newton:
             T32 = np.diag(1 / np.diag(S)).astype(np.float32)
             d32 = np.diag(T32).copy()
-            status = kernel(T32, K.astype(np.float32), d32, False, 100, 1e-4)[2]
+            # Armijo cannot see decreases below float32 rounding of f, which
+            # caps the reachable KKT violation near sqrt(eps32 * |f|) ~ 1e-3
+            status = kernel(T32, K.astype(np.float32), d32, False, 100, 2e-3)[2]
             assert status == 0 and T32.dtype == np.float32
             np.testing.assert_allclose(T32, T64, atol=1e-3 * np.abs(T64).max())
         bad = -np.eye(6)
@@ -354,19 +358,22 @@ def test_recovery_beats_graphical_lasso():
     assert edge_recovery(T_true, model.precision_, directed=False)["f1"] > 0.8
 
 
-@pytest.mark.slow
-def test_recovery_goals_p200():
-    # the n/p = 10 goals (error <= 0.05, F1 >= 0.98), which the
-    # benchmark reaches from p = 200 on; mean over three seeds
-    p, n = 200, 2000
+@pytest.mark.parametrize("ratio, max_err, min_f1", [(5, 0.11, 0.97), (10, 0.05, 0.98)])
+def test_recovery_goals_p100(ratio, max_err, min_f1):
+    # the accuracy goals on the reference design (unweighted BA
+    # tree, p = 100, adaptive MCP, gamma = 2, 4 stages), mean over 3 seeds
+    p = 100
+    n = ratio * p
     alpha = 1.5 * np.sqrt(np.log(p) / n)
     errors, f1s = [], []
     for seed in range(3):
         T = make_mtp2_precision(p, graph="BA", random_state=seed)
         rng = np.random.default_rng(seed)
-        X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n)
-        model = MTP2GraphicalModel(alpha=alpha, gamma=2.0).fit(X)
+        X = rng.multivariate_normal(
+            np.zeros(p), np.linalg.inv(T), size=n, method="cholesky"
+        )
+        model = MTP2GraphicalModel(alpha=alpha, gamma=2.0, n_stages=4).fit(X)
         errors.append(np.linalg.norm(model.precision_ - T) / np.linalg.norm(T))
         f1s.append(edge_recovery(T, model.precision_, directed=False)["f1"])
-    assert np.mean(errors) <= 0.05
-    assert np.mean(f1s) >= 0.98
+    assert np.mean(errors) <= max_err
+    assert np.mean(f1s) >= min_f1
