@@ -96,12 +96,12 @@ def run_one(p, ratio, seed, glasso, glasso_cv, weight_range=(1.0, 1.0)):
 
 def ten_seeds(p=100, ratios=(5, 10), seeds=range(10), weight_range=(1.0, 1.0)):
     """The p = 100 goals over ten seeds: are three seeds representative?
-    With unequal edge weights: how much harder do the weak edges make it?"""
+    With unequal edge weights: do the weaker edges change the picture?"""
     title = f"## p = {p}, seeds {seeds.start}-{seeds.stop - 1}"
     if weight_range == (1.0, 1.0):
         title += ": are three seeds representative?"
     else:
-        title += f", harder variant: edge weights uniform in {weight_range}"
+        title += f", weighted variant: edge weights uniform in {weight_range}"
     rows = [
         "",
         title,
