@@ -21,6 +21,7 @@ worktree (after building in place); ``--quick`` for a smoke run.
 """
 
 import argparse
+import os
 import platform
 import time
 import warnings
@@ -158,8 +159,9 @@ def main():
         "GLasso best: scikit-learn GraphicalLasso at the oracle-best alpha of "
         f"{np.round(GLASSO_GRID, 4).tolist()} (lowest error); "
         "GLassoCV for p = 100 only.",
-        "BLAS pinned to 1 thread; machine shared with other jobs (2 cores), "
-        f"so timings are noisy. Python {platform.python_version()}.",
+        f"BLAS pinned to 1 thread; {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.2f} at the start (other jobs make timings noisy). "
+        f"Python {platform.python_version()}.",
         "",
         "| p | n/p | estimator | rel. Frobenius error | edge F1 | time per fit (s) |",
         "|---|---|---|---|---|---|",
