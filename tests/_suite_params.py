@@ -11,6 +11,8 @@ automatic choice of a grid parameter does not fit.
 FAST_PARAMS = {
     "NonconvexLassoCV": {"n_alphas": 5, "cv": 2},
     "NonconvexLogisticRegressionCV": {"n_alphas": 5, "cv": 2},
+    # refining the grid multiplies the fits (tested in tests/covariance)
+    "MTP2GraphicalModelCV": {"n_refinements": 0},
 }
 
 # GridSearchCV grid (one numeric hyper-parameter) per estimator. Without an

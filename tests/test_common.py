@@ -7,7 +7,7 @@ from sparsestat.utils import all_estimators
 # Settings that keep the checks fast; an estimator absent from this dict is
 # checked with its defaults.
 CHECK_PARAMS = {
-    "MTP2GraphicalModelCV": {"alphas": 3, "cv": 3},
+    "MTP2GraphicalModelCV": {"alphas": 3, "n_refinements": 1, "cv": 3},
 }
 
 # Checks an estimator fails by design, with the reason.

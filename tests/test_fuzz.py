@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from tests import _reliability as rel
 from tests._suite_params import (
@@ -66,7 +67,10 @@ BUDGET = {"moderate": 1.0, "extreme": 0.5}
 
 # A fit of these tiny problems (at most 16 x 6) that takes longer than this
 # CPU time is reported as a hang (CPU time, so a loaded machine does not
-# trigger it; generous, since gradient solvers may run 20000 steps).
+# trigger it; generous, since gradient solvers may run 20000 steps). BLAS
+# runs on one thread during the fit: idle BLAS threads spin on tiny
+# matrices, and on a loaded machine that spinning alone inflated the CPU
+# time of a 1.5 s fit tenfold.
 HANG_CPU_SECONDS = 10.0
 
 # (estimator, regime) pairs where the fuzzer finds a known bug: xfail, not
@@ -131,10 +135,11 @@ def _run(name, cls, X, y, fit_params, params):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
-            start = time.process_time()
-            est = rel.fit(rel.make_estimator(name, cls, **params), X, y,
-                          **fit_params)
-            spent = time.process_time() - start
+            with threadpool_limits(limits=1, user_api="blas"):
+                start = time.process_time()
+                est = rel.fit(rel.make_estimator(name, cls, **params), X, y,
+                              **fit_params)
+                spent = time.process_time() - start
             assert spent < HANG_CPU_SECONDS, f"hang: {spent:.1f} s CPU on {X.shape}"
         except ValueError as exc:
             allowed = FUZZ_ALLOWED_ERRORS.get(name)

@@ -522,6 +522,24 @@ def _alpha_grid(emp_cov, n_alphas):
     return np.logspace(np.log10(alpha_max), np.log10(alpha_max * 1e-2), n_alphas)
 
 
+def _refined_alphas(scored, mean, n_alphas):
+    """``n_alphas`` new values between the neighbours of the best ``alpha``.
+
+    ``scored`` holds every ``alpha`` scored so far (any order) and ``mean``
+    their mean test scores. Past either end of the grid the interval extends
+    to the best value itself (the largest ``alpha`` already removes every
+    edge) or to 1% of it, as in ``GraphicalLassoCV``.
+    """
+    order = np.argsort(scored)[::-1]
+    grid, score = scored[order], mean[order]
+    best = int(np.argmax(np.where(np.isfinite(score), score, -np.inf)))
+    high = grid[best - 1] if best > 0 else grid[best]
+    low = grid[best + 1] if best + 1 < grid.size else 0.01 * grid[best]
+    if not high > low > 0:  # alpha = 0 among the candidates: refine linearly
+        return np.linspace(high, low, n_alphas + 2)[1:-1]
+    return np.logspace(np.log10(high), np.log10(low), n_alphas + 2)[1:-1]
+
+
 def _fold_scores(X, train, test, candidates, params):
     """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold."""
     X_train, X_test = X[train], X[test]
@@ -560,7 +578,13 @@ class MTP2GraphicalModelCV(MTP2GraphicalModel):
     ----------
     alphas : int or array-like of shape (n_alphas,), default=5
         Candidate values of ``alpha``, or their number: a log-spaced grid
-        from ``max_ij S_ij`` (every edge removed) down to 1% of it.
+        from ``max_ij S_ij`` (every edge removed) down to 1% of it, then
+        refined ``n_refinements`` times.
+    n_refinements : int, default=4
+        With an integer ``alphas``: how many times ``alphas`` new values are
+        scored between the neighbours of the best ``alpha`` so far (at the
+        best ``gamma``), as in ``GraphicalLassoCV``. Not used when explicit
+        values of ``alphas`` are given.
     gammas : array-like of shape (n_gammas,), default=None
         Candidate values of ``gamma`` crossed with ``alphas``; ``None``
         uses the single value ``gamma``.
@@ -582,7 +606,8 @@ assume_centered, verbose
         MCP and SCAD).
     cv_results_ : dict of ndarrays
         ``alphas``, ``gammas``, ``split{k}_test_score``, ``mean_test_score``
-        and ``std_test_score``, one entry per candidate.
+        and ``std_test_score``, one entry per candidate in the order they
+        were scored (initial grid, then each refinement).
     location_, covariance_, precision_, adjacency_, weights_, n_iter_, \
 stop_crit_, n_features_in_, feature_names_in_
         Of the refitted model, as in :class:`MTP2GraphicalModel`.
@@ -603,6 +628,7 @@ stop_crit_, n_features_in_, feature_names_in_
 
     _parameter_constraints: dict = {
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "n_refinements": [Interval(numbers.Integral, 0, None, closed="left")],
         "gammas": ["array-like", None],
         "cv": ["cv_object"],
         "n_jobs": [numbers.Integral, None],
@@ -613,6 +639,7 @@ stop_crit_, n_features_in_, feature_names_in_
         self,
         *,
         alphas=5,
+        n_refinements=4,
         gammas=None,
         cv=None,
         n_jobs=None,
@@ -627,6 +654,7 @@ stop_crit_, n_features_in_, feature_names_in_
         verbose=0,
     ):
         self.alphas = alphas
+        self.n_refinements = n_refinements
         self.gammas = gammas
         self.cv = cv
         self.n_jobs = n_jobs
@@ -673,7 +701,6 @@ stop_crit_, n_features_in_, feature_names_in_
                 check_finite_scalar(g, "gammas")
                 _resolve_gamma(self.penalty, g)
         candidates = [(a, g) for g in gammas for a in alphas]
-        cv = check_cv(self.cv)
         params = {
             "constraint": self.constraint,
             "penalty": self.penalty,
@@ -681,21 +708,26 @@ stop_crit_, n_features_in_, feature_names_in_
             "solver": self.solver,
             "max_iter": self.max_iter,
             "tol": self.tol,
+            "assume_centered": self.assume_centered,
         }
-        splits = list(cv.split(X64))
-        jobs = (
-            delayed(_fold_scores)(
-                X64,
-                train,
-                test,
-                candidates,
-                {**params, "assume_centered": self.assume_centered},
-            )
-            for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
+        splits = list(check_cv(self.cv).split(X64))
+        scores = self._cv_scores(X64, splits, candidates, params)
+        n_refinements = (
+            self.n_refinements if isinstance(self.alphas, numbers.Integral) else 0
         )
-        scores = np.array(Parallel(n_jobs=self.n_jobs)(jobs))  # (n_folds, n_candidates)
+        for _ in range(n_refinements):
+            mean = scores.mean(axis=0)
+            best_gamma = candidates[_argmax(mean)][1]
+            at_gamma = np.array([g == best_gamma for _, g in candidates])
+            scored = np.array([a for a, _ in candidates])[at_gamma]
+            new = _refined_alphas(scored, mean[at_gamma], len(alphas))
+            new = [(a, best_gamma) for a in new if not np.any(np.isclose(a, scored))]
+            if not new:
+                break
+            scores = np.hstack([scores, self._cv_scores(X64, splits, new, params)])
+            candidates += new
         mean = scores.mean(axis=0)
-        best = int(np.argmax(np.where(np.isfinite(mean), mean, -np.inf)))
+        best = _argmax(mean)
         self.cv_results_ = {
             "alphas": np.array([a for a, _ in candidates]),
             "gammas": np.array([g for _, g in candidates]),
@@ -706,3 +738,16 @@ stop_crit_, n_features_in_, feature_names_in_
         self.alpha_, self.gamma_ = (float(v) for v in candidates[best])
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
         return self
+
+    def _cv_scores(self, X, splits, candidates, params):
+        """Held-out log-likelihoods, shape (n_folds, n_candidates)."""
+        jobs = (
+            delayed(_fold_scores)(X, train, test, candidates, params)
+            for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
+        )
+        return np.array(Parallel(n_jobs=self.n_jobs)(jobs))
+
+
+def _argmax(mean):
+    """Best candidate; folds where no estimate exists score -inf."""
+    return int(np.argmax(np.where(np.isfinite(mean), mean, -np.inf)))

@@ -341,6 +341,32 @@ def test_cv_selects_alpha():
         MTP2GraphicalModelCV(gammas=[0.5], cv=3).fit(X)
 
 
+def test_cv_refines_the_alpha_grid():
+    X, _ = _sample(p=10, n=300, graph="grid", seed=5)
+    coarse = MTP2GraphicalModelCV(alphas=4, n_refinements=0, cv=3).fit(X)
+    fine = MTP2GraphicalModelCV(alphas=4, n_refinements=2, cv=3).fit(X)
+    grid = coarse.cv_results_["alphas"]
+    scores = coarse.cv_results_["mean_test_score"]
+    assert grid.shape == (4,)
+    assert fine.cv_results_["alphas"].shape == (12,)
+    # the initial grid is scored identically, then each round adds 4 values
+    np.testing.assert_allclose(fine.cv_results_["alphas"][:4], grid)
+    np.testing.assert_allclose(fine.cv_results_["mean_test_score"][:4], scores)
+    # the first round lies strictly between the neighbours of the best value
+    b = int(np.argmax(scores))
+    high = grid[max(b - 1, 0)]
+    low = grid[b + 1] if b + 1 < grid.size else 0.01 * grid[b]
+    first = fine.cv_results_["alphas"][4:8]
+    assert np.all((first < high) & (first > low))
+    # refining can only raise the best held-out likelihood
+    assert fine.cv_results_["mean_test_score"].max() >= scores.max()
+    best = np.argmax(fine.cv_results_["mean_test_score"])
+    assert fine.alpha_ == fine.cv_results_["alphas"][best]
+    # explicit alphas are never refined
+    explicit = MTP2GraphicalModelCV(alphas=list(grid), n_refinements=3, cv=3).fit(X)
+    np.testing.assert_allclose(explicit.cv_results_["mean_test_score"], scores)
+
+
 def test_recovery_beats_graphical_lasso():
     # the statistical claim of the family at a small size (p = 30, n = 10 p)
     p, n = 30, 300
