@@ -621,9 +621,11 @@ stop_crit_, n_features_in_, feature_names_in_
     >>> rng = np.random.default_rng(0)
     >>> X = rng.multivariate_normal(np.zeros(10), np.linalg.inv(T), size=200,
     ...                             method="cholesky")
-    >>> model = MTP2GraphicalModelCV(alphas=4, cv=3).fit(X)
-    >>> len(model.cv_results_["mean_test_score"]), model.precision_.shape
-    (4, (10, 10))
+    >>> model = MTP2GraphicalModelCV(alphas=4, n_refinements=2, cv=3).fit(X)
+    >>> len(model.cv_results_["mean_test_score"])  # 4 values, then 2 x 4 more
+    12
+    >>> model.precision_.shape
+    (10, 10)
     """
 
     _parameter_constraints: dict = {
