@@ -443,22 +443,33 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         _resolve_gamma(self.penalty, self.gamma)
 
     def _emp_cov(self, X, precomputed):
-        """Validated float64 covariance and location of ``X``."""
+        """``X`` validated and in float64, its dtype, covariance and location."""
         X = validate_data(
             self,
             X,
             dtype=[np.float64, np.float32],
             ensure_min_samples=1 if precomputed else 2,
         )
+        Xd = X.astype(np.float64)
         if precomputed:
-            emp_cov = _check_covariance(X.astype(np.float64))
+            emp_cov = _check_covariance(Xd)
             location = np.zeros(X.shape[1])
         else:
-            Xd = X.astype(np.float64)
             location = np.zeros(X.shape[1]) if self.assume_centered else Xd.mean(axis=0)
             emp_cov = empirical_covariance(Xd, assume_centered=self.assume_centered)
         _check_variances(emp_cov)
-        return X.dtype, emp_cov, location
+        return Xd, X.dtype, emp_cov, location
+
+    def _solver_params(self):
+        """Keyword arguments of ``mtp2_graphical_model`` set by the estimator."""
+        return {
+            "constraint": self.constraint,
+            "penalty": self.penalty,
+            "n_stages": self.n_stages,
+            "solver": self.solver,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+        }
 
     def fit(self, X, y=None):
         """Fit the MTP2 graphical model.
@@ -476,22 +487,15 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         self._validate_params()
         check_finite_scalar(self.alpha, "alpha")
         self._validate_common()
-        dtype, emp_cov, location = self._emp_cov(X, self.covariance == "precomputed")
+        _, dtype, emp_cov, location = self._emp_cov(
+            X, self.covariance == "precomputed"
+        )
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha, self.gamma)
         return self
 
     def _fit_emp_cov(self, emp_cov, location, dtype, alpha, gamma):
         precision, covariance, n_iter, kkt, weights = mtp2_graphical_model(
-            emp_cov,
-            alpha,
-            constraint=self.constraint,
-            penalty=self.penalty,
-            gamma=gamma,
-            n_stages=self.n_stages,
-            solver=self.solver,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
+            emp_cov, alpha, gamma=gamma, verbose=self.verbose, **self._solver_params()
         )
         _check_estimate(precision.astype(dtype))
         self.location_ = location.astype(dtype)
@@ -531,8 +535,8 @@ def _refined_alphas(scored, mean, n_alphas):
     edge) or to 1% of it, as in ``GraphicalLassoCV``.
     """
     order = np.argsort(scored)[::-1]
-    grid, score = scored[order], mean[order]
-    best = int(np.argmax(np.where(np.isfinite(score), score, -np.inf)))
+    grid = scored[order]
+    best = _argmax(mean[order])
     high = grid[best - 1] if best > 0 else grid[best]
     low = grid[best + 1] if best + 1 < grid.size else 0.01 * grid[best]
     if not high > low > 0:  # alpha = 0 among the candidates: refine linearly
@@ -684,8 +688,7 @@ stop_crit_, n_features_in_, feature_names_in_
         """
         self._validate_params()
         self._validate_common()
-        dtype, emp_cov, location = self._emp_cov(X, precomputed=False)
-        X64 = np.asarray(validate_data(self, X, reset=False, dtype=np.float64))
+        X64, dtype, emp_cov, location = self._emp_cov(X, precomputed=False)
         if isinstance(self.alphas, numbers.Integral):
             alphas = _alpha_grid(emp_cov, self.alphas)
         else:
@@ -703,15 +706,7 @@ stop_crit_, n_features_in_, feature_names_in_
                 check_finite_scalar(g, "gammas")
                 _resolve_gamma(self.penalty, g)
         candidates = [(a, g) for g in gammas for a in alphas]
-        params = {
-            "constraint": self.constraint,
-            "penalty": self.penalty,
-            "n_stages": self.n_stages,
-            "solver": self.solver,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "assume_centered": self.assume_centered,
-        }
+        params = {**self._solver_params(), "assume_centered": self.assume_centered}
         splits = list(check_cv(self.cv).split(X64))
         scores = self._cv_scores(X64, splits, candidates, params)
         n_refinements = (

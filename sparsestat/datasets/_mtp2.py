@@ -61,11 +61,11 @@ def make_mtp2_precision(
     that gives the covariance ``inv(T)`` a unit diagonal. With the default
     unit weights and ``graph="BA"`` this is the simulation design of the
     MTP2 literature (Ying, Cardoso and Palomar, 2023); unequal weights make
-    the weakest partial correlations much smaller than the strongest. The diagonally dominant variant
-    is the graph Laplacian of ``A`` plus a positive diagonal (uniform in
-    ``[0.1, 1]`` times the mean weight), rescaled by one scalar so that the
-    covariance has mean diagonal one (a per-row scaling would break the
-    diagonal dominance).
+    the weakest partial correlations much smaller than the strongest. The
+    diagonally dominant variant is the graph Laplacian of ``A`` plus a
+    positive diagonal (uniform in ``[0.1, 1]`` times the mean weight),
+    rescaled by one scalar so that the covariance has mean diagonal one (a
+    per-row scaling would break the diagonal dominance).
 
     Parameters
     ----------
