@@ -77,7 +77,12 @@ def _check_cv_data(estimator, X, y, sample_weight, classifier):
     return X, y, sw
 
 
-def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, params):
+def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
+    """Paths of every (gamma, fold): a list of ``(g, f, decision, sw_test)``
+    with ``g`` the index of gamma and ``f`` that of the fold."""
+    params = dict(penalty=estimator.penalty, fit_intercept=estimator.fit_intercept,
+                  positive=positive, tol=estimator.tol, max_iter=estimator.max_iter,
+                  solver=estimator.solver, damping=estimator.damping)
     jobs = [
         delayed(_fold_path)(X, y, sw, train, test, loss=loss, gamma=g,
                             alphas=alphas, params=params)
@@ -85,9 +90,29 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, params):
         for train, test in folds
     ]
     results = Parallel(n_jobs=estimator.n_jobs, return_as="generator")(jobs)
-    results = list(progress(results, verbose=estimator.verbose, desc="CV folds",
-                            total=len(jobs)))
-    return results
+    results = progress(results, verbose=estimator.verbose, desc="CV folds",
+                       total=len(jobs))
+    return [(*divmod(k, len(folds)), *result) for k, result in enumerate(results)]
+
+
+def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
+                **extra):
+    """Store the grid and the selected (alpha, gamma) at index ``best`` =
+    (gamma index, alpha index), then refit ``final_cls`` on all the data."""
+    best_g, best_a = best
+    estimator.alphas_ = alphas
+    estimator.gammas_ = gammas
+    estimator.alpha_ = float(alphas[best_a])
+    estimator.gamma_ = float(gammas[best_g])
+    final = final_cls(
+        alpha=estimator.alpha_, penalty=estimator.penalty, gamma=estimator.gamma_,
+        fit_intercept=estimator.fit_intercept, solver=estimator.solver,
+        damping=estimator.damping, max_iter=estimator.max_iter, tol=estimator.tol,
+        **extra,
+    ).fit(X, y, sample_weight=sample_weight)
+    estimator.coef_ = final.coef_
+    estimator.intercept_ = final.intercept_
+    estimator.n_iter_ = final.n_iter_
 
 
 class NonconvexLassoCV(RegressorMixin, BaseEstimator):
@@ -197,32 +222,17 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         else:
             alphas = check_alphas(self.alphas)
         folds = list(check_cv(self.cv).split(X, y))
-        params = dict(penalty=self.penalty, fit_intercept=self.fit_intercept,
-                      positive=self.positive, tol=self.tol, max_iter=self.max_iter,
-                      solver=self.solver, damping=self.damping)
         results = _run_folds(self, X, y, sw, folds, gammas, alphas,
-                             "squared_error", params)
+                             "squared_error", self.positive)
         mse = np.empty((gammas.size, alphas.size, len(folds)))
-        for k, (decision, sw_test) in enumerate(results):
-            g, f = divmod(k, len(folds))
+        for g, f, decision, sw_test in results:
             test = folds[f][1]
             err = (y[test][:, None] - decision) ** 2
             mse[g, :, f] = sw_test @ err / sw_test.sum()
-        best_g, best_a = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
-        self.alphas_ = alphas
-        self.gammas_ = gammas
         self.mse_path_ = mse[0] if np.ndim(self.gamma) == 0 else mse
-        self.alpha_ = float(alphas[best_a])
-        self.gamma_ = float(gammas[best_g])
-        final = NonconvexLasso(
-            alpha=self.alpha_, penalty=self.penalty, gamma=self.gamma_,
-            fit_intercept=self.fit_intercept, solver=self.solver,
-            damping=self.damping, max_iter=self.max_iter, tol=self.tol,
-            positive=self.positive,
-        ).fit(X, y, sample_weight=sample_weight)
-        self.coef_ = final.coef_
-        self.intercept_ = final.intercept_
-        self.n_iter_ = final.n_iter_
+        best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
+        _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
+                    sample_weight, positive=self.positive)
         return self
 
     def predict(self, X):
@@ -361,30 +371,16 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
         else:
             alphas = check_alphas(self.alphas)
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
-        params = dict(penalty=self.penalty, fit_intercept=self.fit_intercept,
-                      positive=False, tol=self.tol, max_iter=self.max_iter,
-                      solver=self.solver, damping=self.damping)
         results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
-                             params)
+                             positive=False)
         scores = np.empty((gammas.size, alphas.size, len(folds)))
-        for k, (decision, sw_test) in enumerate(results):
-            g, f = divmod(k, len(folds))
+        for g, f, decision, sw_test in results:
             test = folds[f][1]
             scores[g, :, f] = _classification_score(self.scoring, y01[test],
                                                     decision, sw_test)
-        mean = np.nanmean(scores, axis=2) if np.isfinite(scores).any() else scores[..., 0]
-        best_g, best_a = np.unravel_index(np.nanargmax(mean), mean.shape)
-        self.alphas_ = alphas
-        self.gammas_ = gammas
         self.scores_ = scores[0] if np.ndim(self.gamma) == 0 else scores
-        self.alpha_ = float(alphas[best_a])
-        self.gamma_ = float(gammas[best_g])
-        final = NonconvexLogisticRegression(
-            alpha=self.alpha_, penalty=self.penalty, gamma=self.gamma_,
-            fit_intercept=self.fit_intercept, solver=self.solver,
-            damping=self.damping, max_iter=self.max_iter, tol=self.tol,
-        ).fit(X, y, sample_weight=sample_weight)
-        self.coef_ = final.coef_
-        self.intercept_ = final.intercept_
-        self.n_iter_ = final.n_iter_
+        mean = np.nanmean(scores, axis=2) if np.isfinite(scores).any() else scores[..., 0]
+        best = np.unravel_index(np.nanargmax(mean), mean.shape)
+        _refit_best(self, NonconvexLogisticRegression, best, alphas, gammas, X, y,
+                    sample_weight)
         return self
