@@ -241,6 +241,26 @@ cdef void _anderson_combine(const floating* iterates, int ws_size,
         out[jj] = v
 
 
+cdef bint _anderson_trial(floating* iterates, const floating* w, const int* ws,
+                          int ws_size, int* n_stored, bint positive,
+                          floating* w_trial) noexcept nogil:
+    """Store this epoch's working-set iterate; after ANDERSON_K + 1 of them,
+    write their extrapolation to w_trial and return True (False otherwise,
+    or when the extrapolation is numerically singular)."""
+    cdef int jj
+    cdef floating c[ANDERSON_K]
+    for jj in range(ws_size):
+        iterates[n_stored[0] * ws_size + jj] = w[ws[jj]]
+    n_stored[0] += 1
+    if n_stored[0] < ANDERSON_K + 1:
+        return False
+    n_stored[0] = 0
+    if not _anderson_weights(iterates, ws_size, ws_size, c):
+        return False
+    _anderson_combine(iterates, ws_size, c, positive, w_trial)
+    return True
+
+
 cdef bint _extend_gram(
     bint is_sparse, const floating* X, int n, const floating* data,
     const int* indices, const int* indptr, const floating* sw, floating sw_sum,
@@ -339,7 +359,6 @@ cdef int _residual_epochs(
     cdef int epoch, jj, j, i, n_stored = 0
     cdef floating g, u, w_old, w_new, delta, inner_kkt
     cdef floating S_trial, t_trial, obj_now, obj_trial
-    cdef floating c[ANDERSON_K]
     for epoch in range(max_epochs):
         inner_kkt = 0.
         for jj in range(ws_size):
@@ -360,15 +379,9 @@ cdef int _residual_epochs(
                 w[j] = w_new
         if inner_kkt <= inner_tol:
             return epoch + 1
-        for jj in range(ws_size):
-            iterates[n_stored * ws_size + jj] = w[ws[jj]]
-        n_stored += 1
-        if n_stored < ANDERSON_K + 1:
+        if not _anderson_trial(iterates, w, ws, ws_size, &n_stored, positive,
+                               w_trial):
             continue
-        n_stored = 0
-        if not _anderson_weights(iterates, ws_size, ws_size, c):
-            continue
-        _anderson_combine(iterates, ws_size, c, positive, w_trial)
         for i in range(n):
             q_trial[i] = q[i]
         S_trial = S[0]
@@ -420,7 +433,6 @@ cdef int _gram_epochs(
     """
     cdef int epoch, jj, j, n_stored = 0
     cdef floating u, w_old, w_new, delta, inner_kkt, change
-    cdef floating c[ANDERSON_K]
     for epoch in range(max_epochs):
         inner_kkt = 0.
         for jj in range(ws_size):
@@ -438,15 +450,9 @@ cdef int _gram_epochs(
                       grad_ws, 1)
         if inner_kkt <= inner_tol:
             return epoch + 1
-        for jj in range(ws_size):
-            iterates[n_stored * ws_size + jj] = w[ws[jj]]
-        n_stored += 1
-        if n_stored < ANDERSON_K + 1:
+        if not _anderson_trial(iterates, w, ws, ws_size, &n_stored, positive,
+                               w_trial):
             continue
-        n_stored = 0
-        if not _anderson_weights(iterates, ws_size, ws_size, c):
-            continue
-        _anderson_combine(iterates, ws_size, c, positive, w_trial)
         change = 0.
         for jj in range(ws_size):
             step[jj] = w_trial[jj] - w[ws[jj]]
