@@ -223,26 +223,41 @@ def independent_check(p=100, ratio=5, seeds=(0, 1, 2)):
     return rows
 
 
-def stage_count(p=100, ratio=5, seeds=range(10), stages=(1, 2, 3, 4, 6, 8, 16)):
-    """Error and F1 against the number of stages (the issue fixes four)."""
-    rows = [
-        "",
-        f"## p = {p}, n/p = {ratio}, seeds {seeds.start}-{seeds.stop - 1}: "
-        "number of stages",
-        "",
-        "| stages | rel. error: mean | edge F1: mean | GLasso best / adaptive |",
-        "|---|---|---|---|",
-    ]
-    data = [_sample(p, ratio, seed) for seed in seeds]
-    glasso = np.mean([min(_glasso_errors(X, T)) for T, X, _ in data])
-    for k in stages:
+def settings_check(p=100, seeds=range(10)):
+    """Error and F1 against the settings the issue fixes (4 stages, gamma = 2,
+    alpha = c sqrt(log p / n) with c = 1.5): which of them is the ratio to
+    GraphicalLasso sensitive to?"""
+    data, glasso = {}, {}
+    for ratio in (5, 10):
+        data[ratio] = [_sample(p, ratio, seed) for seed in seeds]
+        glasso[ratio] = np.mean([min(_glasso_errors(X, T)) for T, X, _ in data[ratio]])
+    seed_range = f"seeds {seeds.start}-{seeds.stop - 1}"
+    columns = "| rel. error: mean | edge F1: mean | GLasso best / adaptive |"
+    rule = "|---|---|---|---|"
+
+    def row(label, ratio, n_stages=4, c=1.5, gamma=2.0):
         scores = []
-        for T, X, alpha in data:
-            model = MTP2GraphicalModel(alpha=alpha, gamma=2.0, n_stages=k)
+        for T, X, alpha in data[ratio]:
+            model = MTP2GraphicalModel(
+                alpha=alpha * c / 1.5, gamma=gamma, n_stages=n_stages
+            )
             scores.append(_scores(model.fit(X).precision_, T, 0.0))
         err, f1 = np.mean([s[0] for s in scores]), np.mean([s[1] for s in scores])
-        rows.append(f"| {k} | {err:.4f} | {f1:.4f} | {glasso / err:.2f}x |")
-        print(rows[-1], flush=True)
+        line = f"| {label} | {err:.4f} | {f1:.4f} | {glasso[ratio] / err:.2f}x |"
+        print(line, flush=True)
+        return line
+
+    def table(title, first_column):
+        return ["", f"## p = {p}, {seed_range}: {title}", "", first_column + columns]
+
+    rows = table("number of stages (n/p = 5, c = 1.5, gamma = 2)", "| stages ")
+    rows += [rule] + [row(k, 5, n_stages=k) for k in (1, 2, 3, 4, 6, 8, 16)]
+    rows += table("alpha = c sqrt(log p / n) (n/p = 5, 4 stages, gamma = 2)", "| c ")
+    rows += [rule] + [row(c, 5, c=c) for c in (0.75, 1.0, 1.25, 1.5, 2.0)]
+    rows += table("MCP gamma (4 stages, c = 1.5)", "| n/p, gamma ")
+    rows += [rule]
+    for ratio in (5, 10):
+        rows += [row(f"{ratio}, {g}", ratio, gamma=g) for g in (1.25, 1.5, 2.0, 3.0)]
     return rows
 
 
@@ -319,7 +334,7 @@ def main():
         if not args.quick:
             lines += ten_seeds()
             lines += ten_seeds(weight_range=(2.0, 5.0))
-            lines += stage_count()
+            lines += settings_check()
             lines += independent_check()
     lines += ["", *_goals(means, times)]
     Path(args.out).write_text("\n".join(lines) + "\n")
