@@ -22,19 +22,28 @@ PENALTY_CONSTRAINTS = {
 
 
 def linear_decision(estimator, X):
-    """``X @ coef_ + intercept_`` after the usual checks."""
+    """``X @ coef_.T + intercept_`` after the usual checks, of shape (n_samples,).
+
+    ``coef_`` is 1-D for a regressor and of shape (1, n_features) for a
+    binary classifier (scikit-learn's layout), with ``intercept_`` a float or
+    of shape (1,) accordingly.
+    """
     check_is_fitted(estimator)
     X = validate_data(
         estimator, X, accept_sparse=True, dtype=[np.float64, np.float32], reset=False
     )
-    return np.asarray(safe_sparse_dot(X, estimator.coef_)).ravel() + estimator.intercept_
+    coef, intercept = estimator.coef_, estimator.intercept_
+    if np.ndim(coef) == 2:
+        coef, intercept = coef[0], intercept[0]
+    return np.asarray(safe_sparse_dot(X, coef)).ravel() + intercept
 
 
 class BinaryLinearClassifierMixin:
     """Prediction methods of a fitted binary linear classifier.
 
-    Needs ``classes_``, ``coef_`` and ``intercept_``; ``classes_[1]`` is the
-    positive class.
+    Needs ``classes_``, ``coef_`` of shape (1, n_features) and ``intercept_``
+    of shape (1,), as scikit-learn's binary linear classifiers store them;
+    ``classes_[1]`` is the positive class.
     """
 
     def decision_function(self, X):

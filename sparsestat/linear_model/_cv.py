@@ -305,8 +305,9 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
     gammas_ : ndarray of shape (n_gammas,)
     scores_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         ``(n_alphas, n_folds)`` when a single gamma is given.
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
+    coef_ : ndarray of shape (1, n_features)
+        Coefficients of the refitted model (scikit-learn's binary layout).
+    intercept_ : ndarray of shape (1,)
     n_iter_ : int
     n_features_in_ : int
 

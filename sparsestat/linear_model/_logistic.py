@@ -15,7 +15,7 @@ from sparsestat.linear_model._base import (
 )
 from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
-from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
+from sparsestat.linear_model._solvers import resolve_max_iter
 from sparsestat.utils._param_validation import Interval
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
@@ -45,6 +45,14 @@ def encode_binary_target(y):
             "sklearn.multiclass.OneVsRestClassifier for more classes."
         )
     return classes, (np.asarray(y) == classes[1]).astype(np.float64)
+
+
+def _initial_binary_coef(estimator, n_features, dtype):
+    """Warm start from a previous ``coef_`` of shape (1, n_features), else zeros."""
+    coef = getattr(estimator, "coef_", None)
+    if estimator.warm_start and coef is not None and np.shape(coef) == (1, n_features):
+        return np.array(coef[0], dtype=dtype)
+    return np.zeros(n_features, dtype=dtype)
 
 
 class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -94,8 +102,12 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
     ----------
     classes_ : ndarray of shape (2,)
         The labels; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
+    coef_ : ndarray of shape (1, n_features)
+        Coefficients of the log-odds of ``classes_[1]``, of the dtype of
+        ``X`` (the layout of scikit-learn's binary
+        :class:`~sklearn.linear_model.LogisticRegression`).
+    intercept_ : ndarray of shape (1,)
+        Intercept (0.0 when ``fit_intercept=False``).
     n_iter_ : int
     stop_crit_ : float
         KKT violation at the solution.
@@ -170,9 +182,9 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, sw, self.fit_intercept)
         live = design.norms2 > 0
-        w = initial_coef(self, X.shape[1], X.dtype)
+        w = _initial_binary_coef(self, X.shape[1], X.dtype)
         if self.warm_start and hasattr(self, "intercept_") and w.any():
-            intercept = float(self.intercept_)
+            intercept = float(np.ravel(self.intercept_)[0])
         else:
             p = min(max(float(sw @ y01), 1e-12), 1 - 1e-12)
             intercept = np.log(p / (1 - p)) if self.fit_intercept else 0.0
@@ -195,8 +207,9 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        self.coef_ = w
-        self.intercept_ = float(intercept)
+        # scikit-learn's binary layout: one row of coefficients, one intercept
+        self.coef_ = w[np.newaxis, :]
+        self.intercept_ = np.array([intercept], dtype=w.dtype)
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)
         return self

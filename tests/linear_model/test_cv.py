@@ -65,6 +65,8 @@ def test_logistic_cv(scoring):
     assert list(model.classes_) == ["no", "yes"]
     refit = NonconvexLogisticRegression(alpha=model.alpha_).fit(X, labels)
     np.testing.assert_allclose(model.coef_, refit.coef_)
+    assert model.coef_.shape == (1, X.shape[1]) and model.intercept_.shape == (1,)
+    assert model.decision_function(X).shape == (X.shape[0],)
     assert model.score(X, labels) > 0.7
 
 

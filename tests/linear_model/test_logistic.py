@@ -17,9 +17,9 @@ def data():
 
 
 def objective(model, X, y01, sw):
-    eta = X @ model.coef_ + model.intercept_
+    eta = X @ model.coef_[0] + model.intercept_[0]
     loss = np.logaddexp(0, eta) - y01 * eta
-    t = np.abs(model.coef_)
+    t = np.abs(model.coef_[0])
     a, g = model.alpha, model.gamma
     if model.penalty == "l1":
         pen = a * t
@@ -46,8 +46,11 @@ def test_l1_reproduces_sklearn_logistic_regression(data, fit_intercept):
     else:
         ref = LogisticRegression(l1_ratio=1, C=C, solver="liblinear", tol=1e-12,
                                  max_iter=100_000, fit_intercept=False).fit(X, y)
-    np.testing.assert_allclose(ours.coef_, ref.coef_.ravel(), atol=1e-5)
-    assert ours.intercept_ == pytest.approx(float(np.ravel(ref.intercept_)[0]), abs=1e-5)
+    assert ours.coef_.shape == ref.coef_.shape == (1, X.shape[1])
+    assert ours.intercept_.shape == (1,)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    # liblinear stores a scalar 0.0 without intercept, saga an array of shape (1,)
+    np.testing.assert_allclose(ours.intercept_, np.ravel(ref.intercept_), atol=1e-5)
 
 
 @pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
@@ -59,9 +62,9 @@ def test_solution_is_stationary(data, penalty, sparse):
                                         tol=1e-9).fit(
         sp.csc_matrix(X) if sparse else X, y, sample_weight=sw)
     swn = sw / sw.sum()
-    resid = swn * (expit(X @ model.coef_ + model.intercept_) - y)
+    w = model.coef_[0]
+    resid = swn * (expit(X @ w + model.intercept_[0]) - y)
     grad = X.T @ resid
-    w = model.coef_
     deriv = penalty_derivative_reference(np.abs(w), penalty, 0.03, 2.5)
     viol = np.where(w == 0, np.maximum(np.abs(grad) - 0.03, 0),
                     np.abs(grad + np.sign(w) * deriv))
@@ -77,9 +80,9 @@ def test_descent_from_the_null_model_and_agreement_in_the_convex_case(data):
         # the line search only accepts decreasing steps from the start point
         # (w = 0 and the best intercept), so the end is strictly better
         start = NonconvexLogisticRegression(alpha=0.03, penalty=penalty, max_iter=1)
-        start.coef_ = np.zeros(X.shape[1])
+        start.coef_ = np.zeros((1, X.shape[1]))
         p = y.mean()
-        start.intercept_ = np.log(p / (1 - p))
+        start.intercept_ = np.array([np.log(p / (1 - p))])
         assert objective(cd, X, y, sw) < objective(start, X, y, sw)
     # with a convex objective every solver finds the same minimiser
     cd = NonconvexLogisticRegression(alpha=0.03, penalty="l1", tol=1e-9).fit(X, y)
@@ -146,3 +149,36 @@ def test_verbose_reports_the_solve(data, capsys):
     X, y = data
     NonconvexLogisticRegression(alpha=0.03, verbose=1).fit(X, y)
     assert "KKT violation" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_binary_layout_of_coef_and_intercept(data, dtype):
+    # scikit-learn's binary LogisticRegression layout; decision_function 1-D
+    X, y = data
+    X = X.astype(dtype)
+    model = NonconvexLogisticRegression(alpha=0.02).fit(X, y)
+    assert model.coef_.shape == (1, X.shape[1]) and model.coef_.dtype == dtype
+    assert model.intercept_.shape == (1,) and model.intercept_.dtype == dtype
+    scores = model.decision_function(X)
+    assert scores.shape == (X.shape[0],)
+    np.testing.assert_allclose(scores, X @ model.coef_[0] + model.intercept_[0],
+                               rtol=1e-5)
+    ref = LogisticRegression().fit(X, y)
+    assert np.shape(ref.coef_) == model.coef_.shape
+    assert np.shape(ref.intercept_) == model.intercept_.shape
+
+
+def test_warm_start_from_the_binary_layout(data):
+    X, y = data
+    model = NonconvexLogisticRegression(alpha=0.03, tol=1e-8).fit(X, y)
+    cold_iter = model.n_iter_
+    # a perturbed (1, n_features) start is used: fewer steps than from zero
+    model.set_params(warm_start=True)
+    model.coef_ = model.coef_ * 1.01
+    model.fit(X, y)
+    assert 0 < model.n_iter_ < cold_iter
+    assert model.coef_.shape == (1, X.shape[1])
+    # a start of another shape is ignored, not broadcast
+    model.coef_ = np.ones(X.shape[1])
+    model.fit(X, y)
+    assert model.coef_.shape == (1, X.shape[1])
