@@ -27,7 +27,7 @@ true = np.flatnonzero(coef)
 
 fig, axes = plt.subplots(2, 3, figsize=(14, 8))
 for ax, penalty in zip(axes[0], ["l1", "mcp", "scad"]):
-    alphas, coefs, _ = nonconvex_path(X, y, penalty=penalty, n_alphas=60, eps=1e-2)
+    alphas, coefs, _ = nonconvex_path(X, y, penalty=penalty, alphas=60, eps=1e-2)
     false = np.setdiff1d(np.arange(X.shape[1]), true)
     ax.semilogx(alphas, coefs[false].T, color="0.8", lw=0.6)
     for color, j in zip(plt.cm.Dark2(np.linspace(0, 1, true.size)), true):
@@ -40,9 +40,9 @@ axes[0, 0].set_ylabel("coefficient")
 scores = {}
 for penalty, color in [("l1", "C0"), ("mcp", "C1"), ("scad", "C2")]:
     gamma = 3.0 if penalty != "scad" else 3.7
-    cv = NonconvexLassoCV(penalty=penalty, gamma=gamma, n_alphas=40, eps=1e-2,
+    cv = NonconvexLassoCV(penalty=penalty, gamma=gamma, alphas=40, eps=1e-2,
                           cv=5).fit(X, y)
-    mean = cv.mse_path_.mean(axis=1)
+    mean = cv.mse_path_[0].mean(axis=1)  # one gamma: (n_alphas, n_folds)
     axes[1, 0].semilogx(cv.alphas_, mean, color=color, label=penalty.upper())
     axes[1, 0].axvline(cv.alpha_, color=color, ls="--", lw=0.8)
     scores[penalty] = support_recovery(coef, cv.coef_)

@@ -9,8 +9,8 @@ automatic choice of a grid parameter does not fit.
 # Constructor settings that keep tiny fits fast (merged over the estimator's
 # defaults, and over tests/test_common.py's CHECK_PARAMS when it has an entry).
 FAST_PARAMS = {
-    "NonconvexLassoCV": {"n_alphas": 5, "cv": 2},
-    "NonconvexLogisticRegressionCV": {"n_alphas": 5, "cv": 2},
+    "NonconvexLassoCV": {"alphas": 5, "cv": 2},
+    "NonconvexLogisticRegressionCV": {"alphas": 5, "cv": 2},
     # refining the grid multiplies the fits (tested in tests/covariance)
     "MTP2GraphicalModelCV": {"n_refinements": 0},
 }

@@ -202,7 +202,7 @@ def test_regression_lasso_cv_finite_mse_path_float32_large_scale():
     X, y = _large_float32(0, 10, 4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = NonconvexLassoCV(n_alphas=5, cv=2).fit(X, y)
+        model = NonconvexLassoCV(alphas=5, cv=2).fit(X, y)
     assert np.isfinite(model.mse_path_).all()
 
 
@@ -214,7 +214,7 @@ def test_regression_logistic_cv_no_runtime_warning_float32_large_scale():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", RuntimeWarning)
-        NonconvexLogisticRegressionCV(n_alphas=5, cv=2).fit(X, y)
+        NonconvexLogisticRegressionCV(alphas=5, cv=2).fit(X, y)
 
 
 @_LINEAR

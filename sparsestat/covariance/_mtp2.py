@@ -13,7 +13,11 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
+from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._networkx import build_graph, upper_edges
 from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_finite_scalar, check_gamma
 
@@ -39,6 +43,8 @@ def penalty_weights(precision, alpha, penalty="mcp", gamma=None):
     alpha : float
         Regularisation strength (the weight of a zero entry).
     penalty : {"mcp", "scad", "l1"}, default="mcp"
+        Penalty whose derivative ``p'`` gives the weights (constant ``alpha``
+        for ``"l1"``).
     gamma : float, default=None
         Concavity (2.0 for MCP, 3.7 for SCAD when ``None``).
 
@@ -143,12 +149,16 @@ def mtp2_graphical_model(
         Regularisation strength, in the units of ``emp_cov`` as in
         scikit-learn's ``graphical_lasso``.
     constraint : {"m_matrix", "diag_dominant"}, default="m_matrix"
+        Feasible set: M-matrices, or diagonally dominant M-matrices.
     penalty : {"mcp", "scad", "l1"}, default="mcp"
         With ``"l1"`` the weights never change and one stage is solved.
     gamma : float, default=None
         Concavity of MCP (> 1) or SCAD (> 2); 2.0 and 3.7 when ``None``.
     n_stages : int, default=4
+        Number of adaptive stages (one for ``"l1"``).
     solver : {"newton", "pg"}, default="newton"
+        Projected Newton-like method or projected gradient (see
+        :class:`MTP2GraphicalModel`).
     max_iter : int, default=1000
         Iterations per stage.
     tol : float, default=1e-6
@@ -156,6 +166,7 @@ def mtp2_graphical_model(
     precision_init : ndarray of shape (p, p), default=None
         Feasible positive definite start; ``diag(1 / S_ii)`` when ``None``.
     verbose : int, default=0
+        Progress bar over the stages when positive.
 
     Returns
     -------
@@ -293,7 +304,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class MTP2GraphicalModel(EmpiricalCovariance):
+class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     """Sparse precision matrix of a Gaussian under total positivity (MTP2).
 
     A multivariate totally positive (MTP2) Gaussian has an M-matrix
@@ -478,7 +489,8 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         ----------
         X : array-like of shape (n_samples, n_features)
             Data, or the covariance matrix with ``covariance="precomputed"``.
-        y : Ignored
+        y : None
+            Ignored.
 
         Returns
         -------
@@ -517,6 +529,43 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         """
         check_is_fitted(self, "precision_")
         return self.precision_
+
+    def to_networkx(self):
+        """The estimated graph as an undirected ``networkx.Graph``.
+
+        Nodes are the column names of the training data when it had string
+        column names (a DataFrame: ``feature_names_in_``), else the column
+        indices ``0 .. n_features - 1``; every node has an ``index``
+        attribute (its column). Edges are those of ``adjacency_``, with
+        ``weight`` the partial correlation
+        ``-precision_[i, j] / sqrt(precision_[i, i] precision_[j, j])``
+        (positive under MTP2) and ``precision`` the entry of ``precision_``.
+
+        Returns
+        -------
+        graph : networkx.Graph
+            The conditional-independence graph; needs networkx installed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsestat.covariance import MTP2GraphicalModel
+        >>> rng = np.random.default_rng(0)
+        >>> z = rng.standard_normal((500, 1))
+        >>> X = np.hstack([z + rng.standard_normal((500, 1)) for _ in range(3)])
+        >>> graph = MTP2GraphicalModel(alpha=0.05).fit(X).to_networkx()
+        >>> graph.number_of_nodes(), graph.number_of_edges()
+        (3, 3)
+        """
+        check_is_fitted(self, "precision_")
+        T = self.precision_.astype(np.float64)
+        scale = np.sqrt(np.diag(T))
+        edges = (
+            (i, j, {"weight": float(-T[i, j] / (scale[i] * scale[j])),
+                    "precision": float(T[i, j])})
+            for i, j in upper_edges(self.adjacency_)
+        )
+        return build_graph(self, edges, directed=False)
 
 
 def _alpha_grid(emp_cov, n_alphas):
@@ -570,7 +619,7 @@ def _fold_scores(X, train, test, candidates, params):
     return np.asarray(scores)
 
 
-class MTP2GraphicalModelCV(MTP2GraphicalModel):
+class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
     """MTP2 graphical model with ``alpha`` (and ``gamma``) chosen by cross-validation.
 
     Every candidate is scored by the held-out Gaussian log-likelihood
@@ -594,12 +643,31 @@ class MTP2GraphicalModelCV(MTP2GraphicalModel):
         uses the single value ``gamma``.
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in ``sklearn.model_selection.check_cv`` (5-fold when
-        ``None``).
+        ``None``); a splitter such as ``GroupKFold`` gets the ``groups``
+        passed to ``fit``.
     n_jobs : int, default=None
         Parallel jobs over the folds (joblib).
-    constraint, penalty, gamma, n_stages, solver, max_iter, tol, \
-assume_centered, verbose
-        As in :class:`MTP2GraphicalModel`.
+    constraint : {"m_matrix", "diag_dominant"}, default="m_matrix"
+        Feasible set of the precision matrix (see
+        :class:`MTP2GraphicalModel`).
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+        Penalty whose derivative gives the weights of the stages after the
+        first.
+    gamma : float, default=None
+        Concavity used when ``gammas`` is ``None``: MCP needs ``gamma > 1``
+        (2.0 when ``None``), SCAD ``gamma > 2`` (3.7 when ``None``).
+    n_stages : int, default=4
+        Number of adaptive stages of every fit.
+    solver : {"newton", "pg"}, default="newton"
+        Solver of every fit (see :class:`MTP2GraphicalModel`).
+    max_iter : int, default=1000
+        Maximal number of iterations per stage.
+    tol : float, default=1e-6
+        Tolerance on the scale-free KKT violation of each stage.
+    assume_centered : bool, default=False
+        If True, the data (and each training fold) are not centred.
+    verbose : int, default=0
+        Progress bar over the folds and stages when positive.
 
     Attributes
     ----------
@@ -612,9 +680,24 @@ assume_centered, verbose
         ``alphas``, ``gammas``, ``split{k}_test_score``, ``mean_test_score``
         and ``std_test_score``, one entry per candidate in the order they
         were scored (initial grid, then each refinement).
-    location_, covariance_, precision_, adjacency_, weights_, n_iter_, \
-stop_crit_, n_features_in_, feature_names_in_
-        Of the refitted model, as in :class:`MTP2GraphicalModel`.
+    location_ : ndarray of shape (n_features,)
+        Estimated mean of the refitted model.
+    covariance_ : ndarray of shape (n_features, n_features)
+        Estimated covariance (inverse of ``precision_``).
+    precision_ : ndarray of shape (n_features, n_features)
+        Estimated precision matrix at ``alpha_`` and ``gamma_``.
+    adjacency_ : ndarray of shape (n_features, n_features), dtype=bool
+        Edges of the estimated graph.
+    weights_ : ndarray of shape (n_features, n_features)
+        Penalty weights of the last stage of the refit.
+    n_iter_ : ndarray of shape (n_stages_run,)
+        Iterations of each stage of the refit.
+    stop_crit_ : float
+        KKT violation of the refit (last stage).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has string feature names.
 
     Examples
     --------
@@ -674,28 +757,35 @@ stop_crit_, n_features_in_, feature_names_in_
         self.assume_centered = assume_centered
         self.verbose = verbose
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, groups=None, **params):
         """Choose ``alpha`` (and ``gamma``) by cross-validation, then refit.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : Ignored
+            Data.
+        y : None
+            Ignored.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter (``cv=GroupKFold(3)``...);
+            ignored by the other splitters.
+        **params : dict
+            Further metadata for the splitter's ``split``; only with
+            ``sklearn.set_config(enable_metadata_routing=True)`` (see
+            scikit-learn's metadata routing user guide).
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         self._validate_params()
         self._validate_common()
         X64, dtype, emp_cov, location = self._emp_cov(X, precomputed=False)
-        if isinstance(self.alphas, numbers.Integral):
-            alphas = _alpha_grid(emp_cov, self.alphas)
-        else:
-            alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-            finite = np.all(np.isfinite(alphas))
-            if alphas.size == 0 or not finite or np.any(alphas < 0):
-                raise ValueError("alphas must be non-empty, finite and >= 0.")
+        alphas = check_alpha_grid(self.alphas)
+        n_refinements = self.n_refinements if isinstance(alphas, int) else 0
+        if isinstance(alphas, int):
+            alphas = _alpha_grid(emp_cov, alphas)
         if self.gammas is None:
             gammas = np.array([_resolve_gamma(self.penalty, self.gamma)])
         else:
@@ -706,12 +796,10 @@ stop_crit_, n_features_in_, feature_names_in_
                 check_finite_scalar(g, "gammas")
                 _resolve_gamma(self.penalty, g)
         candidates = [(a, g) for g in gammas for a in alphas]
-        params = {**self._solver_params(), "assume_centered": self.assume_centered}
-        splits = list(check_cv(self.cv).split(X64))
-        scores = self._cv_scores(X64, splits, candidates, params)
-        n_refinements = (
-            self.n_refinements if isinstance(self.alphas, numbers.Integral) else 0
-        )
+        splits = cv_splits(self, check_cv(self.cv), X64, y, groups=groups,
+                           params=params)
+        fit_params = {**self._solver_params(), "assume_centered": self.assume_centered}
+        scores = self._cv_scores(X64, splits, candidates, fit_params)
         for _ in range(n_refinements):
             mean = scores.mean(axis=0)
             best_gamma = candidates[_argmax(mean)][1]
@@ -721,7 +809,7 @@ stop_crit_, n_features_in_, feature_names_in_
             new = [(a, best_gamma) for a in new if not np.any(np.isclose(a, scored))]
             if not new:
                 break
-            scores = np.hstack([scores, self._cv_scores(X64, splits, new, params)])
+            scores = np.hstack([scores, self._cv_scores(X64, splits, new, fit_params)])
             candidates += new
         mean = scores.mean(axis=0)
         best = _argmax(mean)

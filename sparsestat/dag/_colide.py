@@ -10,7 +10,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat.dag._graph import threshold_to_dag
 from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
+from sparsestat.utils._networkx import build_graph
 from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_finite_scalar
 
 # Noise scales are floored at _SIGMA_FLOOR times the root mean variance of the
@@ -22,7 +24,7 @@ _SIGMA_FLOOR = 1e-4
 _CONSTANT_TOL = 1e-12
 
 
-class CoLiDE(BaseEstimator):
+class CoLiDE(DocLinkMixin, BaseEstimator):
     r"""Linear DAG learning with concomitant estimation of the noise scales.
 
     CoLiDE (Saboksayr, Mateos and Tepper, ICLR 2024) estimates the weighted
@@ -290,12 +292,14 @@ class CoLiDE(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Held-out observations, with the training columns.
         y : None
             Ignored.
 
         Returns
         -------
         score : float
+            Minus the score (higher is better).
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -312,12 +316,16 @@ class CoLiDE(BaseEstimator):
     def to_networkx(self):
         """The estimated DAG as a ``networkx.DiGraph`` with ``weight`` on edges.
 
-        Nodes are ``0 .. n_features - 1`` (with a ``name`` attribute when the
-        training data had column names).
+        Nodes are the column names of the training data when it had string
+        column names (a DataFrame: ``feature_names_in_``), else the column
+        indices ``0 .. n_features - 1``; every node has an ``index``
+        attribute (its column). Edges are those of ``adjacency_``, with
+        ``weight`` the entry of ``coef_``.
 
         Returns
         -------
         graph : networkx.DiGraph
+            The DAG; needs networkx installed.
 
         Examples
         --------
@@ -331,20 +339,9 @@ class CoLiDE(BaseEstimator):
         (2, 1)
         """
         check_is_fitted(self)
-        try:
-            import networkx as nx
-        except ImportError as exc:
-            raise ImportError(
-                "CoLiDE.to_networkx requires networkx: pip install networkx"
-            ) from exc
-        graph = nx.DiGraph()
-        names = getattr(self, "feature_names_in_", None)
-        for node in range(self.n_features_in_):
-            attrs = {"name": str(names[node])} if names is not None else {}
-            graph.add_node(node, **attrs)
-        for i, j in zip(*np.nonzero(self.adjacency_)):
-            graph.add_edge(int(i), int(j), weight=float(self.coef_[i, j]))
-        return graph
+        edges = ((i, j, {"weight": float(self.coef_[i, j])})
+                 for i, j in zip(*np.nonzero(self.adjacency_)))
+        return build_graph(self, edges, directed=True)
 
 
 def _covariance(X, mean):

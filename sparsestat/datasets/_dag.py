@@ -34,6 +34,7 @@ def make_dag(
     n_nodes : int
         Number of nodes ``d`` (at least 1).
     graph : {"ER", "SF"}, default="ER"
+        Erdos-Renyi or scale-free graph (see above).
     edges_per_node : float, default=2
         Expected edges per node (ER), or parents chosen per new node (SF,
         rounded to an integer of at least 1).
@@ -132,9 +133,11 @@ def sample_linear_sem(
     n_samples : int
         Number of rows ``n``.
     noise : {"gaussian", "exponential", "gumbel"}, default="gaussian"
+        Law of the noise terms (see above).
     noise_scale : float or array-like of shape (d,), default=1.0
         Standard deviation of each node's noise (positive).
     random_state : int, RandomState instance or None, default=None
+        The noise is drawn from it.
 
     Returns
     -------

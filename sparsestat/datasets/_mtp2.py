@@ -77,11 +77,14 @@ def make_mtp2_precision(
         lattice with ``ceil(sqrt(p))`` columns, or an Erdos-Renyi graph of
         expected degree ``2 * edges_per_node``.
     edges_per_node : int, default=1
+        Links of each new node (``"BA"``), or half the expected degree
+        (``"random"``); unused by ``"grid"``.
     weight_range : (float, float), default=(1.0, 1.0)
         Range of the edge weights (> 0); the default is the unweighted graph.
     diag_dominant : bool, default=False
         Return a diagonally dominant M-matrix.
     random_state : int, RandomState instance or None, default=None
+        Graph and weights are drawn from it.
 
     Returns
     -------

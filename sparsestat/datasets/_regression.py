@@ -25,7 +25,9 @@ def make_sparse_regression(
     Parameters
     ----------
     n_samples : int, default=100
+        Number of rows of ``X`` (>= 1).
     n_features : int, default=200
+        Number of columns of ``X`` (>= 1).
     n_informative : int, default=10
         Number of non-zero coefficients (at most ``n_features``).
     rho : float in [0, 1), default=0.5
@@ -37,6 +39,7 @@ def make_sparse_regression(
     coef_range : (float, float), default=(0.5, 2.0)
         Range of the magnitudes of the non-zero coefficients.
     random_state : int, RandomState instance or None, default=None
+        Design, support, coefficients and noise are all drawn from it.
 
     Returns
     -------

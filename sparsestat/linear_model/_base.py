@@ -52,10 +52,12 @@ class BinaryLinearClassifierMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Log-odds of ``classes_[1]``.
         """
         return linear_decision(self, X)
 
@@ -65,10 +67,12 @@ class BinaryLinearClassifierMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, 2)
+            Probabilities of ``classes_[0]`` and ``classes_[1]``.
         """
         p1 = expit(self.decision_function(X))
         return np.column_stack([1 - p1, p1])
@@ -79,10 +83,12 @@ class BinaryLinearClassifierMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, 2)
+            Log-probabilities, computed stably from the log-odds.
         """
         scores = self.decision_function(X)
         return np.column_stack([-np.logaddexp(0, scores), -np.logaddexp(0, -scores)])
@@ -93,10 +99,13 @@ class BinaryLinearClassifierMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            ``classes_[1]`` where the log-odds are positive, else
+            ``classes_[0]``.
         """
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(int)]

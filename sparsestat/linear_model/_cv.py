@@ -22,18 +22,20 @@ from sparsestat.linear_model._logistic import (
     encode_binary_target,
 )
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
-from sparsestat.linear_model._path import _path, alpha_grid, check_alphas
+from sparsestat.linear_model._path import _path, resolve_alphas
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
+from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 _CV_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
     "gamma": [Interval(Real, 1, None, closed="neither"), "array-like"],
-    "alphas": ["array-like", None],
-    "n_alphas": [Interval(Integral, 1, None, closed="left")],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
     "eps": [Interval(Real, 0, 1, closed="right")],
     "cv": ["cv_object"],
     "max_iter": [Interval(Integral, 1, None, closed="left"), None],
@@ -61,7 +63,7 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
     _, coefs, intercepts, _ = _path(
         X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss, gamma=gamma,
-        alphas=alphas, n_alphas=alphas.size, eps=1.0, return_intercept=True,
+        alphas=alphas, eps=1.0, return_intercept=True,
         verbose=0, **params,
     )
     decision = np.asarray(safe_sparse_dot(X[test], coefs)) + intercepts
@@ -98,7 +100,8 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
 def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
                 **extra):
     """Store the grid and the selected (alpha, gamma) at index ``best`` =
-    (gamma index, alpha index), then refit ``final_cls`` on all the data."""
+    (gamma index, alpha index), then refit ``final_cls`` on all the data and
+    keep its fitted attributes."""
     best_g, best_a = best
     estimator.alphas_ = alphas
     estimator.gammas_ = gammas
@@ -110,12 +113,23 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
         damping=estimator.damping, max_iter=estimator.max_iter, tol=estimator.tol,
         **extra,
     ).fit(X, y, sample_weight=sample_weight)
-    estimator.coef_ = final.coef_
-    estimator.intercept_ = final.intercept_
-    estimator.n_iter_ = final.n_iter_
+    for name in ("coef_", "intercept_", "n_iter_", "stop_crit_", "dual_gap_"):
+        if hasattr(final, name):
+            setattr(estimator, name, getattr(final, name))
 
 
-class NonconvexLassoCV(RegressorMixin, BaseEstimator):
+def _lasso_alpha_max(X, y, sw, fit_intercept):
+    """Smallest alpha whose Lasso solution is zero, on the full data."""
+    design = make_design(X, sw, fit_intercept)
+    y_c, _ = center_target(y, sw, fit_intercept)
+    corr = np.asarray(safe_sparse_dot(X.T, sw * y_c)).ravel()
+    corr -= design.X_mean * float(np.sum(sw * y_c))
+    live = design.norms2 > 0
+    return float(np.abs(corr[live]).max()) if live.any() else 0.0
+
+
+class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
+                       BaseEstimator):
     """:class:`NonconvexLasso` with alpha (and gamma) chosen by cross-validation.
 
     For each gamma of the grid and each fold, the regularisation path is
@@ -128,61 +142,95 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso`).
     gamma : float or array-like of float, default=3.0
-        One concavity value or a grid of them (ignored for ``"l1"``).
-    alphas : array-like, default=None
-        Alpha grid; default: ``n_alphas`` values from ``alpha_max`` of the
-        full data down to ``eps * alpha_max``.
-    n_alphas : int, default=100
+        One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
+        SCAD); only the first value is used for ``"l1"``.
+    alphas : int or array-like of shape (n_alphas,), default=100
+        The number of alphas, log-spaced from ``alpha_max`` of the full data
+        (the smallest alpha whose solution is zero) down to
+        ``eps * alpha_max``, or the alphas themselves (solved in decreasing
+        order), as ``alphas`` of scikit-learn's ``LassoCV``.
     eps : float, default=1e-3
+        Ratio ``alpha_min / alpha_max`` of the automatic grid (an integer
+        ``alphas``), in ``(0, 1]``; unused with explicit alphas.
     cv : int, cross-validation generator or iterable, default=None
-        As in scikit-learn (``None``: 5-fold).
+        Folds, as in ``sklearn.model_selection.check_cv``: ``None`` is
+        5-fold, an integer that number of folds; a splitter such as
+        ``GroupKFold`` gets the ``groups`` passed to ``fit``.
     fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
+        Solver of every path and of the refit (see
+        :class:`NonconvexLasso`).
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
+        Step-size schedule of ``solver="apg"``; ignored by the other solvers.
     max_iter : int, default=None
+        Per alpha: outer working-set or Newton iterations for ``"cd"``
+        (default 100), gradient steps for ``"apg"``/``"pgd"`` (default
+        20000).
     tol : float, default=1e-4
+        Stopping tolerance of every solve (as in :class:`NonconvexLasso`).
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     n_jobs : int, default=None
-        Parallel jobs over (gamma, fold) pairs.
+        Parallel jobs over the (gamma, fold) pairs (joblib; ``None`` is 1
+        unless in a ``joblib.parallel_config`` context).
     verbose : int, default=0
         Progress bar over the folds when positive.
 
     Attributes
     ----------
     alpha_ : float
+        Selected alpha.
     gamma_ : float
+        Selected gamma.
     alphas_ : ndarray of shape (n_alphas,)
+        The alpha grid, in decreasing order (shared by every gamma).
     gammas_ : ndarray of shape (n_gammas,)
+        The gamma grid (one value for a float ``gamma`` or ``"l1"``).
     mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
-        Held-out weighted mean squared error; ``(n_alphas, n_folds)`` when
-        a single gamma is given.
+        Held-out weighted mean squared error of each gamma, alpha and fold;
+        always three-dimensional (``n_gammas = 1`` for a float ``gamma``).
     coef_ : ndarray of shape (n_features,)
+        Coefficients of the refitted model.
     intercept_ : float
+        Intercept of the refitted model.
     n_iter_ : int
-        Iterations of the final refit.
+        Iterations of the refit (see :class:`NonconvexLasso`).
+    stop_crit_ : float
+        KKT violation of the refit.
+    dual_gap_ : float or None
+        Duality gap of the refit (``penalty="l1"`` with ``solver="cd"``),
+        else ``None``.
     n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    NonconvexLasso : the estimator refitted at the selected parameters.
+    nonconvex_path : the path computed on each training fold.
 
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
     >>> from sparsestat.linear_model import NonconvexLassoCV
     >>> X, y, coef = make_sparse_regression(100, 50, 4, snr=20, random_state=0)
-    >>> model = NonconvexLassoCV(n_alphas=20, cv=3).fit(X, y)
+    >>> model = NonconvexLassoCV(alphas=20, cv=3).fit(X, y)
     >>> model.mse_path_.shape, int((model.coef_ != 0).sum()) >= 4
-    ((20, 3), True)
+    ((1, 20, 3), True)
     """
 
     _parameter_constraints = {**_CV_CONSTRAINTS, "positive": ["boolean"]}
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=None, n_alphas=100,
-                 eps=1e-3, cv=None, fit_intercept=True, solver="cd",
-                 damping="tuned", max_iter=None, tol=1e-4, positive=False,
-                 n_jobs=None, verbose=0):
+    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=100, eps=1e-3, cv=None,
+                 fit_intercept=True, solver="cd", damping="tuned", max_iter=None,
+                 tol=1e-4, positive=False, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
         self.alphas = alphas
-        self.n_alphas = n_alphas
         self.eps = eps
         self.cv = cv
         self.fit_intercept = fit_intercept
@@ -194,34 +242,41 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, groups=None, **params):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, used in the fits and in the
+            held-out errors.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter (``cv=GroupKFold(3)``...);
+            ignored by the other splitters.
+        **params : dict
+            Further metadata for the splitter's ``split``; only with
+            ``sklearn.set_config(enable_metadata_routing=True)`` (see
+            scikit-learn's metadata routing user guide).
 
         Returns
         -------
         self : NonconvexLassoCV
+            The fitted estimator.
         """
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
+        alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        if self.alphas is None:
-            design = make_design(X, sw, self.fit_intercept)
-            y_c, _ = center_target(y, sw, self.fit_intercept)
-            corr = np.asarray(safe_sparse_dot(X.T, sw * y_c)).ravel()
-            corr -= design.X_mean * float(np.sum(sw * y_c))
-            live = design.norms2 > 0
-            alpha_max = float(np.abs(corr[live]).max()) if live.any() else 0.0
-            alphas = alpha_grid(alpha_max, self.n_alphas, self.eps)
-        else:
-            alphas = check_alphas(self.alphas)
-        folds = list(check_cv(self.cv).split(X, y))
+        alpha_max = (_lasso_alpha_max(X, y, sw, self.fit_intercept)
+                     if isinstance(alphas, int) else None)
+        alphas = resolve_alphas(alphas, alpha_max, self.eps)
+        folds = cv_splits(self, check_cv(self.cv), X, y, groups=groups,
+                          sample_weight=sample_weight, params=params)
         results = _run_folds(self, X, y, sw, folds, gammas, alphas,
                              "squared_error", self.positive)
         mse = np.empty((gammas.size, alphas.size, len(folds)))
@@ -229,7 +284,7 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
             test = folds[f][1]
             err = (y[test][:, None] - decision) ** 2
             mse[g, :, f] = sw_test @ err / sw_test.sum()
-        self.mse_path_ = mse[0] if np.ndim(self.gamma) == 0 else mse
+        self.mse_path_ = mse
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
                     sample_weight, positive=self.positive)
@@ -241,10 +296,12 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted values.
         """
         return linear_decision(self, X)
 
@@ -267,7 +324,8 @@ def _classification_score(scoring, y01, decision, sw):
     return -(sw @ loss) / sw.sum()
 
 
-class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin,
+class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
+                                    BinaryLinearClassifierMixin, ClassifierMixin,
                                     BaseEstimator):
     """:class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by CV.
 
@@ -278,38 +336,76 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
     Parameters
     ----------
     penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso`).
     gamma : float or array-like of float, default=3.0
-    alphas : array-like, default=None
-        Default: ``n_alphas`` values from ``alpha_max`` down to
-        ``eps * alpha_max``.
-    n_alphas : int, default=50
+        One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
+        SCAD); only the first value is used for ``"l1"``.
+    alphas : int or array-like of shape (n_alphas,), default=50
+        The number of alphas, log-spaced from ``alpha_max`` of the full data
+        (the smallest alpha whose solution is zero) down to
+        ``eps * alpha_max``, or the alphas themselves (solved in decreasing
+        order), as ``alphas`` of scikit-learn's ``LassoCV``.
     eps : float, default=1e-2
+        Ratio ``alpha_min / alpha_max`` of the automatic grid (an integer
+        ``alphas``), in ``(0, 1]``; unused with explicit alphas.
     cv : int, cross-validation generator or iterable, default=None
-        ``None``: stratified 5-fold.
+        Folds, as in ``sklearn.model_selection.check_cv``: ``None`` is
+        stratified 5-fold, an integer that number of folds; a splitter such as
+        ``GroupKFold`` gets the ``groups`` passed to ``fit``.
     scoring : {"neg_log_loss", "accuracy", "roc_auc"}, default="neg_log_loss"
-        Held-out score (weighted by the sample weights).
+        Held-out score (weighted by the sample weights); higher is better.
     fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
+        Solver of every path and of the refit (see
+        :class:`NonconvexLogisticRegression`).
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
+        Step-size schedule of ``solver="apg"``; ignored by the other solvers.
     max_iter : int, default=None
+        Per alpha: outer working-set or Newton iterations for ``"cd"``
+        (default 100), gradient steps for ``"apg"``/``"pgd"`` (default
+        20000).
     tol : float, default=1e-4
+        Stopping tolerance of every solve (as in
+        :class:`NonconvexLogisticRegression`).
     n_jobs : int, default=None
+        Parallel jobs over the (gamma, fold) pairs (joblib; ``None`` is 1
+        unless in a ``joblib.parallel_config`` context).
     verbose : int, default=0
+        Progress bar over the folds when positive.
 
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
+        The labels; ``classes_[1]`` is the positive class.
     alpha_ : float
+        Selected alpha.
     gamma_ : float
+        Selected gamma.
     alphas_ : ndarray of shape (n_alphas,)
+        The alpha grid, in decreasing order (shared by every gamma).
     gammas_ : ndarray of shape (n_gammas,)
+        The gamma grid (one value for a float ``gamma`` or ``"l1"``).
     scores_ : ndarray of shape (n_gammas, n_alphas, n_folds)
-        ``(n_alphas, n_folds)`` when a single gamma is given.
+        Held-out score of each gamma, alpha and fold; always
+        three-dimensional (``n_gammas = 1`` for a float ``gamma``).
     coef_ : ndarray of shape (1, n_features)
         Coefficients of the refitted model (scikit-learn's binary layout).
     intercept_ : ndarray of shape (1,)
+        Intercept of the refitted model.
     n_iter_ : int
+        Iterations of the refit (see :class:`NonconvexLogisticRegression`).
+    stop_crit_ : float
+        KKT violation of the refit.
     n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    NonconvexLogisticRegression : the estimator refitted at the selected
+        parameters.
 
     Examples
     --------
@@ -317,9 +413,9 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
     >>> from sparsestat.linear_model import NonconvexLogisticRegressionCV
     >>> X, y, _ = make_sparse_regression(
     ...     200, 30, 4, snr=20, task="classification", random_state=0)
-    >>> clf = NonconvexLogisticRegressionCV(n_alphas=10, cv=3).fit(X, y)
+    >>> clf = NonconvexLogisticRegressionCV(alphas=10, cv=3).fit(X, y)
     >>> clf.scores_.shape, clf.score(X, y) > 0.85
-    ((10, 3), True)
+    ((1, 10, 3), True)
     """
 
     _parameter_constraints = {
@@ -327,14 +423,12 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
         "scoring": [StrOptions({"neg_log_loss", "accuracy", "roc_auc"})],
     }
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=None, n_alphas=50,
-                 eps=1e-2, cv=None, scoring="neg_log_loss", fit_intercept=True,
-                 solver="cd", damping="tuned", max_iter=None, tol=1e-4,
-                 n_jobs=None, verbose=0):
+    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=50, eps=1e-2, cv=None,
+                 scoring="neg_log_loss", fit_intercept=True, solver="cd",
+                 damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
         self.alphas = alphas
-        self.n_alphas = n_alphas
         self.eps = eps
         self.cv = cv
         self.scoring = scoring
@@ -346,32 +440,44 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, groups=None, **params):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
             Two classes, of any label type.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, used in the fits and in the
+            held-out scores.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter (``cv=GroupKFold(3)``...);
+            ignored by the other splitters.
+        **params : dict
+            Further metadata for the splitter's ``split``; only with
+            ``sklearn.set_config(enable_metadata_routing=True)`` (see
+            scikit-learn's metadata routing user guide).
 
         Returns
         -------
         self : NonconvexLogisticRegressionCV
+            The fitted estimator.
         """
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
+        alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
-        if self.alphas is None:
+        alpha_max = None
+        if isinstance(alphas, int):
             live = make_design(X, sw, self.fit_intercept).norms2 > 0
             alpha_max, _ = alpha_max_logistic(X, y01, sw, self.fit_intercept, live)
-            alphas = alpha_grid(alpha_max, self.n_alphas, self.eps)
-        else:
-            alphas = check_alphas(self.alphas)
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        alphas = resolve_alphas(alphas, alpha_max, self.eps)
+        folds = cv_splits(self, check_cv(self.cv, y, classifier=True), X, y,
+                          groups=groups, sample_weight=sample_weight, params=params)
         results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
                              positive=False)
         scores = np.empty((gammas.size, alphas.size, len(folds)))
@@ -379,7 +485,7 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
             test = folds[f][1]
             scores[g, :, f] = _classification_score(self.scoring, y01[test],
                                                     decision, sw_test)
-        self.scores_ = scores[0] if np.ndim(self.gamma) == 0 else scores
+        self.scores_ = scores
         mean = np.nanmean(scores, axis=2) if np.isfinite(scores).any() else scores[..., 0]
         best = np.unravel_index(np.nanargmax(mean), mean.shape)
         _refit_best(self, NonconvexLogisticRegression, best, alphas, gammas, X, y,

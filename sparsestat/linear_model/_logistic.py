@@ -17,6 +17,7 @@ from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import resolve_max_iter
 from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 
@@ -55,7 +56,8 @@ def _initial_binary_coef(estimator, n_features, dtype):
     return np.zeros(n_features, dtype=dtype)
 
 
-class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, BaseEstimator):
+class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin, ClassifierMixin,
+                                  BaseEstimator):
     r"""Binary logistic regression with an L1, MCP or SCAD penalty.
 
     Minimises the weighted mean log-loss plus the penalty
@@ -84,19 +86,26 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
     alpha : float, default=0.01
         Regularisation strength, ``>= 0``.
     penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso` for the formulas).
     gamma : float, default=3.0
-        Concavity of MCP (``> 1``) and SCAD (``> 2``).
+        Concavity of MCP (``> 1``) and SCAD (``> 2``); ignored for ``"l1"``.
     fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
+        Proximal Newton with working-set coordinate descent, accelerated
+        proximal gradient, or plain proximal gradient (see above).
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
-        Schedule of ``solver="apg"``.
+        Step-size and momentum schedule of ``solver="apg"`` (see
+        :class:`NonconvexLasso`); ignored by the other solvers.
     max_iter : int, default=None
         Newton iterations for ``"cd"`` (default 100), gradient steps for
         ``"apg"``/``"pgd"`` (default 20000).
     tol : float, default=1e-4
-        Tolerance on the KKT violation.
+        Tolerance on the KKT violation, ``> 0``.
     warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_`` when refitting.
     verbose : int, default=0
+        Print a summary of the solve when positive.
 
     Attributes
     ----------
@@ -109,10 +118,13 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
     intercept_ : ndarray of shape (1,)
         Intercept (0.0 when ``fit_intercept=False``).
     n_iter_ : int
+        Number of Newton iterations (``"cd"``) or gradient steps run.
     stop_crit_ : float
         KKT violation at the solution.
     n_features_in_ : int
+        Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
 
     Examples
     --------
@@ -163,13 +175,16 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
             Two classes, of any label type.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, not all zero.
 
         Returns
         -------
         self : NonconvexLogisticRegression
+            The fitted estimator.
         """
         self._validate_params()
         check_gamma(self.penalty, self.gamma)

@@ -16,10 +16,11 @@ from sparsestat.linear_model._solvers import (
     solve_squared,
 )
 from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 
-class NonconvexLasso(RegressorMixin, BaseEstimator):
+class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     r"""Linear regression with an L1, MCP or SCAD penalty.
 
     Minimises over the coefficients ``w`` and the intercept ``b``
@@ -245,10 +246,12 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            ``X @ coef_ + intercept_``.
         """
         return linear_decision(self, X)
 

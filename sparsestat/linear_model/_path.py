@@ -14,6 +14,7 @@ from sparsestat.linear_model._solvers import (
     resolve_max_iter,
     solve_squared,
 )
+from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
@@ -44,16 +45,24 @@ def alpha_grid(alpha_max, n_alphas, eps):
 
 
 def check_alphas(alphas):
-    """Validate a user alpha grid: 1-D, non-empty, finite, >= 0; sorted decreasing."""
-    alphas = np.asarray(alphas, dtype=np.float64)
-    if alphas.ndim != 1 or alphas.size == 0:
-        raise ValueError(f"alphas must be a non-empty 1-D array, got shape {alphas.shape}.")
-    if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be finite and non-negative.")
+    """Validate explicit alphas (1-D, non-empty, finite, >= 0); sorted decreasing."""
+    alphas = check_alpha_grid(alphas)
+    if isinstance(alphas, int):
+        raise TypeError(f"expected explicit alphas, got the number {alphas}.")
     return np.sort(alphas)[::-1]
 
 
-def _validate_path_params(penalty, gamma, loss, n_alphas, eps, tol, max_iter, solver,
+def resolve_alphas(alphas, alpha_max, eps):
+    """The grid of ``alphas``: ``alphas`` log-spaced values from ``alpha_max``
+    down to ``eps * alpha_max`` when it is an integer, else the given values
+    sorted decreasingly."""
+    alphas = check_alpha_grid(alphas)
+    if isinstance(alphas, int):
+        return alpha_grid(alpha_max, alphas, eps)
+    return np.sort(alphas)[::-1]
+
+
+def _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
                           damping):
     if penalty not in ("l1", "mcp", "scad"):
         raise ValueError(f"penalty must be 'l1', 'mcp' or 'scad', got {penalty!r}.")
@@ -62,8 +71,7 @@ def _validate_path_params(penalty, gamma, loss, n_alphas, eps, tol, max_iter, so
     if not isinstance(gamma, Real) or not np.isfinite(gamma):
         raise ValueError(f"gamma must be a finite number, got {gamma!r}.")
     check_gamma(penalty, gamma)
-    if not isinstance(n_alphas, Integral) or n_alphas < 1:
-        raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
+    check_alpha_grid(alphas)
     if not isinstance(eps, Real) or not 0 < eps <= 1:
         raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
     if not isinstance(tol, Real) or not tol > 0:
@@ -83,8 +91,7 @@ def nonconvex_path(
     penalty="mcp",
     gamma=3.0,
     loss="squared_error",
-    alphas=None,
-    n_alphas=100,
+    alphas=100,
     eps=1e-3,
     fit_intercept=True,
     sample_weight=None,
@@ -109,24 +116,31 @@ def nonconvex_path(
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data; sparse input is converted to CSC.
     y : array-like of shape (n_samples,)
         Targets; for ``loss="log_loss"`` binary labels (the larger one is
         the positive class).
     penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso`).
     gamma : float, default=3.0
         Concavity (``> 1`` for MCP, ``> 2`` for SCAD).
     loss : {"squared_error", "log_loss"}, default="squared_error"
         Data term: ``1/2`` weighted mean squared error, or weighted mean
         log-loss.
-    alphas : array-like, default=None
-        Grid of alphas (sorted decreasingly); default: ``n_alphas`` values
-        on a log scale from ``alpha_max`` (the smallest alpha giving zero
-        coefficients) to ``eps * alpha_max``.
-    n_alphas : int, default=100
+    alphas : int or array-like of shape (n_alphas,), default=100
+        The number of alphas, log-spaced from ``alpha_max`` (the smallest
+        alpha giving zero coefficients) down to ``eps * alpha_max``, or the
+        alphas themselves (solved in decreasing order), as in scikit-learn's
+        :func:`~sklearn.linear_model.enet_path`.
     eps : float, default=1e-3
+        Ratio ``alpha_min / alpha_max`` of an automatic grid (an integer
+        ``alphas``); unused with explicit alphas.
     fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept at each alpha.
     sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
         KKT-violation tolerance of each solve (and duality gap for L1 with
         the squared loss, as in :class:`NonconvexLasso`).
@@ -145,9 +159,11 @@ def nonconvex_path(
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
+        The alphas, in decreasing order.
     coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients at each alpha (column ``k`` for ``alphas[k]``).
     intercepts : ndarray of shape (n_alphas,)
-        Only when ``return_intercept``.
+        Intercepts at each alpha; only when ``return_intercept``.
     stop_crits : ndarray of shape (n_alphas,)
         KKT violation at each solution.
 
@@ -156,11 +172,11 @@ def nonconvex_path(
     >>> from sparsestat.datasets import make_sparse_regression
     >>> from sparsestat.linear_model import nonconvex_path
     >>> X, y, _ = make_sparse_regression(50, 30, 3, random_state=0)
-    >>> alphas, coefs, crits = nonconvex_path(X, y, n_alphas=5)
+    >>> alphas, coefs, crits = nonconvex_path(X, y, alphas=5)
     >>> coefs.shape, bool((coefs[:, 0] == 0).all()), bool((crits <= 1e-4).all())
     ((30, 5), True, True)
     """
-    _validate_path_params(penalty, gamma, loss, n_alphas, eps, tol, max_iter, solver,
+    _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
                           damping)
     X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32], order="F")
     y = check_array(y, ensure_2d=False, dtype=None)
@@ -182,13 +198,13 @@ def nonconvex_path(
             raise ValueError("y contains NaN or infinity.")
     return _path(
         X, y, sw, uniform, penalty=penalty, gamma=gamma, loss=loss, alphas=alphas,
-        n_alphas=n_alphas, eps=eps, fit_intercept=fit_intercept, positive=positive,
+        eps=eps, fit_intercept=fit_intercept, positive=positive,
         tol=tol, max_iter=max_iter, solver=solver, damping=damping,
         return_intercept=return_intercept, verbose=verbose,
     )
 
 
-def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
+def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
           fit_intercept, positive, tol, max_iter, solver, damping,
           return_intercept, verbose, coef_init=None):
     """The path on validated arrays (shared with the CV classes)."""
@@ -204,10 +220,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
         intercept0 = 0.0
     else:
         alpha_max, intercept0 = alpha_max_logistic(X, y, sw, fit_intercept, live)
-    if alphas is None:
-        alphas = alpha_grid(alpha_max, n_alphas, eps)
-    else:
-        alphas = check_alphas(alphas)
+    alphas = resolve_alphas(alphas, alpha_max, eps)
     w = np.zeros(n_features, dtype=dtype) if coef_init is None else coef_init.astype(dtype)
     if coef_init is not None and loss == "squared_error":
         grad = None

@@ -181,14 +181,23 @@ def test_to_networkx():
     import pandas as pd
 
     W, X = _sem(d=5)
-    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
-    est = CoLiDE().fit(frame)
+    names = [f"x{i}" for i in range(5)]
+    est = CoLiDE().fit(pd.DataFrame(X, columns=names))
     graph = est.to_networkx()
-    assert graph.number_of_nodes() == 5
-    assert set(graph.edges) == set(zip(*np.nonzero(est.adjacency_)))
-    for i, j, data in graph.edges(data=True):
+    assert graph.is_directed()
+    # the DataFrame's column names are the nodes, the index an attribute
+    assert list(graph.nodes) == names
+    assert [graph.nodes[n]["index"] for n in names] == list(range(5))
+    edges = {(names[i], names[j]) for i, j in zip(*np.nonzero(est.adjacency_))}
+    assert edges and set(graph.edges) == edges
+    for u, v, data in graph.edges(data=True):
+        i, j = names.index(u), names.index(v)
         assert data["weight"] == pytest.approx(est.coef_[i, j])
-    assert graph.nodes[0]["name"] == "x0"
+    # without column names the nodes are the column indices
+    plain = CoLiDE().fit(X).to_networkx()
+    assert list(plain.nodes) == list(range(5))
+    assert set(plain.edges) == {(int(i), int(j))
+                                for i, j in zip(*np.nonzero(est.adjacency_))}
 
 
 def test_convergence_warning_when_max_iter_reached():

@@ -20,7 +20,7 @@ def data():
 def test_l1_path_reproduces_sklearn_lasso_path(data, sparse):
     X, y = data
     alphas, coefs, crits = nonconvex_path(
-        sp.csc_matrix(X) if sparse else X, y, penalty="l1", n_alphas=20,
+        sp.csc_matrix(X) if sparse else X, y, penalty="l1", alphas=20,
         eps=1e-2, tol=1e-12, fit_intercept=False)
     _, ref, _ = lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100_000)
     np.testing.assert_allclose(coefs, ref, atol=1e-6)
@@ -29,7 +29,7 @@ def test_l1_path_reproduces_sklearn_lasso_path(data, sparse):
 
 def test_first_alpha_is_the_smallest_giving_zero(data):
     X, y = data
-    alphas, coefs, _ = nonconvex_path(X, y, n_alphas=10)
+    alphas, coefs, _ = nonconvex_path(X, y, alphas=10)
     assert np.all(coefs[:, 0] == 0)
     model = NonconvexLasso(alpha=alphas[0] * 0.99).fit(X, y)
     assert np.count_nonzero(model.coef_) >= 1
@@ -44,7 +44,7 @@ def test_each_path_point_is_stationary_and_matches_a_warm_started_fit(penalty):
     gamma = 6.0
     assert np.linalg.eigvalsh(np.cov(X.T, bias=True)).min() > 1 / (gamma - 1)
     alphas, coefs, intercepts, crits = nonconvex_path(
-        X, y, penalty=penalty, gamma=gamma, n_alphas=15, eps=1e-2, tol=1e-10,
+        X, y, penalty=penalty, gamma=gamma, alphas=15, eps=1e-2, tol=1e-10,
         return_intercept=True)
     assert np.all(crits <= 1e-10)
     for k in range(1, 15):
@@ -79,7 +79,7 @@ def test_logistic_path(data):
     X, y = data
     labels = (y > np.median(y)).astype(int)
     alphas, coefs, intercepts, crits = nonconvex_path(
-        X, labels, loss="log_loss", n_alphas=8, eps=0.05, return_intercept=True)
+        X, labels, loss="log_loss", alphas=8, eps=0.05, return_intercept=True)
     assert np.all(coefs[:, 0] == 0)
     assert intercepts[0] == pytest.approx(0.0, abs=1e-8)  # balanced classes
     assert np.all(crits <= 1e-4)
@@ -89,7 +89,7 @@ def test_logistic_path(data):
 @pytest.mark.parametrize("solver", ["apg", "pgd"])
 def test_gradient_solvers_on_a_path(data, solver):
     X, y = data
-    alphas, coefs, crits = nonconvex_path(X, y, penalty="l1", n_alphas=5, eps=0.1,
+    alphas, coefs, crits = nonconvex_path(X, y, penalty="l1", alphas=5, eps=0.1,
                                           solver=solver, tol=1e-8, max_iter=200_000)
     _, ref, _ = nonconvex_path(X, y, penalty="l1", alphas=alphas, tol=1e-12)
     np.testing.assert_allclose(coefs, ref, atol=1e-5)
@@ -98,7 +98,7 @@ def test_gradient_solvers_on_a_path(data, solver):
 def test_path_warns_when_a_solve_stops_early(data):
     X, y = data
     with pytest.warns(ConvergenceWarning, match="alpha"):
-        nonconvex_path(X, y, n_alphas=5, solver="pgd", max_iter=2, tol=1e-12)
+        nonconvex_path(X, y, alphas=5, solver="pgd", max_iter=2, tol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,8 @@ def test_path_warns_when_a_solve_stops_early(data):
         ({"alphas": []}, "non-empty"),
         ({"alphas": [0.1, -0.2]}, "non-negative"),
         ({"alphas": [[0.1]]}, "1-D"),
-        ({"n_alphas": 0}, "n_alphas"),
+        ({"alphas": 0}, "alphas"),
+        ({"alphas": None}, "alphas"),
         ({"eps": 0}, "eps"),
         ({"penalty": "mcp", "gamma": 0.5}, "gamma"),
         ({"loss": "hinge"}, "loss"),
@@ -125,7 +126,7 @@ def test_path_points_are_stationary_on_wide_data(data, penalty):
     # n < p: several stationary points exist; each path point must be one
     X, y = data
     alphas, coefs, intercepts, crits = nonconvex_path(
-        X, y, penalty=penalty, n_alphas=15, eps=1e-2, tol=1e-10,
+        X, y, penalty=penalty, alphas=15, eps=1e-2, tol=1e-10,
         return_intercept=True)
     assert np.all(crits <= 1e-10)
     for k, alpha in enumerate(alphas):

@@ -1,0 +1,64 @@
+"""Validation of the ``alphas`` grids of the CV classes and path functions."""
+
+from numbers import Integral
+
+import numpy as np
+
+
+def check_alpha_grid(alphas, name="alphas"):
+    """Validate ``alphas``: a number of grid points or explicit values.
+
+    Parameters
+    ----------
+    alphas : int or array-like of shape (n_alphas,)
+        A positive integer (the number of values of an automatic grid), or
+        explicit values: a non-empty 1-D array-like of finite, non-negative
+        numbers.
+    name : str, default="alphas"
+        Name of the parameter in the error messages.
+
+    Returns
+    -------
+    alphas : int or ndarray of shape (n_alphas,)
+        The integer unchanged, or the values as float64 in the given order.
+
+    Examples
+    --------
+    >>> from sparsestat.utils._grid import check_alpha_grid
+    >>> check_alpha_grid(5)
+    5
+    >>> check_alpha_grid([0.1, 1.0])
+    array([0.1, 1. ])
+    """
+    if isinstance(alphas, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a positive integer or an array-like of floats, "
+            f"got {alphas!r}."
+        )
+    if isinstance(alphas, Integral):
+        if alphas < 1:
+            raise ValueError(
+                f"{name} must be a positive integer (the number of grid points) "
+                f"or an array-like of floats, got {alphas!r}."
+            )
+        return int(alphas)
+    if isinstance(alphas, str):
+        raise TypeError(
+            f"{name} must be a positive integer or an array-like of floats, "
+            f"got the string {alphas!r}."
+        )
+    try:
+        values = np.asarray(alphas, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a positive integer or an array-like of floats; "
+            f"{alphas!r} cannot be converted to floats ({exc})."
+        ) from None
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(
+            f"{name} must be a positive integer or a non-empty 1-D array-like, "
+            f"got shape {values.shape}."
+        )
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"{name} must be finite and non-negative, got {values!r}.")
+    return values
