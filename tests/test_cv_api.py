@@ -167,7 +167,8 @@ def test_logistic_cv_keeps_the_refit_attributes():
     cls = dict(CV_CLASSES)["NonconvexLogisticRegressionCV"]
     X, y = _data("NonconvexLogisticRegressionCV")
     model = cls(alphas=5, cv=3).fit(X, y)
-    refit = NonconvexLogisticRegression(alpha=model.alpha_, gamma=model.gamma_).fit(X, y)
+    refit = NonconvexLogisticRegression(alpha=model.alpha_,
+                                        gamma=model.gamma_).fit(X, y)
     assert model.n_iter_ == refit.n_iter_
     assert model.stop_crit_ == refit.stop_crit_
 

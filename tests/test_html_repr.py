@@ -14,7 +14,8 @@ def _cases():
     for name, cls in all_estimators():
         marks = []
         if name in _PENDING and not issubclass(cls, DocLinkMixin):
-            marks = [pytest.mark.xfail(strict=True, reason="DocLinkMixin not yet a base")]
+            marks = [pytest.mark.xfail(strict=True,
+                                       reason="DocLinkMixin not yet a base")]
         yield pytest.param(name, cls, id=name, marks=marks)
 
 

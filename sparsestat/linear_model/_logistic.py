@@ -56,8 +56,8 @@ def _initial_binary_coef(estimator, n_features, dtype):
     return np.zeros(n_features, dtype=dtype)
 
 
-class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin, ClassifierMixin,
-                                  BaseEstimator):
+class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
+                                  ClassifierMixin, BaseEstimator):
     r"""Binary logistic regression with an L1, MCP or SCAD penalty.
 
     Minimises the weighted mean log-loss plus the penalty

@@ -44,14 +44,6 @@ def alpha_grid(alpha_max, n_alphas, eps):
     return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
 
 
-def check_alphas(alphas):
-    """Validate explicit alphas (1-D, non-empty, finite, >= 0); sorted decreasing."""
-    alphas = check_alpha_grid(alphas)
-    if isinstance(alphas, int):
-        raise TypeError(f"expected explicit alphas, got the number {alphas}.")
-    return np.sort(alphas)[::-1]
-
-
 def resolve_alphas(alphas, alpha_max, eps):
     """The grid of ``alphas``: ``alphas`` log-spaced values from ``alpha_max``
     down to ``eps * alpha_max`` when it is an integer, else the given values

@@ -61,5 +61,6 @@ def test_to_networkx_without_networkx(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_networkx)
-    with pytest.raises(ImportError, match="MTP2GraphicalModel.to_networkx requires networkx"):
+    with pytest.raises(ImportError,
+                       match="MTP2GraphicalModel.to_networkx requires networkx"):
         est.to_networkx()

@@ -65,7 +65,8 @@ def test_logistic_cv(scoring):
     X, y, _ = make_sparse_regression(150, 20, 3, snr=5, task="classification",
                                      random_state=0)
     labels = np.where(y > 0, "yes", "no")
-    model = NonconvexLogisticRegressionCV(alphas=6, cv=3, scoring=scoring).fit(X, labels)
+    model = NonconvexLogisticRegressionCV(alphas=6, cv=3, scoring=scoring).fit(
+        X, labels)
     assert model.scores_.shape == (1, 6, 3)
     assert list(model.classes_) == ["no", "yes"]
     refit = NonconvexLogisticRegression(alpha=model.alpha_).fit(X, labels)
