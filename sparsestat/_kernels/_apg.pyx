@@ -178,16 +178,18 @@ cdef floating _penalty_sum(int p, const floating* w, int penalty,
 
 
 cdef floating _kkt(int p, const floating* w, const floating* grad,
-                   const floating* norms2, floating grad_b, bint update_b,
+                   const floating* norms2, const floating* kkt_scale,
+                   floating grad_b, floating b_scale, bint update_b,
                    int penalty, floating alpha, floating gamma,
                    bint positive) noexcept nogil:
-    """max_j dist(-grad_j, dp(w_j)), and |grad_b| for a free intercept."""
+    """max_j kkt_scale_j dist(-grad_j, dp(w_j)), and b_scale |grad_b| for a
+    free intercept."""
     cdef int j
-    cdef floating kkt = fabs(grad_b) if update_b else 0.
+    cdef floating kkt = b_scale * fabs(grad_b) if update_b else 0.
     for j in range(p):
         if norms2[j] != 0:
-            kkt = fmax(kkt, subdiff_distance(penalty, w[j], grad[j], alpha,
-                                             gamma, positive))
+            kkt = fmax(kkt, kkt_scale[j] * subdiff_distance(
+                penalty, w[j], grad[j], alpha, gamma, positive))
     return kkt
 
 
@@ -217,6 +219,8 @@ def apg_solve(
     const floating[::1] sw,
     const floating[::1] X_mean,
     const floating[::1] norms2,
+    const floating[::1] kkt_scale,
+    floating b_scale,
     floating[::1] w,
     floating intercept,
     int datafit,
@@ -242,6 +246,9 @@ def apg_solve(
     sw : sample weights summing to one.
     X_mean : column means for the implicit centring (zeros for logistic).
     norms2 : a zero marks a held (constant or empty) column: w_j stays 0.
+    kkt_scale, b_scale : factors applied to the KKT violations of the
+        coefficients and of the intercept (inverse gradient scales), so
+        that ``tol`` is relative.
     w : coefficients, warm start on entry, solution on exit.
     intercept : starting intercept (only moves if ``update_intercept``).
     datafit : 0 quadratic, 1 logistic.
@@ -249,7 +256,7 @@ def apg_solve(
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     lipschitz : L, Lipschitz constant of grad f = grad loss + q'.
     max_iter : maximum number of gradient steps.
-    tol : KKT violation at which to stop.
+    tol : scaled KKT violation at which to stop.
     check_every : KKT test period for the accelerated methods (the proximal
         gradient step computes the gradient at its iterate anyway, so it
         tests at every step).
@@ -310,8 +317,8 @@ def apg_solve(
                 _loss_gradient(datafit, is_sparse, Xp, n, p, data, indices,
                                indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
                                &eta_ag[0], &g[0], &grad[0], &grad_b)
-                kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], grad_b,
-                           update_intercept, penalty, alpha, gamma, positive)
+                kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], &kkt_scale[0],
+                           grad_b, b_scale, update_intercept, penalty, alpha, gamma, positive)
                 if kkt <= tol:
                     converged = True
                     break

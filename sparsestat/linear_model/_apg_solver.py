@@ -13,7 +13,7 @@ from scipy.linalg import eigvalsh
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sparsestat._kernels._apg import apg_solve
-from sparsestat.linear_model._preprocess import PENALTY_CODES
+from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
 
 DATAFIT_CODES = {"quadratic": 0, "logistic": 1}
 DAMPING_CODES = {"tuned": 0, "ghadimi-lan": 1, None: 2}
@@ -122,7 +122,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
 
 def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
               fit_intercept=True, penalty, alpha, gamma, positive,
-              damping="tuned", max_iter, tol, lipschitz=None,
+              damping="tuned", max_iter, tol, kkt_scale=None, lipschitz=None,
               return_trace=False):
     """Run accelerated or plain proximal gradient in place on ``w``.
 
@@ -176,10 +176,15 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     max_iter : int
         Maximum number of gradient steps.
     tol : float
-        Stop when the KKT violation ``max_j dist(-grad_j loss, dp(w_j))``
-        (and ``|d loss/d b|`` for a fitted logistic intercept) is at most
+        Stop when the scaled KKT violation
+        ``max_j kkt_scale_j dist(-grad_j loss, dp(w_j))`` (and
+        ``|d loss/d b|`` for a fitted logistic intercept) is at most
         ``tol``; tested every ``CHECK_EVERY`` steps for the accelerated
         methods and at every step for proximal gradient.
+    kkt_scale : ndarray of shape (n_features,) or None, default=None
+        Inverse gradient scale of each column; None:
+        ``design.kkt_scale(s)`` with ``s`` the weighted RMS of ``y``
+        (quadratic) or 1 (logistic), which makes ``tol`` relative.
     lipschitz : float or None, default=None
         ``L_loss`` if already known (e.g. along a path), else computed by
         :func:`lipschitz_constant`.
@@ -256,6 +261,8 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         # zero design and no intercept: the gradient is constant, any step works
         L = 1.0
     X_mean = np.zeros_like(design.X_mean) if logistic else design.X_mean
+    if kkt_scale is None:
+        kkt_scale = design.kkt_scale(1.0 if logistic else residual_scale(y, sw))
     trace = np.zeros(max_iter + 1 if return_trace else 1, dtype=dtype)
     t = dtype.type
     n_iter, kkt, converged, b = apg_solve(
@@ -264,6 +271,8 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         np.ascontiguousarray(sw, dtype=dtype),
         X_mean,
         design.norms2,
+        np.ascontiguousarray(kkt_scale, dtype=dtype),
+        t(1.0),
         w,
         t(intercept),
         DATAFIT_CODES[datafit],

@@ -1,5 +1,6 @@
 """Cross-validated nonconvex linear models: alpha path x gamma grid, folds via joblib."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,12 +23,21 @@ from sparsestat.linear_model._logistic import (
     encode_binary_target,
 )
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
-from sparsestat.linear_model._path import _path, alpha_grid, check_alphas
+from sparsestat.linear_model._path import (
+    _gradient_at_zero,
+    _path,
+    alpha_grid,
+    check_alphas,
+)
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils.progress import progress
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 _CV_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
@@ -70,11 +80,40 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
 
 def _check_cv_data(estimator, X, y, sample_weight, classifier):
     X, y = validate_data(
-        estimator, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
-        order="F", y_numeric=not classifier,
+        estimator, check_sparse_input(X), y, accept_sparse="csc",
+        dtype=[np.float64, np.float32], order="F", y_numeric=not classifier,
     )
     sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     return X, y, sw
+
+
+def _check_fold_weights(sw, folds):
+    """Raise if a training part has no weight; return the mask of the test
+    parts that have some (a test part without weight has no score: it is
+    left out of the mean, with a warning)."""
+    for f, (train, _) in enumerate(folds):
+        if not sw[train].sum() > 0:
+            raise ValueError(
+                f"sample_weight is zero on every training sample of CV fold "
+                f"{f}: no model can be fitted on it. Give those samples weight "
+                "or use a cv splitter whose training parts all hold weighted "
+                "samples."
+            )
+    scored = np.array([sw[test].sum() > 0 for _, test in folds], dtype=bool)
+    if not scored.any():
+        raise ValueError(
+            "sample_weight is zero on every test sample of every CV fold: "
+            "no fold can be scored."
+        )
+    if not scored.all():
+        warnings.warn(
+            f"sample_weight is zero on every test sample of CV fold(s) "
+            f"{np.flatnonzero(~scored).tolist()}: they have no score (NaN) "
+            "and are left out of the mean over folds.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return scored
 
 
 def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
@@ -156,7 +195,8 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
     gammas_ : ndarray of shape (n_gammas,)
     mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out weighted mean squared error; ``(n_alphas, n_folds)`` when
-        a single gamma is given.
+        a single gamma is given. NaN for a fold whose test samples all have
+        zero weight (left out of the mean, with a warning).
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
@@ -214,23 +254,25 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         if self.alphas is None:
             design = make_design(X, sw, self.fit_intercept)
             y_c, _ = center_target(y, sw, self.fit_intercept)
-            corr = np.asarray(safe_sparse_dot(X.T, sw * y_c)).ravel()
-            corr -= design.X_mean * float(np.sum(sw * y_c))
-            live = design.norms2 > 0
-            alpha_max = float(np.abs(corr[live]).max()) if live.any() else 0.0
+            corr = _gradient_at_zero(design, y_c, sw)
+            alpha_max = float(np.abs(corr).max()) if corr.size else 0.0
             alphas = alpha_grid(alpha_max, self.n_alphas, self.eps)
         else:
             alphas = check_alphas(self.alphas)
         folds = list(check_cv(self.cv).split(X, y))
+        scored = _check_fold_weights(sw, folds)
         results = _run_folds(self, X, y, sw, folds, gammas, alphas,
                              "squared_error", self.positive)
-        mse = np.empty((gammas.size, alphas.size, len(folds)))
+        mse = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
+            if not scored[f]:
+                continue
             test = folds[f][1]
             err = (y[test][:, None] - decision) ** 2
             mse[g, :, f] = sw_test @ err / sw_test.sum()
         self.mse_path_ = mse[0] if np.ndim(self.gamma) == 0 else mse
-        best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
+        mean_mse = mse[:, :, scored].mean(axis=2)
+        best = np.unravel_index(np.argmin(mean_mse), mse.shape[:2])
         _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
                     sample_weight, positive=self.positive)
         return self
@@ -365,16 +407,20 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
         if self.alphas is None:
-            live = make_design(X, sw, self.fit_intercept).norms2 > 0
-            alpha_max, _ = alpha_max_logistic(X, y01, sw, self.fit_intercept, live)
+            design = make_design(X, sw, self.fit_intercept)
+            alpha_max, _ = alpha_max_logistic(design.matrix, y01, sw,
+                                              self.fit_intercept, design.norms2 > 0)
             alphas = alpha_grid(alpha_max, self.n_alphas, self.eps)
         else:
             alphas = check_alphas(self.alphas)
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scored = _check_fold_weights(sw, folds)
         results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
                              positive=False)
-        scores = np.empty((gammas.size, alphas.size, len(folds)))
+        scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
+            if not scored[f]:
+                continue
             test = folds[f][1]
             scores[g, :, f] = _classification_score(self.scoring, y01[test],
                                                     decision, sw_test)

@@ -17,7 +17,11 @@ from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
 from sparsestat.utils._param_validation import Interval
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 
 def encode_binary_target(y):
@@ -86,7 +90,11 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         Newton iterations for ``"cd"`` (default 100), gradient steps for
         ``"apg"``/``"pgd"`` (default 20000).
     tol : float, default=1e-4
-        Tolerance on the KKT violation.
+        Relative tolerance on the KKT violation: the violation of each
+        coefficient is divided by the weighted standard deviation of its
+        column (the log-loss residuals are probabilities, of scale 1), so
+        that ``fit(c * X, y)`` with ``alpha`` scaled by ``c`` stops at
+        coefficients scaled by ``1 / c``.
     warm_start : bool, default=False
     verbose : int, default=0
 
@@ -98,7 +106,7 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
     intercept_ : float
     n_iter_ : int
     stop_crit_ : float
-        KKT violation at the solution.
+        Scaled KKT violation at the solution (compared with ``tol``).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -162,7 +170,8 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         self._validate_params()
         check_gamma(self.penalty, self.gamma)
         X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+            self, check_sparse_input(X), y, accept_sparse="csc",
+            dtype=[np.float64, np.float32],
             order="F",
         )
         self.classes_, y01 = encode_binary_target(y)
@@ -170,9 +179,10 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, sw, self.fit_intercept)
         live = design.norms2 > 0
-        w = initial_coef(self, X.shape[1], X.dtype)
-        if self.warm_start and hasattr(self, "intercept_") and w.any():
-            intercept = float(self.intercept_)
+        w, warm = initial_coef(self, X.shape[1], X.dtype)
+        if (warm and hasattr(self, "intercept_") and w.any()
+                and np.all(np.isfinite(self.intercept_))):
+            intercept = float(np.ravel(self.intercept_)[0])
         else:
             p = min(max(float(sw @ y01), 1e-12), 1 - 1e-12)
             intercept = np.log(p / (1 - p)) if self.fit_intercept else 0.0
