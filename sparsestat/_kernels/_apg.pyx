@@ -231,6 +231,7 @@ def apg_solve(
     floating gamma,
     bint positive,
     floating lipschitz,
+    floating b_step,
     int max_iter,
     floating tol,
     int check_every,
@@ -255,6 +256,10 @@ def apg_solve(
     method : 0 tuned damping, 1 Ghadimi-Lan damping, 2 proximal gradient.
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     lipschitz : L, Lipschitz constant of grad f = grad loss + q'.
+    b_step : the intercept moves by b_step times the coefficients' step
+        (the intercept is optimised as b / sqrt(b_step), its column of ones
+        scaled like the columns of X, so that the steps do not depend on
+        the units of X; L must then hold for that scaled column).
     max_iter : maximum number of gradient steps.
     tol : scaled KKT violation at which to stop.
     check_every : KKT test period for the accelerated methods (the proximal
@@ -330,7 +335,7 @@ def apg_solve(
                 _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, penalty,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
-                    b_ag -= inv_L * grad_b
+                    b_ag -= inv_L * b_step * grad_b
             else:
                 if method == METHOD_TUNED:
                     if k > 1:
@@ -357,8 +362,8 @@ def apg_solve(
                 _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, penalty,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
-                    b_s -= lam * grad_b
-                    b_ag = b_md - beta * grad_b
+                    b_s -= lam * b_step * grad_b
+                    b_ag = b_md - beta * b_step * grad_b
                 _forward(is_sparse, Xp, n, p, data, indices, indptr,
                          &X_mean[0], &w_s[0], b_s, &eta_s[0])
                 a_prev = a

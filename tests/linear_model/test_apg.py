@@ -346,7 +346,9 @@ def test_lipschitz_constant(datafit, sparse, shape):
     if datafit == "quadratic":
         A = X - sw @ X
     else:
-        A = np.column_stack([X, np.ones(shape[0])]) / 2
+        # the intercept's column of ones is scaled like the columns of X
+        kappa = np.sqrt(np.mean(sw @ X**2))
+        A = np.column_stack([X, np.full(shape[0], kappa)]) / 2
     # one BLAS thread: threaded eigvalsh crawls on a busy machine
     with threadpool_limits(limits=1):
         expected = np.linalg.eigvalsh(A.T @ (A * sw[:, None]))[-1]
