@@ -244,6 +244,10 @@ def _column_stats(X, sw, fit_intercept):
         if fit_intercept:
             # the implicit zeros of each column, all at distance |m_j|
             zero_w = np.maximum(float(sw64.sum()) - np.bincount(col, row_w, minlength=p), 0)
+            # exactly zero when every weighted row is stored (the difference
+            # above is rounding then, which times m_j^2 would fake a spread)
+            stored = np.bincount(col, row_w > 0, minlength=p)
+            zero_w[stored >= np.count_nonzero(weighted)] = 0.0
             norms2 += zero_w * X_mean**2
         absdata = np.abs(data) if all_weighted else np.abs(data) * (row_w > 0)
         amax = np.zeros(p)

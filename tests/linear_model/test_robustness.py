@@ -120,6 +120,16 @@ def test_exactly_constant_columns_are_held_at_zero():
     for dtype in (np.float64, np.float32):
         coef = NonconvexLasso(alpha=0.05).fit(X.astype(dtype), y).coef_
         assert coef[3] == 0 and coef[4] == 0 and np.all(coef[:3] != 0)
+    # stored in a sparse matrix (every row stored, or the implicit zeros on
+    # rows without weight): the rounding of the weights fakes no spread
+    sw = np.random.default_rng(2).uniform(0.1, 2.0, len(y))
+    coef = NonconvexLasso(alpha=0.05).fit(sp.csc_matrix(X), y, sample_weight=sw).coef_
+    assert coef[3] == 0 and coef[4] == 0
+    Xz = X.copy()
+    Xz[5, 3] = 0
+    sw[5] = 0
+    coef = NonconvexLasso(alpha=0.05).fit(sp.csc_matrix(Xz), y, sample_weight=sw).coef_
+    assert coef[3] == 0
     # constant on the weighted rows only: still constant, no error
     X[:10, 4] = 7.0
     sw = np.r_[np.zeros(10), np.ones(len(y) - 10)]
