@@ -126,7 +126,7 @@ def make_design(X, sw, fit_intercept, checked=False):
     if sp.issparse(X):
         X = csc_int32(X)
     with np.errstate(over="ignore", invalid="ignore"):
-        X_mean, norms2, amax = _column_stats(X, sw, fit_intercept)
+        X_mean, norms2, amax = _column_stats(X, sw, fit_intercept, need_amax=not checked)
     if not np.all(np.isfinite(norms2)) or np.any(norms2 > np.finfo(dtype).max):
         raise ValueError(
             f"X has values too large for {dtype}: the squared column norms "
@@ -221,43 +221,48 @@ def _check_rounding_noise(X, sw, columns, X_mean, spread, rounding):
         )
 
 
-def _column_stats(X, sw, fit_intercept):
+def _column_stats(X, sw, fit_intercept, need_amax=True):
     """Weighted column means, centred second moments and largest |x_ij|.
 
     Two passes (mean, then squares of the centred values), accumulated in
     float64 whatever X's dtype: the one-pass ``E[x^2] - E[x]^2`` loses
     every digit once a column's mean is 1e8 times its spread.
-    Rows of zero weight are left out of the largest |x_ij|.
+    Rows of zero weight are left out of the largest |x_ij| (zeros when
+    ``need_amax`` is False).
     """
     sw64 = np.asarray(sw, dtype=np.float64)
     p = X.shape[1]
     weighted = sw64 > 0
     all_weighted = bool(weighted.all())
+    amax = np.zeros(p)
     if sp.issparse(X):
-        data = X.data.astype(np.float64)
         counts = np.diff(X.indptr)
-        col = np.repeat(np.arange(p), counts)
-        row_w = sw64[X.indices]
-        X_mean = np.bincount(col, row_w * data, minlength=p) if fit_intercept else np.zeros(p)
-        centred = data - X_mean[col]
-        norms2 = np.bincount(col, row_w * centred * centred, minlength=p)
+
+        def column_sums(values, weights):
+            # sum over the stored entries of each column of weights_i * values
+            M = sp.csc_matrix((values, X.indices, X.indptr), shape=X.shape)
+            return np.asarray(M.T @ weights, dtype=np.float64).ravel()
+
+        data = X.data.astype(np.float64)
+        X_mean = column_sums(data, sw64) if fit_intercept else np.zeros(p)
+        centred = data - np.repeat(X_mean, counts) if fit_intercept else data
+        norms2 = column_sums(centred * centred, sw64)
         if fit_intercept:
+            ones = np.ones_like(data)
             # the implicit zeros of each column, all at distance |m_j|
-            zero_w = np.maximum(float(sw64.sum()) - np.bincount(col, row_w, minlength=p), 0)
+            zero_w = np.maximum(float(sw64.sum()) - column_sums(ones, sw64), 0)
             # exactly zero when every weighted row is stored (the difference
             # above is rounding then, which times m_j^2 would fake a spread)
-            stored = np.bincount(col, row_w > 0, minlength=p)
+            stored = column_sums(ones, weighted.astype(np.float64))
             zero_w[stored >= np.count_nonzero(weighted)] = 0.0
             norms2 += zero_w * X_mean**2
-        absdata = np.abs(data) if all_weighted else np.abs(data) * (row_w > 0)
-        amax = np.zeros(p)
-        if data.size:
+        if need_amax and data.size:
+            absdata = np.abs(data) if all_weighted else np.abs(data) * weighted[X.indices]
             nonempty = counts > 0
             amax[nonempty] = np.maximum.reduceat(absdata, X.indptr[:-1][nonempty])
         return X_mean, norms2, amax
     X_mean = np.zeros(p)
     norms2 = np.empty(p)
-    amax = np.zeros(p)
     for start in range(0, p, _BLOCK):
         stop = start + _BLOCK
         block = X[:, start:stop].astype(np.float64)
@@ -265,10 +270,10 @@ def _column_stats(X, sw, fit_intercept):
             X_mean[start:stop] = sw64 @ block
             block -= X_mean[start:stop]
         norms2[start:stop] = sw64 @ (block * block)
-        if fit_intercept and block.shape[0]:
-            raw = np.abs(X[:, start:stop] if all_weighted else X[weighted, start:stop])
+        if need_amax and fit_intercept and block.shape[0]:
+            raw = X[:, start:stop] if all_weighted else X[weighted, start:stop]
             if raw.shape[0]:
-                amax[start:stop] = raw.max(axis=0)
+                amax[start:stop] = np.maximum(raw.max(axis=0), -raw.min(axis=0))
     return X_mean, norms2, amax
 
 

@@ -100,7 +100,7 @@ def test_cv_and_path_with_offset():
     y01 = (y > 0).astype(int)
     ref = NonconvexLogisticRegressionCV(cv=3, n_alphas=8).fit(X, y01)
     model = NonconvexLogisticRegressionCV(cv=3, n_alphas=8).fit(X + 3e6, y01)
-    assert model.alpha_ == pytest.approx(ref.alpha_)
+    np.testing.assert_allclose(model.scores_, ref.scores_, rtol=1e-6)
 
 
 @pytest.mark.parametrize("offset, dtype", [(1e14, np.float64), (1e6, np.float32)])
@@ -212,8 +212,11 @@ def test_duplicate_entries_reproducer():
     y01 = (y > 0).astype(int)
     ref = NonconvexLogisticRegressionCV(cv=3, n_alphas=10).fit(X, y01)
     model = NonconvexLogisticRegressionCV(cv=3, n_alphas=10).fit(D, y01)
-    assert model.alpha_ == pytest.approx(ref.alpha_)
-    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-5)
+    # (alpha_ itself is an argmax over scores that tie at small alphas)
+    np.testing.assert_allclose(model.scores_, ref.scores_, rtol=1e-7)
+    ref = NonconvexLogisticRegression(alpha=0.05).fit(X, y01)
+    model = NonconvexLogisticRegression(alpha=0.05).fit(D, y01)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-7)
 
 
 def test_gram_kernel_adds_duplicate_entries():
