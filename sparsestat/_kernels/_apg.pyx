@@ -178,16 +178,18 @@ cdef floating _penalty_sum(int p, const floating* w, int penalty,
 
 
 cdef floating _kkt(int p, const floating* w, const floating* grad,
-                   const floating* norms2, floating grad_b, bint update_b,
+                   const floating* norms2, const floating* kkt_scale,
+                   floating grad_b, floating b_scale, bint update_b,
                    int penalty, floating alpha, floating gamma,
                    bint positive) noexcept nogil:
-    """max_j dist(-grad_j, dp(w_j)), and |grad_b| for a free intercept."""
+    """max_j kkt_scale_j dist(-grad_j, dp(w_j)), and b_scale |grad_b| for a
+    free intercept."""
     cdef int j
-    cdef floating kkt = fabs(grad_b) if update_b else 0.
+    cdef floating kkt = b_scale * fabs(grad_b) if update_b else 0.
     for j in range(p):
         if norms2[j] != 0:
-            kkt = fmax(kkt, subdiff_distance(penalty, w[j], grad[j], alpha,
-                                             gamma, positive))
+            kkt = fmax(kkt, kkt_scale[j] * subdiff_distance(
+                penalty, w[j], grad[j], alpha, gamma, positive))
     return kkt
 
 
@@ -217,6 +219,8 @@ def apg_solve(
     const floating[::1] sw,
     const floating[::1] X_mean,
     const floating[::1] norms2,
+    const floating[::1] kkt_scale,
+    floating b_scale,
     floating[::1] w,
     floating intercept,
     int datafit,
@@ -227,6 +231,7 @@ def apg_solve(
     floating gamma,
     bint positive,
     floating lipschitz,
+    floating b_step,
     int max_iter,
     floating tol,
     int check_every,
@@ -242,14 +247,21 @@ def apg_solve(
     sw : sample weights summing to one.
     X_mean : column means for the implicit centring (zeros for logistic).
     norms2 : a zero marks a held (constant or empty) column: w_j stays 0.
+    kkt_scale, b_scale : factors applied to the KKT violations of the
+        coefficients and of the intercept (inverse gradient scales), so
+        that ``tol`` is relative.
     w : coefficients, warm start on entry, solution on exit.
     intercept : starting intercept (only moves if ``update_intercept``).
     datafit : 0 quadratic, 1 logistic.
     method : 0 tuned damping, 1 Ghadimi-Lan damping, 2 proximal gradient.
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     lipschitz : L, Lipschitz constant of grad f = grad loss + q'.
+    b_step : the intercept moves by b_step times the coefficients' step
+        (the intercept is optimised as b / sqrt(b_step), its column of ones
+        scaled like the columns of X, so that the steps do not depend on
+        the units of X; L must then hold for that scaled column).
     max_iter : maximum number of gradient steps.
-    tol : KKT violation at which to stop.
+    tol : scaled KKT violation at which to stop.
     check_every : KKT test period for the accelerated methods (the proximal
         gradient step computes the gradient at its iterate anyway, so it
         tests at every step).
@@ -310,8 +322,8 @@ def apg_solve(
                 _loss_gradient(datafit, is_sparse, Xp, n, p, data, indices,
                                indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
                                &eta_ag[0], &g[0], &grad[0], &grad_b)
-                kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], grad_b,
-                           update_intercept, penalty, alpha, gamma, positive)
+                kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], &kkt_scale[0],
+                           grad_b, b_scale, update_intercept, penalty, alpha, gamma, positive)
                 if kkt <= tol:
                     converged = True
                     break
@@ -323,7 +335,7 @@ def apg_solve(
                 _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, penalty,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
-                    b_ag -= inv_L * grad_b
+                    b_ag -= inv_L * b_step * grad_b
             else:
                 if method == METHOD_TUNED:
                     if k > 1:
@@ -350,8 +362,8 @@ def apg_solve(
                 _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, penalty,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
-                    b_s -= lam * grad_b
-                    b_ag = b_md - beta * grad_b
+                    b_s -= lam * b_step * grad_b
+                    b_ag = b_md - beta * b_step * grad_b
                 _forward(is_sparse, Xp, n, p, data, indices, indptr,
                          &X_mean[0], &w_s[0], b_s, &eta_s[0])
                 a_prev = a

@@ -311,7 +311,8 @@ cdef bint _extend_gram(
             scratch[i] = 0.
         if is_sparse:
             for k in range(indptr[j], indptr[j + 1]):
-                scratch[indices[k]] = sw[indices[k]] * data[k]
+                # += : a column may hold duplicate entries of one row
+                scratch[indices[k]] += sw[indices[k]] * data[k]
         else:
             for i in range(n):
                 scratch[i] = sw[i] * X[<size_t> j * n + i]
@@ -344,6 +345,7 @@ cdef int _residual_epochs(
     bint is_sparse, const floating* Xp, int n, const floating* data,
     const int* indices, const int* indptr, bint weighted, const floating* sw,
     floating sw_sum, const floating* X_mean, const floating* norms2,
+    const floating* kkt_scale,
     floating* w, floating* q, floating* S, floating* t, const int* ws,
     int ws_size, int penalty, floating alpha, floating gamma, bint positive,
     int max_epochs, floating inner_tol, floating* iterates, floating* w_trial,
@@ -366,7 +368,7 @@ cdef int _residual_epochs(
             g = _column_correlation(is_sparse, Xp, n, data, indices, indptr,
                                     weighted, sw, q, j) - X_mean[j] * S[0]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, subdiff_distance(
+            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
                 penalty, w_old, -g, alpha, gamma, positive))
             u = g + norms2[j] * w_old
             w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
@@ -415,7 +417,7 @@ cdef int _compare_int(const void* a, const void* b) noexcept nogil:
 
 
 cdef int _gram_epochs(
-    const floating* gram_ws, const floating* norms2,
+    const floating* gram_ws, const floating* norms2, const floating* kkt_scale,
     floating* w, floating* grad_ws, const int* ws, int ws_size, int penalty,
     floating alpha, floating gamma, bint positive, int max_epochs,
     floating inner_tol, floating* iterates, floating* w_trial,
@@ -438,7 +440,7 @@ cdef int _gram_epochs(
         for jj in range(ws_size):
             j = ws[jj]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, subdiff_distance(
+            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
                 penalty, w_old, grad_ws[jj], alpha, gamma, positive))
             u = norms2[j] * w_old - grad_ws[jj]
             w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
@@ -487,6 +489,7 @@ def cd_solve(
     floating sw_sum,
     const floating[::1] X_mean,
     const floating[::1] norms2,
+    const floating[::1] kkt_scale,
     floating[::1] w,
     floating[::1] grad,
     bint grad_valid,
@@ -519,6 +522,8 @@ def cd_solve(
     X_mean : weighted column means (zeros without intercept).
     norms2 : sum_i sw_i (x_ij - m_j)^2; a zero marks a column that is
         constant (or empty): its coefficient stays at zero.
+    kkt_scale : per-column factor applied to the KKT violation (the inverse
+        of the gradient's natural scale), so that ``tol`` is relative.
     w : coefficients, updated in place (warm start).
     grad : gradient of the data term, written on return (at the returned
         w); on entry it is reused instead of recomputed when
@@ -536,7 +541,9 @@ def cd_solve(
     penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
     max_iter : maximum number of outer (working-set) iterations.
     max_epochs : maximum number of CD epochs per working set.
-    tol : stopping tolerance on the KKT violation max_j dist(-grad_j, dp(w_j)).
+    tol : stopping tolerance on the scaled KKT violation
+        max_j kkt_scale_j dist(-grad_j, dp(w_j)); the same scaled violations
+        rank the working-set candidates.
     gap_tol : for the L1 penalty, also stop once the duality gap is at most
         gap_tol (negative: never; the gap is still computed and returned).
     p0 : smallest working-set size.
@@ -618,7 +625,8 @@ def cd_solve(
                 if norms2[j] == 0:
                     scores[j] = -1.
                     continue
-                viol = subdiff_distance(penalty, w[j], grad[j], alpha, gamma, positive)
+                viol = kkt_scale[j] * subdiff_distance(penalty, w[j], grad[j],
+                                                       alpha, gamma, positive)
                 kkt = fmax(kkt, viol)
                 if w[j] != 0:
                     n_support += 1
@@ -699,7 +707,8 @@ def cd_solve(
                                 <size_t> slot[jj] * capacity + slot[i]]
                     prev_ws_size = ws_size
                 n_epochs += _gram_epochs(
-                    gram_ws, &norms2[0], &w[0], &grad_ws[0], &ws[0], ws_size,
+                    gram_ws, &norms2[0], &kkt_scale[0], &w[0], &grad_ws[0],
+                    &ws[0], ws_size,
                     penalty, alpha, gamma, positive, max_epochs, inner_tol,
                     &iterates[0], &w_trial[0], &step[0])
                 # bring the residual up to date with the moves of the phase
@@ -714,7 +723,8 @@ def cd_solve(
             else:
                 n_epochs += _residual_epochs(
                     is_sparse, Xp, n, data, indices, indptr, weighted, &sw[0],
-                    sw_sum, &X_mean[0], &norms2[0], &w[0], &q[0], &S, &t, &ws[0],
+                    sw_sum, &X_mean[0], &norms2[0], &kkt_scale[0], &w[0],
+                    &q[0], &S, &t, &ws[0],
                     ws_size, penalty, alpha, gamma, positive, max_epochs,
                     inner_tol, &iterates[0], &w_trial[0], &q_trial[0])
     free(gram_ws)

@@ -13,7 +13,7 @@ from scipy.linalg import eigvalsh
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sparsestat._kernels._apg import apg_solve
-from sparsestat.linear_model._preprocess import PENALTY_CODES
+from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
 
 DATAFIT_CODES = {"quadratic": 0, "logistic": 1}
 DAMPING_CODES = {"tuned": 0, "ghadimi-lan": 1, None: 2}
@@ -39,14 +39,27 @@ def _raw_design(design, n_samples):
     return design.dense
 
 
+def intercept_scale(design):
+    """Scale given to the logistic intercept's column of ones: the RMS
+    column norm of X, so that the gradient steps treat b like a coefficient
+    whatever the units of X (step on b multiplied by its square)."""
+    live = design.norms2 > 0
+    if not live.any():
+        return 1.0
+    moments = design.norms2[live].astype(np.float64) + design.X_mean[live].astype(np.float64) ** 2
+    scale = float(np.sqrt(moments.mean()))
+    return scale if np.isfinite(scale) and scale > 0 else 1.0
+
+
 def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     """Lipschitz constant of the gradient of the data term.
 
     Quadratic: the largest eigenvalue of the weighted, centred Gram matrix
     ``(X - 1 m^T)^T diag(sw) (X - 1 m^T)`` with ``m = design.X_mean``.
     Logistic: a quarter of the largest eigenvalue of the uncentred weighted
-    Gram matrix of ``[X, 1]`` (the column of ones only with an intercept),
-    since the log-loss has second derivative at most 1/4.
+    Gram matrix of ``[X, k 1]`` (the column of ones only with an intercept,
+    scaled by ``k`` = :func:`intercept_scale`), since the log-loss has
+    second derivative at most 1/4.
 
     Method: when the design has at most a few hundred rows or columns, the
     Gram matrix of the smaller side is formed and ``eigvalsh`` gives the top
@@ -85,13 +98,14 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
         else design.X_mean.astype(np.float64)
     )
     ones = logistic and fit_intercept
+    kappa = intercept_scale(design) if ones else 1.0
     p_eff = m.shape[0] + int(ones)
 
     if min(n, p_eff) <= _EXACT_GRAM_SIZE:
         A = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
         A = A.astype(np.float64) - m
         if ones:
-            A = np.hstack([A, np.ones((n, 1))])
+            A = np.hstack([A, np.full((n, 1), kappa)])
         A *= np.sqrt(sw64)[:, None]
         gram = A @ A.T if n <= p_eff else A.T @ A
         k = gram.shape[0] - 1
@@ -103,12 +117,12 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
             v = np.asarray(v, dtype=np.float64).ravel()
             u = X @ v[:p] - m @ v[:p]
             if ones:
-                u = u + v[p]
+                u = u + kappa * v[p]
             u = sw64 * u
             out = np.empty(p_eff)
             out[:p] = X.T @ u - m * u.sum()
             if ones:
-                out[p] = u.sum()
+                out[p] = kappa * u.sum()
             return out
 
         op = LinearOperator((p_eff, p_eff), matvec=matvec, dtype=np.float64)
@@ -122,7 +136,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
 
 def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
               fit_intercept=True, penalty, alpha, gamma, positive,
-              damping="tuned", max_iter, tol, lipschitz=None,
+              damping="tuned", max_iter, tol, kkt_scale=None, lipschitz=None,
               return_trace=False):
     """Run accelerated or plain proximal gradient in place on ``w``.
 
@@ -176,10 +190,15 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     max_iter : int
         Maximum number of gradient steps.
     tol : float
-        Stop when the KKT violation ``max_j dist(-grad_j loss, dp(w_j))``
-        (and ``|d loss/d b|`` for a fitted logistic intercept) is at most
+        Stop when the scaled KKT violation
+        ``max_j kkt_scale_j dist(-grad_j loss, dp(w_j))`` (and
+        ``|d loss/d b|`` for a fitted logistic intercept) is at most
         ``tol``; tested every ``CHECK_EVERY`` steps for the accelerated
         methods and at every step for proximal gradient.
+    kkt_scale : ndarray of shape (n_features,) or None, default=None
+        Inverse gradient scale of each column; None:
+        ``design.kkt_scale(s)`` with ``s`` the weighted RMS of ``y``
+        (quadratic) or 1 (logistic), which makes ``tol`` relative.
     lipschitz : float or None, default=None
         ``L_loss`` if already known (e.g. along a path), else computed by
         :func:`lipschitz_constant`.
@@ -256,6 +275,8 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         # zero design and no intercept: the gradient is constant, any step works
         L = 1.0
     X_mean = np.zeros_like(design.X_mean) if logistic else design.X_mean
+    if kkt_scale is None:
+        kkt_scale = design.kkt_scale(1.0 if logistic else residual_scale(y, sw))
     trace = np.zeros(max_iter + 1 if return_trace else 1, dtype=dtype)
     t = dtype.type
     n_iter, kkt, converged, b = apg_solve(
@@ -264,6 +285,8 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         np.ascontiguousarray(sw, dtype=dtype),
         X_mean,
         design.norms2,
+        np.ascontiguousarray(kkt_scale, dtype=dtype),
+        t(1.0),
         w,
         t(intercept),
         DATAFIT_CODES[datafit],
@@ -274,6 +297,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         t(gamma),
         bool(positive),
         t(L),
+        t(intercept_scale(design) ** 2 if logistic and fit_intercept else 1.0),
         int(max_iter),
         t(tol),
         CHECK_EVERY,

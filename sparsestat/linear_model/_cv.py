@@ -1,5 +1,6 @@
 """Cross-validated nonconvex linear models: alpha path x gamma grid, folds via joblib."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +23,11 @@ from sparsestat.linear_model._logistic import (
     encode_binary_target,
 )
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
-from sparsestat.linear_model._path import _path, resolve_alphas
+from sparsestat.linear_model._path import (
+    _gradient_at_zero,
+    _path,
+    resolve_alphas,
+)
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.utils._grid import check_alpha_grid
@@ -30,7 +35,11 @@ from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
 from sparsestat.utils.progress import progress
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 _CV_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
@@ -72,11 +81,40 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
 
 def _check_cv_data(estimator, X, y, sample_weight, classifier):
     X, y = validate_data(
-        estimator, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
-        order="F", y_numeric=not classifier,
+        estimator, check_sparse_input(X), y, accept_sparse="csc",
+        dtype=[np.float64, np.float32], order="F", y_numeric=not classifier,
     )
     sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     return X, y, sw
+
+
+def _check_fold_weights(sw, folds):
+    """Raise if a training part has no weight; return the mask of the test
+    parts that have some (a test part without weight has no score: it is
+    left out of the mean, with a warning)."""
+    for f, (train, _) in enumerate(folds):
+        if not sw[train].sum() > 0:
+            raise ValueError(
+                f"sample_weight is zero on every training sample of CV fold "
+                f"{f}: no model can be fitted on it. Give those samples weight "
+                "or use a cv splitter whose training parts all hold weighted "
+                "samples."
+            )
+    scored = np.array([sw[test].sum() > 0 for _, test in folds], dtype=bool)
+    if not scored.any():
+        raise ValueError(
+            "sample_weight is zero on every test sample of every CV fold: "
+            "no fold can be scored."
+        )
+    if not scored.all():
+        warnings.warn(
+            f"sample_weight is zero on every test sample of CV fold(s) "
+            f"{np.flatnonzero(~scored).tolist()}: they have no score (NaN) "
+            "and are left out of the mean over folds.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return scored
 
 
 def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
@@ -122,10 +160,8 @@ def _lasso_alpha_max(X, y, sw, fit_intercept):
     """Smallest alpha whose Lasso solution is zero, on the full data."""
     design = make_design(X, sw, fit_intercept)
     y_c, _ = center_target(y, sw, fit_intercept)
-    corr = np.asarray(safe_sparse_dot(X.T, sw * y_c)).ravel()
-    corr -= design.X_mean * float(np.sum(sw * y_c))
-    live = design.norms2 > 0
-    return float(np.abs(corr[live]).max()) if live.any() else 0.0
+    corr = _gradient_at_zero(design, y_c, sw)
+    return float(np.abs(corr).max()) if corr.size else 0.0
 
 
 class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
@@ -192,6 +228,8 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
     mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out weighted mean squared error of each gamma, alpha and fold;
         always three-dimensional (``n_gammas = 1`` for a float ``gamma``).
+        NaN for a fold whose test samples all have zero weight (left out
+        of the mean, with a warning).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refitted model.
     intercept_ : float
@@ -277,15 +315,19 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
         alphas = resolve_alphas(alphas, alpha_max, self.eps)
         folds = cv_splits(self, check_cv(self.cv), X, y, groups=groups,
                           sample_weight=sample_weight, params=params)
+        scored = _check_fold_weights(sw, folds)
         results = _run_folds(self, X, y, sw, folds, gammas, alphas,
                              "squared_error", self.positive)
-        mse = np.empty((gammas.size, alphas.size, len(folds)))
+        mse = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
+            if not scored[f]:
+                continue
             test = folds[f][1]
             err = (y[test][:, None] - decision) ** 2
             mse[g, :, f] = sw_test @ err / sw_test.sum()
         self.mse_path_ = mse
-        best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
+        mean_mse = mse[:, :, scored].mean(axis=2)
+        best = np.unravel_index(np.argmin(mean_mse), mse.shape[:2])
         _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
                     sample_weight, positive=self.positive)
         return self
@@ -473,15 +515,19 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         y01 = y01.astype(X.dtype)
         alpha_max = None
         if isinstance(alphas, int):
-            live = make_design(X, sw, self.fit_intercept).norms2 > 0
-            alpha_max, _ = alpha_max_logistic(X, y01, sw, self.fit_intercept, live)
+            design = make_design(X, sw, self.fit_intercept)
+            alpha_max, _ = alpha_max_logistic(design.matrix, y01, sw,
+                                              self.fit_intercept, design.norms2 > 0)
         alphas = resolve_alphas(alphas, alpha_max, self.eps)
         folds = cv_splits(self, check_cv(self.cv, y, classifier=True), X, y,
                           groups=groups, sample_weight=sample_weight, params=params)
+        scored = _check_fold_weights(sw, folds)
         results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
                              positive=False)
-        scores = np.empty((gammas.size, alphas.size, len(folds)))
+        scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
+            if not scored[f]:
+                continue
             test = folds[f][1]
             scores[g, :, f] = _classification_score(self.scoring, y01[test],
                                                     decision, sw_test)

@@ -15,10 +15,14 @@ from sparsestat.linear_model._base import (
 )
 from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
-from sparsestat.linear_model._solvers import resolve_max_iter
+from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
 from sparsestat.utils._param_validation import Interval
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 
 def encode_binary_target(y):
@@ -46,14 +50,6 @@ def encode_binary_target(y):
             "sklearn.multiclass.OneVsRestClassifier for more classes."
         )
     return classes, (np.asarray(y) == classes[1]).astype(np.float64)
-
-
-def _initial_binary_coef(estimator, n_features, dtype):
-    """Warm start from a previous ``coef_`` of shape (1, n_features), else zeros."""
-    coef = getattr(estimator, "coef_", None)
-    if estimator.warm_start and coef is not None and np.shape(coef) == (1, n_features):
-        return np.array(coef[0], dtype=dtype)
-    return np.zeros(n_features, dtype=dtype)
 
 
 class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
@@ -101,7 +97,11 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
         Newton iterations for ``"cd"`` (default 100), gradient steps for
         ``"apg"``/``"pgd"`` (default 20000).
     tol : float, default=1e-4
-        Tolerance on the KKT violation, ``> 0``.
+        Relative tolerance on the KKT violation: the violation of each
+        coefficient is divided by the weighted standard deviation of its
+        column (the log-loss residuals are probabilities, of scale 1), so
+        that ``fit(c * X, y)`` with ``alpha`` scaled by ``c`` stops at
+        coefficients scaled by ``1 / c``.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` when refitting.
     verbose : int, default=0
@@ -120,7 +120,7 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
     n_iter_ : int
         Number of Newton iterations (``"cd"``) or gradient steps run.
     stop_crit_ : float
-        KKT violation at the solution.
+        Scaled KKT violation at the solution (compared with ``tol``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -189,7 +189,8 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
         self._validate_params()
         check_gamma(self.penalty, self.gamma)
         X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+            self, check_sparse_input(X), y, accept_sparse="csc",
+            dtype=[np.float64, np.float32],
             order="F",
         )
         self.classes_, y01 = encode_binary_target(y)
@@ -197,8 +198,9 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
         sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, sw, self.fit_intercept)
         live = design.norms2 > 0
-        w = _initial_binary_coef(self, X.shape[1], X.dtype)
-        if self.warm_start and hasattr(self, "intercept_") and w.any():
+        w, warm = initial_coef(self, X.shape[1], X.dtype)
+        if (warm and hasattr(self, "intercept_") and w.any()
+                and np.all(np.isfinite(self.intercept_))):
             intercept = float(np.ravel(self.intercept_)[0])
         else:
             p = min(max(float(sw @ y01), 1e-12), 1 - 1e-12)

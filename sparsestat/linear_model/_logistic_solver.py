@@ -11,7 +11,6 @@ GLMs is a different objective and is not used.
 """
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -20,7 +19,6 @@ from sparsestat.linear_model._preprocess import (
     PENALTY_CODES,
     center_target,
     make_design,
-    precision_floor,
 )
 from sparsestat.linear_model._apg_solver import solve_apg
 from sparsestat.linear_model._solvers import solve_least_squares
@@ -47,13 +45,15 @@ def logistic_gradient(X, eta, y01, sw):
 
 
 def kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
-                  positive):
-    """Largest distance of -grad to the subdifferential, intercept included."""
+                  positive, kkt_scale):
+    """Largest scaled distance of -grad to the subdifferential, intercept
+    included (``kkt_scale``: inverse gradient scale of each column; the
+    intercept's gradient is a mean of probabilities, of scale 1)."""
     viol = pa.kkt_violation(
         np.ascontiguousarray(w, dtype=np.float64),
         np.ascontiguousarray(grad, dtype=np.float64),
         PENALTY_CODES[penalty], float(alpha), float(gamma), bool(positive),
-    )
+    ) * kkt_scale
     kkt = float(viol[live].max()) if live.any() else 0.0
     return max(kkt, abs(grad_b)) if fit_intercept else kkt
 
@@ -67,7 +67,7 @@ def alpha_max_logistic(X, y01, sw, fit_intercept, live):
 
 
 def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
-                   alpha, gamma, positive, max_iter, tol):
+                   alpha, gamma, positive, max_iter, tol, kkt_scale):
     """Proximal Newton in place on ``w``.
 
     Parameters
@@ -78,6 +78,8 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
     w : coefficients, updated in place
     intercept : float, starting intercept
     live : bool mask of the non-constant columns (others stay at zero)
+    tol : relative tolerance on the KKT violation scaled by ``kkt_scale``
+    kkt_scale : inverse gradient scale of each column
 
     Returns
     -------
@@ -88,12 +90,10 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
     objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma)
     kkt, converged, n_iter = np.inf, False, 0
     damping = 0.0
-    # every model step needs weighted column norms: square a sparse X once
-    squared = X.multiply(X).tocsc() if sp.issparse(X) else None
     for it in range(max_iter + 1):
         grad, grad_b = logistic_gradient(X, eta, y01, sw)
         kkt = kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha,
-                            gamma, positive)
+                            gamma, positive, kkt_scale)
         if kkt <= tol:
             converged = True
             break
@@ -117,7 +117,7 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
             step = _model_step(X, y01, sw, w, b, eta, prob, curvature + damping,
                                live, fit_intercept, penalty, alpha, gamma,
                                positive, inner_tol=max(0.1 * tol, 0.1 * kkt),
-                               squared=squared)
+                               kkt_scale=kkt_scale)
             candidate = _decreased_objective(
                 y01, sw, w, eta, objective, step, penalty, alpha, gamma,
                 armijo=0.0 if majorising else _ARMIJO,
@@ -137,10 +137,12 @@ def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
 
 
 def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
-                penalty, alpha, gamma, positive, inner_tol, squared=None):
+                penalty, alpha, gamma, positive, inner_tol, kkt_scale):
     """Solve the penalised quadratic model with the given curvature by CD.
 
-    Returns the step ``(step_w, step_b, step_eta, decrease)``, where
+    The model's gradient at ``w`` is the log-loss gradient, so its KKT
+    violation is scaled as the outer one (``kkt_scale``). Returns the step
+    ``(step_w, step_b, step_eta, decrease)``, where
     ``decrease`` is half the model's curvature along the step.
     """
     dtype = X.dtype
@@ -148,16 +150,16 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
     h_sum = float(hw.sum())
     z = (eta + (y01 - prob) / curvature).astype(dtype)
     hw = hw.astype(dtype)
-    design = make_design(X, hw / dtype.type(h_sum), fit_intercept, squared)
+    design = make_design(X, hw / dtype.type(h_sum), fit_intercept, checked=True)
     design.norms2[~live] = 0
     z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
     w_model = w.copy()
     solve_least_squares(
         design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
         gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
-        sw_sum=h_sum, gap_stop=False,
+        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
     )
-    b_model = z_mean - float(design.X_mean @ w_model) if fit_intercept else 0.0
+    b_model = z_mean - float(design.X_offset @ w_model) if fit_intercept else 0.0
     step_w = w_model - w
     step_b = b_model - b
     step_eta = np.asarray(safe_sparse_dot(X, step_w)).ravel() + step_b
@@ -180,20 +182,35 @@ def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
                    tol):
     """Dispatch penalised logistic regression to proximal Newton or gradient.
 
-    ``design`` is only used by the gradient solvers (its centring is not);
-    returns ``n_iter, kkt, converged, intercept``. The tolerance is floored
-    at the precision of X's dtype (the log-loss gradient is at most |x|).
+    ``design`` is :func:`make_design` of ``X`` with ``sw``: when it holds a
+    centred copy of X (offsets too large for accurate products), the
+    problem is solved on that copy with the intercept reparametrised as
+    ``b + shift^T w`` and mapped back; its centring is otherwise unused.
+    Returns ``n_iter, kkt, converged, intercept``. The tolerance is
+    relative (KKT violation of column j divided by its spread: the log-loss
+    residuals are probabilities) and floored at the precision of X's dtype.
     """
-    tol = max(tol, precision_floor(design))
+    tol = max(tol, design.precision())
+    kkt_scale = design.kkt_scale(1.0)
+    shift = 0.0
+    if design.shift is not None:
+        X = design.matrix
+        shift = float(design.shift @ w)
+    intercept = intercept + shift
     if solver == "cd":
-        return solve_logistic(
+        n_iter, kkt, converged, b = solve_logistic(
             X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,
             penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
-            max_iter=max_iter, tol=tol,
+            max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
         )
-    return solve_apg(
-        design, 2 * y01 - 1, sw, False, w, datafit="logistic",
-        intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
-        alpha=alpha, gamma=gamma, positive=positive,
-        damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
-    )
+    else:
+        n_iter, kkt, converged, b = solve_apg(
+            design, 2 * y01 - 1, sw, False, w, datafit="logistic",
+            intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
+            alpha=alpha, gamma=gamma, positive=positive,
+            damping=damping if solver == "apg" else None, max_iter=max_iter,
+            tol=tol, kkt_scale=kkt_scale,
+        )
+    if design.shift is not None:
+        b = b - float(design.shift @ w)
+    return n_iter, kkt, converged, b

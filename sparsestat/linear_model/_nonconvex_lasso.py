@@ -17,7 +17,11 @@ from sparsestat.linear_model._solvers import (
 )
 from sparsestat.utils._param_validation import Interval
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 
 class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
@@ -45,11 +49,11 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     ncvreg's ``gamma`` and skglm's ``gamma``.
 
     The default solver is working-set coordinate descent: each outer iteration
-    computes the full gradient, stops if the largest distance of the
-    negative gradient to the penalty's subdifferential (the KKT violation)
-    is at most ``tol`` (for ``"l1"`` also if the duality gap is at most
-    ``tol`` times the weighted sum of squares of the centred ``y``, the
-    rule of scikit-learn's Lasso), and otherwise runs coordinate descent on
+    computes the full gradient, stops if the largest scaled distance of the
+    negative gradient to the penalty's subdifferential (the KKT violation,
+    see ``tol``) is at most ``tol`` (for ``"l1"`` also if the duality gap is
+    at most ``tol`` times the weighted mean of squares of the centred ``y``,
+    the rule of scikit-learn's Lasso), and otherwise runs coordinate descent on
     the current support plus the worst violators. Each coordinate update
     solves its 1-D problem exactly and globally. ``solver="apg"`` is the
     nonconvex accelerated proximal gradient method (Ghadimi-Lan composite
@@ -81,7 +85,12 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         (default 100) or of gradient steps for ``"apg"``/``"pgd"``
         (default 20000).
     tol : float, default=1e-4
-        Stopping tolerance (see above), ``> 0``.
+        Relative stopping tolerance, ``> 0``: the KKT violation of each
+        coefficient is divided by the weighted standard deviation of its
+        column times the weighted RMS of the centred ``y`` (the natural
+        size of that gradient entry), so that ``fit(c * X, d * y)`` with
+        ``alpha`` scaled by ``c * d`` stops at coefficients scaled by
+        ``d / c``. It is floored at about ``100 * eps`` of X's dtype.
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
     positive : bool, default=False
@@ -99,7 +108,8 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         Number of outer working-set iterations (``"cd"``) or gradient steps
         (``"apg"``, ``"pgd"``) run.
     stop_crit_ : float
-        KKT violation at the returned coefficients.
+        Scaled KKT violation at the returned coefficients (the quantity
+        compared with ``tol``).
     dual_gap_ : float or None
         Duality gap at the returned coefficients for ``penalty="l1"`` with
         ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
@@ -116,8 +126,15 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     Notes
     -----
     Constant columns (zero weighted variance, or all zero without
-    intercept) keep a zero coefficient. Dense ``X`` is used without a copy
-    when it is Fortran-ordered; sparse ``X`` is used in CSC format.
+    intercept) keep a zero coefficient; a column whose variation is below
+    the rounding of its values (an offset beyond what X's dtype
+    represents) raises a ValueError. Dense ``X`` is used without a copy
+    when it is Fortran-ordered, unless a column's mean is so large against
+    its spread that implicit centring would lose precision: it is then
+    centred on a copy. Sparse ``X`` is validated (structure), canonicalised
+    (sorted indices, summed duplicates) on a copy and used in CSC format;
+    since it cannot be centred without densifying, a sparse column with
+    such an offset raises a ValueError.
 
     Examples
     --------
@@ -186,7 +203,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         check_gamma(self.penalty, self.gamma)
         X, y = validate_data(
             self,
-            X,
+            check_sparse_input(X),
             y,
             accept_sparse="csc",
             dtype=[np.float64, np.float32],
@@ -197,7 +214,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, sw, self.fit_intercept)
         y_c, y_mean = center_target(y, sw, self.fit_intercept)
-        w = initial_coef(self, X.shape[1], X.dtype)
+        w, _ = initial_coef(self, X.shape[1], X.dtype)
         max_iter = resolve_max_iter(self.max_iter, self.solver)
         # Scaling: sw sums to one, so the kernel's 1/2 sum sw r^2 is the
         # docstring's 1/(2 sum s) sum s r^2 and alpha passes through as is.
@@ -233,7 +250,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
             )
         self.coef_ = w
         self.intercept_ = (
-            float(y_mean - design.X_mean @ w) if self.fit_intercept else 0.0
+            float(y_mean - design.X_offset @ w) if self.fit_intercept else 0.0
         )
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)

@@ -16,7 +16,11 @@ from sparsestat.linear_model._solvers import (
 )
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils.progress import progress
-from sparsestat.utils.validation import check_gamma, check_sample_weight
+from sparsestat.utils.validation import (
+    check_gamma,
+    check_sample_weight,
+    check_sparse_input,
+)
 
 LOSSES = ("squared_error", "log_loss")
 
@@ -134,8 +138,11 @@ def nonconvex_path(
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     tol : float, default=1e-4
-        KKT-violation tolerance of each solve (and duality gap for L1 with
-        the squared loss, as in :class:`NonconvexLasso`).
+        Relative tolerance of each solve: on the KKT violation of each
+        coefficient divided by its column's weighted spread times the RMS
+        of the centred y (1 for the log-loss), and for L1 with the squared
+        loss also on the duality gap relative to the weighted sum of squares
+        of y, as in :class:`NonconvexLasso`.
     max_iter : int, default=None
         Per alpha: outer working-set or Newton iterations for ``"cd"``
         (default 100), gradient steps for ``"apg"``/``"pgd"`` (default 20000).
@@ -157,7 +164,7 @@ def nonconvex_path(
     intercepts : ndarray of shape (n_alphas,)
         Intercepts at each alpha; only when ``return_intercept``.
     stop_crits : ndarray of shape (n_alphas,)
-        KKT violation at each solution.
+        Scaled KKT violation at each solution (compared with ``tol``).
 
     Examples
     --------
@@ -170,7 +177,8 @@ def nonconvex_path(
     """
     _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
                           damping)
-    X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32], order="F")
+    X = check_array(check_sparse_input(X), accept_sparse="csc",
+                    dtype=[np.float64, np.float32], order="F")
     y = check_array(y, ensure_2d=False, dtype=None)
     check_consistent_length(X, y)
     if y.ndim != 1:
@@ -211,7 +219,8 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
         alpha_max = float(np.abs(grad[live]).max()) if live.any() else 0.0
         intercept0 = 0.0
     else:
-        alpha_max, intercept0 = alpha_max_logistic(X, y, sw, fit_intercept, live)
+        alpha_max, intercept0 = alpha_max_logistic(design.matrix, y, sw, fit_intercept,
+                                                   live)
     alphas = resolve_alphas(alphas, alpha_max, eps)
     w = np.zeros(n_features, dtype=dtype) if coef_init is None else coef_init.astype(dtype)
     if coef_init is not None and loss == "squared_error":
@@ -238,7 +247,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
                 penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
                 max_iter=max_iter, tol=tol, grad=grad, strong=strong, cache=cache,
             )
-            b = y_mean - float(design.X_mean @ w) if fit_intercept else 0.0
+            b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0
         else:
             _, kkt, converged, b = solve_log_loss(
                 X, design, y, sw, w, b, live=live, fit_intercept=fit_intercept,

@@ -1,8 +1,13 @@
 """Turn validated (X, y, sample_weight) into the arrays the CD kernels take.
 
-The intercept is handled without centring X: the kernels receive the
-weighted column means and variances and centre implicitly, so a dense
-Fortran X or a CSC matrix reaches them without a copy.
+The intercept is handled by centring X implicitly: the kernels receive the
+weighted column means and variances and centre on the fly, so a dense
+Fortran X or a CSC matrix reaches them without a copy. Implicit centring
+computes ``x_j^T r - m_j sum(r)``, which cancels catastrophically when a
+column's mean is large against its spread (a ``year`` column, UTM
+coordinates, ``X + 3e6``); such dense designs are centred explicitly, on a
+copy, and sparse ones (which cannot be centred without densifying) are
+refused with a message.
 """
 
 from dataclasses import dataclass
@@ -14,15 +19,32 @@ from sparsestat.utils.validation import csc_int32
 
 PENALTY_CODES = {"l1": 0, "mcp": 1, "scad": 2}
 
-# Relative size of a column's weighted variance below which the column is
-# treated as constant: its coefficient is held at zero instead of dividing
-# by a rounding error.
-_CONSTANT_COLUMN_RTOL = 1e3
+# A column whose weighted centred spread is at most this many units of
+# rounding of its largest value (eps * max |x_ij|) holds no information the
+# dtype can represent: if its values are not all equal, the fit is refused
+# rather than its coefficient silently held at zero.
+_NOISE_ULPS = 100
+# Implicit centring loses about eps * (|m_j| / s_j)^2 of relative gradient
+# accuracy (m_j the mean, s_j the spread). Dense designs where this exceeds
+# _COPY_LOSS are centred on a copy; sparse ones where it exceeds
+# _SPARSE_LOSS are refused (below that, the tolerance floor absorbs it).
+_COPY_LOSS = 1e-6
+_SPARSE_LOSS = 1e-4
+# Columns per block in the dense statistics (keeps float64 temporaries small).
+_BLOCK = 256
 
 
 @dataclass
 class Design:
-    """A design matrix as the kernels see it (dense or CSC, never both)."""
+    """A design matrix as the kernels see it (dense or CSC, never both).
+
+    ``matrix`` is X itself, or X minus ``shift`` (a centred copy) when the
+    implicit centring would be inaccurate. ``X_mean`` and ``norms2`` are the
+    weighted means and centred variances of ``matrix`` (the kernels' implicit
+    centring); ``X_offset = shift + X_mean`` is the mean of the original X,
+    which the intercept needs. ``cancellation`` is the largest
+    ``(m_j / s_j)^2`` the kernels see (see ``precision``).
+    """
 
     matrix: object
     dense: np.ndarray
@@ -32,46 +54,116 @@ class Design:
     is_sparse: bool
     X_mean: np.ndarray
     norms2: np.ndarray
+    X_offset: np.ndarray
+    shift: object = None
+    cancellation: float = 0.0
 
     def kernel_args(self):
         return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
 
+    def precision(self):
+        """Smallest relative KKT tolerance that rounding lets a solver reach.
 
-def make_design(X, sw, fit_intercept, squared=None):
+        A gradient entry is a sum of products of column and residual
+        entries: relative to the column's spread times the residual's size
+        it carries an error of order eps, plus eps (m_j / s_j)^2 from the
+        implicit centring. Asking for less than a hundred times that would
+        only spin until max_iter.
+        """
+        eps = float(np.finfo(self.X_mean.dtype).eps)
+        return 100 * eps * (1.0 + self.cancellation)
+
+    def kkt_scale(self, residual_scale):
+        """Per-column inverse scale of the KKT violation (zero for held columns).
+
+        The violation of coordinate j is a gradient entry, of the size of
+        ``s_j * residual_scale`` (``s_j`` the weighted spread of the column);
+        dividing by it makes the tolerance independent of the units of X
+        and y. ``residual_scale`` is the weighted RMS of the centred y
+        (least squares) or 1 (log-loss residuals are probabilities).
+        """
+        scale = np.sqrt(self.norms2.astype(np.float64)) * float(residual_scale)
+        with np.errstate(divide="ignore"):
+            inv = np.where(scale > 0, 1.0 / scale, 0.0)
+        return np.ascontiguousarray(inv, dtype=self.X_mean.dtype)
+
+
+def residual_scale(y_c, sw):
+    """Weighted RMS of the centred target (1 when it is zero), for kkt_scale."""
+    y64 = y_c.astype(np.float64)
+    scale = float(np.sqrt(sw.astype(np.float64) @ (y64 * y64) / float(sw.sum())))
+    return scale if scale > 0 and np.isfinite(scale) else 1.0
+
+
+def make_design(X, sw, fit_intercept, checked=False):
     """Kernel view of ``X`` with its weighted column means and variances.
 
     Parameters
     ----------
-    X : ndarray (Fortran-ordered) or sparse matrix, float32 or float64
+    X : ndarray (Fortran-ordered) or CSC matrix (canonical, from
+        :func:`~sparsestat.utils.validation.check_sparse_input`), float32
+        or float64
     sw : ndarray of shape (n_samples,), weights summing to one
     fit_intercept : bool
-        Whether the columns are centred (implicitly) by their weighted means.
-    squared : sparse matrix, optional
-        ``X.multiply(X)`` for sparse X, when the caller builds designs for
-        many weight vectors (the proximal Newton loop) and squares X once.
+        Whether the columns are centred by their weighted means.
+    checked : bool, default=False
+        True for a matrix that already passed these checks with other
+        weights (the centred copy itself, the reweighted designs of the
+        proximal Newton loop): no copy is made and nothing is refused;
+        offsets only raise the precision floor, and columns of rounding
+        noise are held at zero.
+
+    Raises
+    ------
+    ValueError
+        If the squared column norms overflow, if a non-constant column
+        varies by less than the rounding of its values (an offset beyond
+        what the dtype represents), or if a sparse column's offset is too
+        large for implicit centring.
     """
     dtype = X.dtype
     placeholder = np.zeros(1, dtype=dtype)
-    with np.errstate(over="ignore", invalid="ignore"):
-        stats = _column_stats(X, sw, fit_intercept, dtype, squared)
-    X_mean, second_moment, norms2 = stats
-    if not (np.all(np.isfinite(second_moment)) and np.all(np.isfinite(norms2))):
-        raise ValueError(
-            f"X has values too large for {dtype}: the squared column norms "
-            f"overflow (largest |X| = {float(_abs_max(X)):.3g}). Rescale X, "
-            "e.g. with sklearn.preprocessing.StandardScaler or MaxAbsScaler."
-        )
     if sp.issparse(X):
         X = csc_int32(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_mean, norms2, amax = _column_stats(X, sw, fit_intercept, need_amax=not checked)
+    if not np.all(np.isfinite(norms2)) or np.any(norms2 > np.finfo(dtype).max):
+        raise ValueError(
+            f"X has values too large for {dtype}: the squared column norms "
+            f"overflow (largest |X| = {float(amax.max(initial=0.0)):.3g}). Rescale X, "
+            "e.g. with sklearn.preprocessing.StandardScaler or MaxAbsScaler."
+        )
+    eps = float(np.finfo(dtype).eps)
+    spread = np.sqrt(norms2)
+    cancellation = 0.0
+    if fit_intercept:
+        held = spread <= _NOISE_ULPS * eps * amax
+        if held.any() and not checked:
+            _check_rounding_noise(X, sw, np.flatnonzero(held), X_mean, spread,
+                                  eps * amax)
+            norms2[held] = 0.0
+        live = ~held
+        if live.any():
+            cancellation = float(np.max((X_mean[live] / spread[live]) ** 2))
+    if sp.issparse(X):
+        if not checked and eps * cancellation > _SPARSE_LOSS:
+            j = _worst_column(X_mean, spread, norms2)
+            raise ValueError(
+                f"Column {j} of the sparse X has a mean {abs(X_mean[j]):.6g} that "
+                f"is {abs(X_mean[j]) / spread[j]:.3g} times its spread: centring "
+                "it implicitly (a sparse matrix is not densified) would lose "
+                f"the precision of {dtype}. Pass X as a dense array (it is "
+                "then centred on a copy) or subtract the column's offset."
+            )
         dense = np.zeros((1, 1), dtype=dtype, order="F")
         data, indices, indptr = X.data, X.indices, X.indptr
         is_sparse = True
     else:
+        if not checked and eps * cancellation > _COPY_LOSS:
+            return _centred_copy(X, sw, X_mean, norms2 > 0)
         dense, data = X, placeholder
         indices = indptr = np.zeros(1, dtype=np.intc)
         is_sparse = False
-    constant = norms2 <= _CONSTANT_COLUMN_RTOL * np.finfo(dtype).eps * second_moment
-    norms2 = np.where(constant, 0, norms2).astype(dtype)
     return Design(
         X,
         dense,
@@ -81,37 +173,108 @@ def make_design(X, sw, fit_intercept, squared=None):
         is_sparse,
         np.ascontiguousarray(X_mean, dtype=dtype),
         np.ascontiguousarray(norms2, dtype=dtype),
+        np.ascontiguousarray(X_mean, dtype=np.float64),
+        None,
+        cancellation,
     )
 
 
-def _abs_max(X):
-    if sp.issparse(X):
-        return np.abs(X.data).max() if X.nnz else 0.0
-    return np.abs(X).max() if X.size else 0.0
+def _worst_column(X_mean, spread, norms2):
+    ratio = np.where(norms2 > 0, np.abs(X_mean) / np.where(spread > 0, spread, 1), 0)
+    return int(np.argmax(ratio))
 
 
-def _column_stats(X, sw, fit_intercept, dtype, squared=None):
-    """Weighted column means, second moments and centred variances."""
-    if sp.issparse(X):
-        squared = X.multiply(X) if squared is None else squared
-        second_moment = np.asarray(squared.T @ sw, dtype=dtype).ravel()
-        if fit_intercept:
-            X_mean = np.asarray(X.T @ sw, dtype=dtype).ravel()
-            norms2 = second_moment - X_mean**2
+def _centred_copy(X, sw, X_mean, live):
+    """Design on ``X - X_mean`` (a Fortran copy in X's dtype)."""
+    shift = np.where(live, X_mean, 0.0)
+    centred = np.empty(X.shape, dtype=X.dtype, order="F")
+    for start in range(0, X.shape[1], _BLOCK):
+        stop = start + _BLOCK
+        centred[:, start:stop] = X[:, start:stop].astype(np.float64) - shift[start:stop]
+    design = make_design(centred, sw, True, checked=True)
+    design.norms2[~live] = 0
+    design.shift = shift
+    design.X_offset = shift + design.X_offset
+    return design
+
+
+def _check_rounding_noise(X, sw, columns, X_mean, spread, rounding):
+    """Raise unless every column in ``columns`` is exactly constant."""
+    weighted = sw > 0
+    for j in columns:
+        if sp.issparse(X):
+            col = np.zeros(X.shape[0])
+            col[X.indices[X.indptr[j]:X.indptr[j + 1]]] = X.data[X.indptr[j]:X.indptr[j + 1]]
         else:
-            X_mean = np.zeros(X.shape[1], dtype=dtype)
-            norms2 = second_moment
-        return X_mean, second_moment, norms2
-    X_mean = (sw @ X).astype(dtype) if fit_intercept else np.zeros(X.shape[1], dtype)
-    second_moment = np.empty(X.shape[1], dtype=dtype)
-    norms2 = np.empty(X.shape[1], dtype=dtype)
-    # blocks of columns keep the temporary small for large X
-    for start in range(0, X.shape[1], 256):
-        block = X[:, start : start + 256]
-        second_moment[start : start + 256] = sw @ block**2
-        centred = block - X_mean[start : start + 256]
-        norms2[start : start + 256] = sw @ centred**2
-    return X_mean, second_moment, norms2
+            col = np.asarray(X[:, j])
+        col = col[weighted]
+        if col.size == 0 or col.min() == col.max():
+            continue
+        raise ValueError(
+            f"Column {j} of X varies by {spread[j]:.3g} (weighted standard "
+            f"deviation) around a mean of {X_mean[j]:.6g}: within "
+            f"{_NOISE_ULPS} units of rounding of its values in {X.dtype} "
+            f"({rounding[j]:.3g}), so its centred values are mostly rounding "
+            "error and no coefficient can be estimated from it. Subtract the "
+            "column's offset before storing X"
+            + (" in float32, or use float64." if X.dtype == np.float32 else ".")
+        )
+
+
+def _column_stats(X, sw, fit_intercept, need_amax=True):
+    """Weighted column means, centred second moments and largest |x_ij|.
+
+    Two passes (mean, then squares of the centred values), accumulated in
+    float64 whatever X's dtype: the one-pass ``E[x^2] - E[x]^2`` loses
+    every digit once a column's mean is 1e8 times its spread.
+    Rows of zero weight are left out of the largest |x_ij| (zeros when
+    ``need_amax`` is False).
+    """
+    sw64 = np.asarray(sw, dtype=np.float64)
+    p = X.shape[1]
+    weighted = sw64 > 0
+    all_weighted = bool(weighted.all())
+    amax = np.zeros(p)
+    if sp.issparse(X):
+        counts = np.diff(X.indptr)
+
+        def column_sums(values, weights):
+            # sum over the stored entries of each column of weights_i * values
+            M = sp.csc_matrix((values, X.indices, X.indptr), shape=X.shape)
+            return np.asarray(M.T @ weights, dtype=np.float64).ravel()
+
+        data = X.data.astype(np.float64)
+        X_mean = column_sums(data, sw64) if fit_intercept else np.zeros(p)
+        centred = data - np.repeat(X_mean, counts) if fit_intercept else data
+        norms2 = column_sums(centred * centred, sw64)
+        if fit_intercept:
+            ones = np.ones_like(data)
+            # the implicit zeros of each column, all at distance |m_j|
+            zero_w = np.maximum(float(sw64.sum()) - column_sums(ones, sw64), 0)
+            # exactly zero when every weighted row is stored (the difference
+            # above is rounding then, which times m_j^2 would fake a spread)
+            stored = column_sums(ones, weighted.astype(np.float64))
+            zero_w[stored >= np.count_nonzero(weighted)] = 0.0
+            norms2 += zero_w * X_mean**2
+        if need_amax and data.size:
+            absdata = np.abs(data) if all_weighted else np.abs(data) * weighted[X.indices]
+            nonempty = counts > 0
+            amax[nonempty] = np.maximum.reduceat(absdata, X.indptr[:-1][nonempty])
+        return X_mean, norms2, amax
+    X_mean = np.zeros(p)
+    norms2 = np.empty(p)
+    for start in range(0, p, _BLOCK):
+        stop = start + _BLOCK
+        block = X[:, start:stop].astype(np.float64)
+        if fit_intercept:
+            X_mean[start:stop] = sw64 @ block
+            block -= X_mean[start:stop]
+        norms2[start:stop] = sw64 @ (block * block)
+        if need_amax and fit_intercept and block.shape[0]:
+            raw = X[:, start:stop] if all_weighted else X[weighted, start:stop]
+            if raw.shape[0]:
+                amax[start:stop] = np.maximum(raw.max(axis=0), -raw.min(axis=0))
+    return X_mean, norms2, amax
 
 
 def as_target(y, dtype):
@@ -140,17 +303,3 @@ def center_target(y, sw, fit_intercept):
             "squared residuals overflow. Rescale y."
         )
     return y_c, y_mean
-
-
-def precision_floor(design, residual_norm=1.0):
-    """Smallest KKT tolerance that rounding in X's dtype lets a solver reach.
-
-    Gradients are sums of products of X and residual entries, so they carry
-    an error of order eps * ||residual|| * max_j ||x_j|| (weighted norms);
-    asking for less than a hundred times that (reachable in float64, not
-    always in float32 at large scales) would only spin until max_iter. The
-    log-loss residuals y - p are at most 1, the default.
-    """
-    eps = float(np.finfo(design.X_mean.dtype).eps)
-    x_norm = float(np.sqrt(design.norms2.max(initial=0.0)))
-    return 100 * eps * residual_norm * x_norm

@@ -4,7 +4,9 @@ import numpy as np
 
 from sparsestat._kernels._cd import cd_solve
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._preprocess import PENALTY_CODES, precision_floor
+import warnings
+
+from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.
 MAX_EPOCHS = 10_000
@@ -45,7 +47,7 @@ class GramCache:
 
 
 def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
-                        positive, max_iter, tol, sw_sum=1.0, grad=None,
+                        positive, max_iter, tol, kkt_scale=None, sw_sum=1.0, grad=None,
                         strong=None, cache=None, gap_stop=True):
     """Run working-set CD in place on ``w``; return the kernel's counters.
 
@@ -54,6 +56,11 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     design : Design
         Kernel view of X whose ``X_mean``/``norms2`` were computed with the
         weights ``sw / sw_sum``; ``norms2`` is rescaled here.
+    tol : float
+        Relative tolerance on the KKT violation scaled by ``kkt_scale``.
+    kkt_scale : ndarray of shape (n_features,), optional
+        Inverse gradient scale of each column (:meth:`Design.kkt_scale`);
+        default: from the weighted RMS of ``y_c``.
     grad : ndarray of shape (n_features,), optional
         The data-term gradient at ``w`` when known (reused, then overwritten
         with the gradient at the solution); ``None`` computes it.
@@ -72,6 +79,8 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     n_iter, kkt, gap, converged, n_epochs, grad
     """
     dtype = design.X_mean.dtype.type
+    if kkt_scale is None:
+        kkt_scale = design.kkt_scale(residual_scale(y_c, sw))
     grad_valid = grad is not None
     if grad is None:
         grad = np.empty(w.shape[0], dtype=design.X_mean.dtype)
@@ -92,6 +101,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         dtype(sw_sum),
         design.X_mean,
         norms2,
+        kkt_scale,
         w,
         grad,
         grad_valid,
@@ -132,31 +142,50 @@ def solve_squared(design, y_c, sw, uniform, w, *, solver, damping, penalty,
         ``gap`` is the L1 duality gap for "cd" (NaN otherwise); ``grad``
         is the data-term gradient at the solution for "cd" (else None).
     """
-    y_norm = float(np.sqrt(sw @ (y_c.astype(np.float64) ** 2) / sw.sum()))
-    tol = max(tol, precision_floor(design, y_norm))
+    # the tolerance is relative: each coordinate's KKT violation is divided
+    # by its column's spread times the RMS of y, so fit(c X, d y) with alpha
+    # scaled by c d stops at coefficients scaled by d / c
+    kkt_scale = design.kkt_scale(residual_scale(y_c, sw))
+    tol = max(tol, design.precision())
     if solver == "cd":
         n_iter, kkt, gap, converged, _, grad = solve_least_squares(
             design, y_c, sw, uniform, w, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            grad=grad, strong=strong, cache=cache,
+            kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
         )
         return n_iter, kkt, gap, converged, grad
     n_iter, kkt, converged, _ = solve_apg(
         design, y_c, sw, uniform, w, datafit="quadratic", penalty=penalty,
         alpha=alpha, gamma=gamma, positive=positive,
         damping=damping if solver == "apg" else None, max_iter=max_iter, tol=tol,
+        kkt_scale=kkt_scale,
     )
     return n_iter, kkt, float("nan"), converged, None
 
 
 def initial_coef(estimator, n_features, dtype):
-    """Warm-start coefficients when allowed and compatible, else zeros."""
+    """Warm-start coefficients when allowed and compatible, else zeros.
+
+    A previous ``coef_`` holding NaN or inf cannot start a solve (every
+    residual would be NaN): it is ignored with a warning and the solve
+    starts from zeros. Returns ``(w, warm)``, ``warm`` telling whether the
+    previous coefficients were used.
+    """
     coef = getattr(estimator, "coef_", None)
-    if (
-        estimator.warm_start
-        and coef is not None
-        and np.shape(coef) == (n_features,)
-    ):
-        return np.array(coef, dtype=dtype)
-    return np.zeros(n_features, dtype=dtype)
+    if not estimator.warm_start or coef is None:
+        return np.zeros(n_features, dtype=dtype), False
+    coef = np.asarray(coef)
+    if coef.size != n_features or coef.ndim > 2:
+        return np.zeros(n_features, dtype=dtype), False
+    with np.errstate(over="ignore"):
+        w = coef.astype(dtype).ravel()
+    if not np.all(np.isfinite(w)):
+        warnings.warn(
+            f"warm_start=True but the previous coef_ holds NaN or inf (in "
+            f"{dtype}); starting from zeros instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return np.zeros(n_features, dtype=dtype), False
+    return w, True
 

@@ -52,11 +52,14 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError("sample_weight must be finite (no NaN or inf).")
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative.")
-    total = sw.sum()
-    if total <= 0:
+    largest = sw.max(initial=0.0)
+    if largest <= 0:
         raise ValueError("sample_weight must have a positive sum (not all zero).")
+    # dividing by the largest weight first keeps the sum finite for weights
+    # near the float64 maximum (and away from underflow for tiny ones)
+    sw = sw / largest
     uniform = bool(np.all(sw == sw[0]))
-    return np.ascontiguousarray(sw / total, dtype=dtype), uniform
+    return np.ascontiguousarray(sw / sw.sum(), dtype=dtype), uniform
 
 
 def check_gamma(penalty, gamma):
@@ -99,6 +102,100 @@ def check_finite_scalar(value, name):
     """
     if isinstance(value, numbers.Real) and not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}.")
+
+
+def check_sparse_input(X, *, name="X"):
+    """Validate the structure of a sparse ``X`` and return it in canonical CSC.
+
+    Every estimator that accepts sparse input calls this on the caller's
+    matrix before anything else touches it (scipy's own conversions trust
+    the index arrays and can crash on corrupt ones). Dense input is returned
+    unchanged.
+
+    The checks are complete: index arrays of an integer dtype, ``indptr``
+    of the right length, starting at 0 and non-decreasing, every index
+    within the shape (scipy's ``check_format(full_check=True)``; for COO the
+    row and column bounds). The result is a ``csc_matrix`` with int32 index
+    arrays, indices sorted within each column and duplicate entries summed
+    (scipy allows duplicates and unsorted indices; the kernels need
+    neither). The caller's matrix is never modified: a canonical CSC input
+    shares its data (read only), anything else is converted into new arrays.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix
+    name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    X : ndarray or csc_matrix
+        ``X`` itself when it is not sparse.
+
+    Raises
+    ------
+    ValueError
+        If the sparse structure is invalid, or X has 2**31 or more
+        non-zeros, rows or columns.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from sparsestat.utils.validation import check_sparse_input
+    >>> D = sp.csc_matrix((np.array([1., 2.]), np.array([0, 0]),
+    ...                    np.array([0, 2])), shape=(2, 1))
+    >>> check_sparse_input(D).toarray().ravel().tolist()
+    [3.0, 0.0]
+    """
+    if not sp.issparse(X):
+        return X
+    int32_max = np.iinfo(np.int32).max
+    if max(X.shape) >= int32_max:
+        raise ValueError(f"Sparse {name} with 2**31 or more rows or columns is not supported.")
+    fmt = X.format
+    try:
+        if fmt in ("csr", "csc"):
+            for part in ("indices", "indptr"):
+                if np.asarray(getattr(X, part)).dtype.kind not in "iu":
+                    raise ValueError(f"{part} must be an integer array")
+            cls = sp.csc_matrix if fmt == "csc" else sp.csr_matrix
+            # a shallow object of our own: check_format may reassign its
+            # attributes (never the caller's arrays)
+            shallow = cls((X.data, X.indices, X.indptr), shape=X.shape, copy=False)
+            shallow.check_format(full_check=True)
+        elif fmt == "coo":
+            shallow = sp.coo_matrix((X.data, (X.row, X.col)), shape=X.shape)
+        else:
+            shallow = X.tocoo()
+            shallow = sp.coo_matrix((shallow.data, (shallow.row, shallow.col)),
+                                    shape=X.shape)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"{name} is a sparse matrix with an invalid structure: {exc}") from None
+    Y = shallow.tocsc()
+    if Y.nnz >= int32_max:
+        raise ValueError(f"Sparse {name} with 2**31 or more non-zeros is not supported.")
+    indices = np.asarray(Y.indices[: Y.nnz])
+    indptr = np.asarray(Y.indptr)
+    if not _is_canonical(indices, indptr):
+        Y = sp.csc_matrix((np.array(Y.data[: Y.nnz]), indices.astype(np.int32),
+                           indptr.astype(np.int32)), shape=X.shape, copy=False)
+        # in place on the new arrays: sorts each column and sums duplicates
+        Y.sum_duplicates()
+    Y = csc_int32(Y)
+    Y.has_canonical_format = True
+    return Y
+
+
+def _is_canonical(indices, indptr):
+    """Whether indices strictly increase within every CSC column."""
+    if indices.size < 2:
+        return True
+    increasing = np.diff(indices) > 0
+    # a decrease is allowed across a column boundary
+    boundary = indptr[1:-1]
+    boundary = boundary[(boundary > 0) & (boundary < indices.size)]
+    increasing[boundary - 1] = True
+    return bool(increasing.all())
 
 
 def csc_int32(X):
