@@ -20,7 +20,8 @@ COMMON_CONSTRAINTS = {
     "solver": [StrOptions(set(SOLVERS))],
     "selection": [StrOptions(set(SELECTIONS))],
     "theta": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    # the kernels count epochs in a C int
+    "max_iter": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_time": [None, Interval(Real, 0, None, closed="neither")],
     "random_state": ["random_state"],
@@ -28,9 +29,22 @@ COMMON_CONSTRAINTS = {
 }
 
 
-def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-               rec_idx, rec_val):
-    """Fitted attributes and warnings shared by both fractional estimators."""
+class DegenerateRatioWarning(UserWarning):
+    """The fractional ratio has no minimiser at finite weights on these data.
+
+    Raised by :class:`FractionalSparseRegression` when its solution puts
+    large weights on near-zero columns (the ratio then tends to 1 as those
+    weights grow) or presses against the automatic box.
+    """
+
+
+def finish_fit(estimator, w, F, n_iter, max_step, obj_path, time_path,
+               rec_idx, rec_val, elapsed):
+    """Fitted attributes and warnings shared by both fractional estimators.
+
+    ``w`` is in the caller's units; ``max_step`` in the same units; the
+    histories are the kernel's (``rec_val`` already in the caller's units).
+    """
     max_w = float(np.max(np.abs(w))) if w.size else 0.0
     estimator.n_iter_ = int(n_iter)
     estimator.objective_ = float(F)
@@ -39,15 +53,13 @@ def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
         estimator.objective_path_ = obj_path[: n_iter + 1].copy()
         estimator.time_path_ = time_path[: n_iter + 1].copy()
         if estimator.verbose >= 2:
-            estimator.update_path_ = (rec_idx[:n_rec].copy(), rec_val[:n_rec].copy())
+            estimator.update_path_ = (rec_idx.copy(), rec_val.copy())
         print(
             f"[{type(estimator).__name__}] {n_iter} epochs, objective "
             f"{float(F):.6g}, relative step {estimator.stop_crit_:.2e}, "
-            f"{time_path[n_iter]:.3f} s"
+            f"{elapsed:.3f} s"
         )
-    stopped_by_time = (
-        estimator.max_time is not None and time_path[n_iter] > estimator.max_time
-    )
+    stopped_by_time = estimator.max_time is not None and elapsed > estimator.max_time
     if (
         n_iter == estimator.max_iter
         and not stopped_by_time
@@ -76,42 +88,140 @@ def check_finite_params(estimator, names):
         check_finite_scalar(getattr(estimator, name), name)
 
 
-def design_arrays(X):
-    """Kernel arguments for dense (Fortran) or CSC ``X``.
+def check_sparse_structure(X):
+    """A canonical CSC copy of sparse ``X`` after a full structure check.
 
-    Returns ``(X_dense, data, indices, indptr, is_sparse)``; the unused side
-    is a one-element placeholder that the kernel never reads.
+    Out-of-range or negative indices, a broken ``indptr`` or mismatched
+    array lengths raise a ``ValueError`` (they would make the kernels read
+    out of bounds); duplicate entries are summed (scipy's meaning of them)
+    and indices sorted, on a copy, so the caller's matrix is never changed.
+    Dense input is returned as is.
     """
-    dtype = X.dtype
+    # TODO(lead): switch to the shared helper of sparsestat.utils.validation
+    if not sp.issparse(X):
+        return X
+    X = X.copy()
+    fmt = X.format
+    try:
+        if fmt in ("csr", "csc", "bsr"):
+            X.check_format(full_check=True)
+        elif fmt == "coo":
+            rows, cols = X.coords if hasattr(X, "coords") else (X.row, X.col)
+            if rows.size and (
+                rows.min() < 0 or cols.min() < 0
+                or rows.max() >= X.shape[0] or cols.max() >= X.shape[1]
+            ):
+                raise ValueError("row or column index out of range")
+    except ValueError as exc:
+        raise ValueError(
+            f"X is a sparse matrix with a corrupt structure ({exc}); rebuild it "
+            "with scipy.sparse constructors."
+        ) from None
+    X = X.tocsc()
+    X.sum_duplicates()
+    return csc_int32(X)
+
+
+def column_blocks(n_features, n_samples):
+    """Column slices of about 2**22 entries: bounded float64 temporaries."""
+    step = max(1, (1 << 22) // max(n_samples, 1))
+    return [slice(j, min(j + step, n_features)) for j in range(0, n_features, step)]
+
+
+def weighted_mean(X, w):
+    """Two-pass weighted column means in float64 (``w`` sums to one).
+
+    The second pass removes the rounding of the first, so that a column of
+    mean 1e8 and spread 1 keeps its spread (the single pass loses it).
+    """
+    n_samples, n_features = X.shape
     if sp.issparse(X):
-        X = csc_int32(X)
-        data = X.data if X.nnz else np.zeros(1, dtype=dtype)
-        indices = X.indices if X.nnz else np.zeros(1, dtype=np.int32)
-        return np.zeros((1, 1), dtype=dtype, order="F"), data, indices, X.indptr, True
-    return (
-        np.asfortranarray(X),
-        np.zeros(1, dtype=dtype),
-        np.zeros(1, dtype=np.int32),
-        np.zeros(2, dtype=np.int32),
-        False,
-    )
+        # a sparse column is mostly exact zeros: one pass over its entries
+        return np.asarray(X.T @ w, dtype=np.float64).ravel()
+    mean = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.asarray(X[:, cols], dtype=np.float64)
+        first = w @ block
+        mean[cols] = first + w @ (block - first)
+    return mean
 
 
-def weighted_col_sq(X, sw):
-    """``(X ** 2).T @ sw``: each column's curvature of the weighted squares.
+def scaled_norms(X, sw, centre):
+    """Weighted norms of the columns of ``X - centre``, without overflow.
 
-    Overflow gives inf, which ``check_representable`` turns into an error.
+    ``centre`` is a vector of column means or an ``(n_samples,
+    n_features)``-broadcastable callable giving the per-row centre of a
+    column block. Each block is divided by its largest entry before
+    squaring, so that columns near the float limits neither overflow nor
+    underflow.
     """
+    n_samples, n_features = X.shape
+    norms = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.asarray(X[:, cols], dtype=np.float64) - centre(cols)
+        top = np.max(np.abs(block), axis=0, initial=0.0)
+        safe = np.where(top > 0, top, 1.0)
+        norms[cols] = top * np.sqrt(sw @ (block / safe) ** 2)
+    return norms
+
+
+def sparse_centred_norms(X, sw, centre_of_entry, centre_sq_total):
+    """Weighted norms of ``X - C`` for sparse ``X`` without densifying it.
+
+    ``centre_of_entry`` gives the centre at each stored entry (by row and
+    column), ``centre_sq_total`` the weighted sum of squared centres of each
+    whole column; the zeros of a column contribute the centre squared.
+    """
+    X = X.tocsc()
+    cols = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+    rows = X.indices
+    c = centre_of_entry(rows, cols)
+    data = X.data.astype(np.float64)
+    top = max(float(np.max(np.abs(data), initial=0.0)),
+              float(np.max(np.abs(c), initial=0.0)), np.finfo(float).tiny)
+    d, c = data / top, c / top
+    # sum_s sw (x - c)^2 = sum_nz sw ((x - c)^2 - c^2) + sum_s sw c^2
+    nz = np.bincount(cols, weights=sw[rows] * ((d - c) ** 2 - c * c),
+                     minlength=X.shape[1])
+    total = np.maximum(nz + centre_sq_total / top**2, 0.0)
+    return top * np.sqrt(total)
+
+
+def unit_scale(norms, active):
+    """Root mean square of the active column norms, computed without overflow."""
+    values = norms[active]
+    top = float(np.max(values))
+    return top * float(np.sqrt(np.mean((values / top) ** 2)))
+
+
+def working_design(X, centre, scale, dtype):
+    """Kernel arguments of ``(X - centre) / scale`` for the kernels.
+
+    Dense ``X``: one Fortran copy of the centred, scaled design (the centring
+    in float64, block by block, then rounded to ``dtype``); ``centre`` is a
+    vector of column means or a callable as in ``scaled_norms``. Sparse
+    ``X`` is only scaled (copy of its data), never centred: the recovery
+    kernel centres it implicitly. Returns ``(X_dense, data, indices,
+    indptr, is_sparse)``; the unused side is a one-element placeholder.
+    """
+    if sp.issparse(X):
+        data = (X.data / scale).astype(dtype) if X.nnz else np.zeros(1, dtype=dtype)
+        indices = X.indices if X.nnz else np.zeros(1, dtype=np.int32)
+        return (np.zeros((1, 1), dtype=dtype, order="F"), data, indices,
+                np.ascontiguousarray(X.indptr, dtype=np.int32), True)
+    n_samples, n_features = X.shape
+    out = np.empty((n_samples, n_features), dtype=dtype, order="F")
     with np.errstate(over="ignore", invalid="ignore"):
-        if sp.issparse(X):
-            return np.asarray(X.multiply(X).T @ sw).ravel()
-        return (X * X).T @ sw
-
-
-def record_buffers(record, n_updates, dtype):
-    """Buffers for the per-update history (one slot when not recording)."""
-    size = n_updates if record else 1
-    return np.zeros(size, dtype=np.int32), np.zeros(size, dtype=dtype)
+        for cols in column_blocks(n_features, n_samples):
+            block = np.asarray(X[:, cols], dtype=np.float64) - centre(cols)
+            out[:, cols] = block / scale
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"X has values too large for {np.dtype(dtype).name} arithmetic once "
+            "centred: rescale X."
+        )
+    return (out, np.zeros(1, dtype=dtype), np.zeros(1, dtype=np.int32),
+            np.zeros(2, dtype=np.int32), False)
 
 
 def seed_from(random_state):

@@ -1,9 +1,12 @@
 """k-sparse recovery as a fractional program, solved by FCD / PCD."""
 
+import time
 import warnings
 from numbers import Integral
+from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -13,16 +16,53 @@ from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
+    DegenerateRatioWarning,
     check_finite_params,
     check_representable,
-    design_arrays,
+    check_sparse_structure,
     finish_fit,
-    record_buffers,
+    scaled_norms,
     seed_from,
-    weighted_col_sq,
+    sparse_centred_norms,
+    unit_scale,
+    weighted_mean,
+    working_design,
 )
 from sparsestat.utils._param_validation import Interval
-from sparsestat.utils.validation import check_sample_weight
+from sparsestat.utils.validation import check_sample_weight, csc_int32
+
+# a column whose centred norm is below NEAR_ZERO times the root mean square
+# column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
+# coefficient with which the smallest other column reproduces ||y - ybar||
+NEAR_ZERO = 1e-3
+AUTO_FACTOR = 10.0
+
+
+class _Centred:
+    """Products with the centred, unit-scale design of a ``_problem``."""
+
+    def __init__(self, prob):
+        self.prob = prob
+
+    def matvec(self, d):
+        p = self.prob
+        if p.is_sparse:
+            A = _csc(p)
+            return np.asarray(A @ d).ravel() - float(p.x_mean_kernel @ d)
+        return p.X @ d
+
+    def rmatvec(self, v):
+        p = self.prob
+        if p.is_sparse:
+            A = _csc(p)
+            return np.asarray(A.T @ v).ravel() - p.x_mean_kernel * float(v.sum())
+        return p.X.T @ v
+
+
+def _csc(p):
+    n_samples = p.y.shape[0]
+    return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
+                          p.indptr), shape=(n_samples, p.n_features))
 
 class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
@@ -185,7 +225,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Design; dense is used Fortran-ordered, sparse as CSC.
+            Design. Dense ``X`` is centred (with ``fit_intercept``) and
+            scaled into one working copy; sparse ``X`` is checked, put in
+            canonical CSC form and centred implicitly (it stays sparse).
         y : array-like of shape (n_samples,)
             Response.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -199,59 +241,11 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         self._validate_params()
         names = ["alpha", "theta", "tol", "max_time"]
         check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csc",
-            dtype=[np.float64, np.float32],
-            order="F",
-            y_numeric=True,
-        )
-        dtype = X.dtype
-        y = np.ascontiguousarray(y, dtype=dtype)
-        n_samples, n_features = X.shape
-        sw, uniform = check_sample_weight(sample_weight, n_samples, dtype)
-        # the loss is a weighted sum: raw weights, so that integer weights
-        # equal repeated samples
-        raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
-        total = float(np.broadcast_to(raw, (n_samples,)).sum())
-        sw = np.ascontiguousarray(sw * total, dtype=dtype)
-
-        self.k_ = min(self.k, n_features)
-        if self.k > n_features:
-            warnings.warn(
-                f"k={self.k} is larger than n_features={n_features}; using "
-                f"k={n_features}.",
-                UserWarning,
-                stacklevel=2,
-            )
-        col_sq = np.ascontiguousarray(weighted_col_sq(X, sw), dtype=dtype)
-        check_representable(col_sq, "squared column norms", dtype)
-        active = np.flatnonzero(col_sq > 0).astype(np.int32)
-        if active.size == 0:
-            raise ValueError(
-                "X has no non-zero column (all-zero X): the fractional "
-                "objective is undefined."
-            )
-        ybar = float(sw @ y) / float(sw.sum()) if self.fit_intercept else 0.0
-        r0 = y - ybar
-        with np.errstate(over="ignore", invalid="ignore"):
-            r0_norm = float(np.sqrt(sw @ (r0 * r0)))
-            y_scale = float(np.sqrt(sw @ (y * y)))
-        if not (np.isfinite(r0_norm) and np.isfinite(y_scale)):
-            raise ValueError(
-                f"y has values too large: its squared norm overflows "
-                f"{np.dtype(dtype).name}; rescale y."
-            )
-        coef = np.zeros(n_features, dtype=dtype)
-        self.bound_ = (
-            r0_norm / float(np.median(np.sqrt(col_sq[active])))
-            if self.bound == "auto"
-            else float(self.bound)
-        )
-        self.theta_ = self.theta * float(np.mean(col_sq[active]))
-        if r0_norm <= 100 * np.finfo(dtype).eps * y_scale:
+        start = time.perf_counter()
+        prob = self._problem(X, y, sample_weight)
+        dtype = prob.dtype
+        self.k_ = prob.k
+        if prob.constant_y:
             warnings.warn(
                 "y is constant (after centring): the ratio is undefined at "
                 "w = 0 and tends to its infimum 1 only as w -> 0; returning "
@@ -259,68 +253,219 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-            if self.bound == "auto":
-                self.bound_ = 1.0
-            self.coef_ = coef
-            self.intercept_ = dtype.type(ybar)
+            self.bound_ = 1.0 if self.bound == "auto" else float(self.bound)
+            self.theta_ = 0.0
+            self.coef_ = np.zeros(prob.n_features, dtype=dtype)
+            self.intercept_ = dtype.type(prob.y_mean)
             self.objective_, self.n_iter_, self.stop_crit_ = 1.0, 0, 0.0
             return self
+        self.bound_ = prob.bound_
+        with np.errstate(over="ignore"):
+            self.theta_ = float(np.float64(self.theta) * prob.x_scale * prob.x_scale)
 
-        w = self._initial_coef(X, sw, r0, col_sq, active, dtype)
-        Xd, data, indices, indptr, is_sparse = design_arrays(X)
+        to_user = prob.y_scale / prob.x_scale
+        w = np.ascontiguousarray(self._initial_coef(prob) / to_user, dtype=dtype)
+        w = np.clip(w, -prob.bound, prob.bound)
         order = np.argsort(-np.abs(w), kind="stable").astype(np.int32)
-        obj_path = np.zeros(self.max_iter + 1, dtype=dtype)
-        time_path = np.zeros(self.max_iter + 1)
-        record = self.verbose >= 2
-        rec_idx, rec_val = record_buffers(
-            record, self.max_iter * (active.size + 1), dtype
-        )
         rng = check_random_state(self.random_state)
-        # the kernel solves exactly the ratio above: weighted-sum loss,
-        # alpha on both L1 norms, box |w_j| <= bound_
-        intercept, F, n_iter, n_rec, max_step = recovery_cd(
-            Xd, data, indices, indptr, is_sparse, y, sw, not uniform, w,
-            ybar, self.fit_intercept, col_sq, active, order, self.k_,
-            dtype.type(self.alpha), dtype.type(self.bound_), dtype.type(self.theta_),
-            SOLVERS[self.solver], SELECTIONS[self.selection], self.max_iter,
-            dtype.type(self.tol), float(self.max_time or 0.0), seed_from(rng),
-            obj_path, time_path, record, rec_idx, rec_val,
+        # the kernel solves the ratio above on (X - m) / x_scale and
+        # (y - ybar) / y_scale, where alpha becomes alpha / (x_scale y_scale)
+        # and the box bound_ x_scale / y_scale: the same F, w in units of
+        # y_scale / x_scale
+        F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = recovery_cd(
+            prob.X, prob.data, prob.indices, prob.indptr, prob.is_sparse, prob.y,
+            prob.sw, not prob.uniform, w, prob.x_mean_kernel, prob.col_sq,
+            prob.active, order, prob.k, dtype.type(prob.alpha),
+            dtype.type(prob.bound), dtype.type(self.theta), SOLVERS[self.solver],
+            SELECTIONS[self.selection], self.max_iter, dtype.type(self.tol),
+            float(self.max_time or 0.0), seed_from(rng), bool(self.verbose),
+            self.verbose >= 2,
         )
-        self.coef_ = w
-        self.intercept_ = dtype.type(intercept)
-        finish_fit(self, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-                   rec_idx, rec_val)
+        coef = (w.astype(np.float64) * to_user).astype(dtype)
+        self.coef_ = coef
+        self.intercept_ = dtype.type(prob.y_mean - float(prob.x_mean @ coef))
+        finish_fit(self, coef, F, n_iter, max_step * to_user, obj_path, time_path,
+                   rec_idx, (rec_val.astype(np.float64) * to_user).astype(dtype),
+                   time.perf_counter() - start)
+        self._warn_if_degenerate(prob, w)
         return self
 
-    def _initial_coef(self, X, sw, r0, col_sq, active, dtype):
-        """Best multiple of the k largest entries of X' (sw r0), in the box.
+    def _problem(self, X, y, sample_weight):
+        """Validated data and the scaled problem the kernel solves.
+
+        Everything the kernel sees is centred (``fit_intercept``) and
+        scaled: the column norms have root mean square 1 and ``||y||`` is 1,
+        so that units, offsets and the data's magnitude (1e-155 or 1e200)
+        change nothing but the conversion factors ``x_scale``, ``y_scale``.
+        """
+        if sp.issparse(X):
+            X = check_sparse_structure(X)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+            y_numeric=True,
+        )
+        if sp.issparse(X):
+            X = csc_int32(X)
+        dtype = X.dtype
+        n_samples, n_features = X.shape
+        sw_unit, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
+        # the loss is a weighted sum: raw weights, so that integer weights
+        # equal repeated samples
+        raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
+        total = float(np.broadcast_to(raw, (n_samples,)).sum())
+        sw = sw_unit * total
+
+        k = min(self.k, n_features)
+        if self.k > n_features:
+            warnings.warn(
+                f"k={self.k} is larger than n_features={n_features}; using "
+                f"k={n_features}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.fit_intercept:
+            x_mean = weighted_mean(X, sw_unit)
+        else:
+            x_mean = np.zeros(n_features)
+        if sp.issparse(X):
+            norms = sparse_centred_norms(
+                X, sw, lambda rows, cols: x_mean[cols], total * x_mean**2
+            )
+            top = np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
+        else:
+            norms = scaled_norms(X, sw, lambda cols: x_mean[cols])
+            top = np.max(np.abs(X), axis=0, initial=0.0).astype(float)
+        check_representable(norms, "centred column norms", dtype)
+        # a column whose centred spread is at the rounding level of its own
+        # entries is constant: it carries no information after centring
+        eps = np.finfo(dtype).eps
+        active = np.flatnonzero(norms > 8 * eps * top * np.sqrt(total))
+        if active.size == 0:
+            raise ValueError(
+                "X has no non-zero column (all-zero X, or only constant columns "
+                "with fit_intercept=True): the fractional objective is undefined."
+            )
+        y = np.asarray(y, dtype=np.float64)
+        if self.fit_intercept:
+            first = float(sw_unit @ y)
+            y_mean = first + float(sw_unit @ (y - first))
+        else:
+            y_mean = 0.0
+        y_c = y - y_mean
+        y_top = float(np.max(np.abs(y_c), initial=0.0))
+        y_scale = y_top * float(np.sqrt(sw @ (y_c / y_top) ** 2)) if y_top > 0 else 0.0
+        y_abs = float(np.max(np.abs(y), initial=0.0))
+        constant_y = y_scale <= 100 * eps * y_abs * np.sqrt(total)
+        prob = SimpleNamespace(
+            dtype=dtype, n_features=n_features, k=k, y_mean=y_mean,
+            constant_y=constant_y,
+        )
+        if constant_y:
+            return prob
+        x_scale = unit_scale(norms, active)
+        alpha = self.alpha / x_scale / y_scale
+        if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny):
+            raise ValueError(
+                f"alpha={self.alpha!r} is out of range for the scale of the data "
+                f"(alpha / (x_scale * y_scale) = {alpha:g} in the unit-scale "
+                "problem): rescale X and y, or alpha with them."
+            )
+        unit_norms = norms / x_scale
+        # columns this much smaller than typical are "near-zero": they can
+        # drive F to 1 with huge weights and are left out of the box's scale
+        near_zero = unit_norms < NEAR_ZERO
+        if self.bound == "auto":
+            regular = active[~near_zero[active]]
+            bound = AUTO_FACTOR / float(np.min(unit_norms[regular]))
+        else:
+            bound = float(self.bound) * x_scale / y_scale
+        if not (np.isfinite(bound) and bound > 0):
+            raise ValueError(
+                f"bound={self.bound!r} is out of range for the scale of the data: "
+                "rescale X and y."
+            )
+        Xk, data, indices, indptr, is_sparse = working_design(
+            X, lambda cols: x_mean[cols], x_scale, dtype
+        )
+        col_sq = np.zeros(n_features, dtype=dtype)
+        col_sq[active] = unit_norms[active] ** 2
+        prob.__dict__.update(
+            X=Xk, data=data, indices=indices, indptr=indptr, is_sparse=is_sparse,
+            X_user=X, y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
+            sw=np.ascontiguousarray(sw, dtype=dtype), uniform=uniform,
+            x_mean=x_mean, col_sq=col_sq,
+            x_mean_kernel=np.ascontiguousarray(
+                x_mean / x_scale if is_sparse else np.zeros(n_features), dtype=dtype
+            ),
+            active=active.astype(np.int32), near_zero=near_zero, x_scale=x_scale,
+            y_scale=y_scale, alpha=alpha, bound=bound,
+            bound_=bound * y_scale / x_scale,
+        )
+        return prob
+
+    def _initial_coef(self, prob):
+        """Best multiple of the k largest entries of X_c' (sw y_c), in the box.
 
         For w = s d the ratio is (L0 + B s + C s^2 / 2) / (D s), minimised
         at s = sqrt(2 L0 / C) whatever B and D, so the start is finite and
-        has a positive denominator.
+        has a positive denominator. Computed on the unit-scale problem,
+        returned in the caller's units.
         """
-        grad = np.asarray(X.T @ (sw * r0)).ravel()
-        grad[col_sq == 0] = 0.0
+        Xc, xm, y, sw = _Centred(prob), prob.x_mean_kernel, prob.y, prob.sw
+        grad = Xc.rmatvec(sw * y)
+        inactive = np.ones(prob.n_features, dtype=bool)
+        inactive[prob.active] = False
+        grad[inactive] = 0.0
         d = np.zeros_like(grad)
         if np.any(grad != 0):
-            keep = np.argsort(-np.abs(grad), kind="stable")[: self.k_]
-            # unit scale, so that ||X d||^2 cannot overflow
+            keep = np.argsort(-np.abs(grad), kind="stable")[: prob.k]
             d[keep] = grad[keep] / np.max(np.abs(grad[keep]))
         else:
-            d[active[np.argmax(col_sq[active])]] = 1.0
-        Xd = np.asarray(X @ d).ravel()
+            d[prob.active[np.argmax(prob.col_sq[prob.active])]] = 1.0
+        Xd = Xc.matvec(d)
         curv = float(sw @ (Xd * Xd))
-        loss0 = 0.5 * float(sw @ (r0 * r0))
-        if not (np.isfinite(curv) and curv > 0 and np.isfinite(loss0)):
+        loss0 = 0.5 * float(sw @ (y * y))
+        if not (np.isfinite(curv) and curv > 0):
             raise ValueError(
                 "X and y are too small or too large in scale for "
-                f"{np.dtype(dtype).name} arithmetic (||X d||^2 = {curv:g} for the "
-                "starting direction d): rescale X and y."
+                f"{np.dtype(prob.dtype).name} arithmetic (||X d||^2 = {curv:g} for "
+                "the starting direction d): rescale X and y."
             )
-        step = np.sqrt(2.0 * loss0 / curv)
-        return np.ascontiguousarray(
-            np.clip(step * d, -self.bound_, self.bound_), dtype=dtype
-        )
+        w = np.clip(np.sqrt(2.0 * loss0 / curv) * d, -prob.bound, prob.bound)
+        return w * (prob.y_scale / prob.x_scale)
+
+    def _warn_if_degenerate(self, prob, w):
+        """Say so when the solution exploits near-zero columns or the box."""
+        absw = np.abs(w.astype(np.float64))
+        topk = np.sort(absw)[::-1][: prob.k].sum()
+        if topk == 0:
+            return
+        share = absw[prob.near_zero].sum() / topk
+        at_box = int(np.sum(absw >= prob.bound * (1 - 1e-6)))
+        causes = []
+        if share >= 0.1:
+            n_near = int(np.count_nonzero(prob.near_zero[prob.active]))
+            causes.append(
+                f"it tends to 1 as the weights of near-zero columns grow ({n_near} "
+                f"columns with a centred norm below {NEAR_ZERO:g} times the typical "
+                f"column norm hold {100 * share:.0f} % of the top-k norm; remove "
+                "or rescale them)"
+            )
+        if self.bound == "auto" and at_box:
+            causes.append(
+                f"it keeps decreasing beyond the automatic box: {at_box} "
+                f"coefficients are at bound_={self.bound_:.3g} (alpha={self.alpha!r} "
+                "may be too large for the scale of the data: it scales with "
+                "std(X) * std(y))"
+            )
+        if causes:
+            warnings.warn(
+                "The fractional ratio is degenerate on these data: "
+                + "; and ".join(causes) + ". Pass an explicit bound to accept "
+                "the boxed solution.",
+                DegenerateRatioWarning,
+                stacklevel=3,
+            )
 
     def predict(self, X):
         """Predict with the fitted linear model.
