@@ -46,7 +46,19 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     sum to one (``1 / n_samples`` by default). Without the L1 term this is
     Fisher's criterion (scale-free); the L1 term favours large ``w``, so the
     box is active at the solution and ``alpha / bound`` sets the effective
-    sparsity. Each coordinate step
+    sparsity.
+
+    Units: multiplying ``X`` by ``c`` leaves the ratio unchanged with
+    ``w / c`` if ``alpha`` is multiplied by ``c`` and an explicit ``bound``
+    divided by ``c`` (``w' S_w w`` and the denominator are invariant,
+    ``||w||_1`` scales with ``1 / c``); so ``fit(c * X)`` with ``alpha * c``
+    returns ``coef_ / c``, the same ``intercept_`` and predictions.
+    Sample weights are normalised (their scale does not matter). The kernel
+    works on a centred (dense ``X``), unit-scale copy: offsets of ``X``
+    change nothing, ``theta`` and ``tol`` are relative and ``bound="auto"``
+    scales with ``1 / c``.
+
+    Each coordinate step
     solves its one-dimensional quadratic-over-quadratic problem globally
     (DESIGN section 6). ``S_w`` is never formed: the kernel keeps ``X w``
     and the two projected means.
@@ -83,9 +95,10 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (2,)
         Class labels; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (n_features,)
-        Discriminant direction, oriented so that class 1 projects higher.
-    intercept_ : float
+    coef_ : ndarray of shape (1, n_features)
+        Discriminant direction, oriented so that class 1 projects higher
+        (one row, as scikit-learn's binary linear classifiers).
+    intercept_ : ndarray of shape (1,)
         Minus the midpoint of the projected class means.
     objective_ : float
         Final value of ``F``.
@@ -108,7 +121,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     ...     200, 40, 4, task="classification", random_state=0)
     >>> clf = SparseFisherDiscriminant(alpha=0.1).fit(X, y)
     >>> clf.coef_.shape, bool(clf.score(X, y) > 0.8)
-    ((40,), True)
+    ((1, 40), True)
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS}

@@ -89,6 +89,18 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     fractional-programming literature), not scikit-learn's mean; a mean-loss
     problem with penalty ``a`` is ``alpha = n_samples * a`` here.
 
+    Units: the ratio is unchanged when ``X`` is multiplied by ``c``, ``y``
+    by ``d`` and ``w`` by ``d / c`` if ``alpha`` is multiplied by ``c * d``
+    (the loss scales with ``d**2``, ``||w||_1`` with ``d / c``) and an
+    explicit ``bound`` by ``d / c``; scaling the sample weights by ``s``
+    needs ``alpha * s``. So ``fit(c * X, d * y)`` with ``alpha * c * d``
+    returns ``coef_ * d / c``, ``intercept_ * d`` and the same
+    ``objective_``: the kernel works on a centred, unit-scale copy of the
+    problem (column norms of root mean square 1, ``||y - ybar|| = 1``),
+    ``theta`` and ``tol`` are relative, and ``bound="auto"`` scales with
+    ``d / c``. Offsets of ``X`` and ``y`` change nothing with
+    ``fit_intercept=True`` (centring in float64, two passes).
+
     Parameters
     ----------
     k : int, default=10
@@ -97,13 +109,17 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
         Weight of the L1 norms, > 0.
     bound : float or "auto", default="auto"
-        Box :math:`\|w\|_\infty \le` ``bound``. The box must be finite: near
-        the optimum the ratio keeps decreasing as weights grow, and on
-        near-zero columns it would tend to 1 with exploding weights.
-        ``"auto"`` uses :math:`\|y - \bar y\|_\omega` divided by the median
-        norm of the non-zero columns, the coefficient with which a typical
-        feature would reproduce the whole centred response. Stored in
-        ``bound_``.
+        Box :math:`\|w\|_\infty \le` ``bound``. The box must be finite: on
+        near-zero columns the ratio tends to 1 as their weights explode.
+        ``"auto"`` is 10 times the coefficient with which the smallest
+        regular column would reproduce the whole response,
+        ``10 ||y - ybar||_w / min_j ||x_j - xbar_j||_w`` over the columns
+        whose centred norm is at least 1e-3 times the root mean square
+        column norm (without ``fit_intercept``: uncentred norms, the
+        problem's own scale). It does not bind at regular solutions; when
+        the solution presses against it, or puts weight on near-zero
+        columns, a :class:`~sparsestat.fractional.DegenerateRatioWarning`
+        says so. Stored in ``bound_``.
     solver : {"pcd", "fcd"}, default="pcd"
         Proximal-Dinkelbach or fractional coordinate step.
     selection : {"cyclic", "random", "greedy", "greedy-lipschitz"}, default="cyclic"
@@ -115,7 +131,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     theta : float, default=1e-6
         Proximal constant relative to the data scale: each coordinate model
         uses curvature ``c_j + theta_`` with ``theta_ = theta * mean(c_j)``,
-        ``c_j`` the weighted squared norm of column ``j``.
+        ``c_j`` the weighted squared norm of the centred column ``j``.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (exact minimisation once per epoch).
     max_iter : int, default=1000
@@ -135,7 +151,8 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
-        Coefficients; all-zero columns get 0 and are never updated.
+        Coefficients; all-zero (and, with ``fit_intercept``, constant)
+        columns get 0 and are never updated.
     intercept_ : float
         Intercept (0 when ``fit_intercept=False``).
     objective_ : float
@@ -155,8 +172,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     time_path_ : ndarray of length ``n_iter_ + 1``
         Seconds elapsed at each entry of ``objective_path_``.
     update_path_ : tuple of two ndarrays
-        ``(index, value)`` of every coordinate move, index -1 for the
-        intercept (``verbose >= 2`` only).
+        ``(index, value)`` of every coordinate move (``verbose >= 2``
+        only); the intercept is profiled out, ``ybar - xbar @ w`` at every
+        iterate.
     n_features_in_ : int
         Number of features seen in ``fit``.
 
