@@ -341,6 +341,11 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
+        if self.fit_intercept and np.count_nonzero(sw_unit) < 2:
+            raise ValueError(
+                f"{type(self).__name__} with fit_intercept=True needs 2 samples of "
+                f"positive weight; got {np.count_nonzero(sw_unit)} sample."
+            )
         if self.fit_intercept:
             x_mean = weighted_mean(X, sw_unit)
         else:
