@@ -397,9 +397,11 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         # columns this much smaller than typical are "near-zero": they can
         # drive F to 1 with huge weights and are left out of the box's scale
         near_zero = unit_norms < NEAR_ZERO
+        regular = active[~near_zero[active]]
+        # ||y|| = 1 here: the largest coefficient a regular column needs alone
+        regular_scale = 1.0 / float(np.min(unit_norms[regular]))
         if self.bound == "auto":
-            regular = active[~near_zero[active]]
-            bound = AUTO_FACTOR / float(np.min(unit_norms[regular]))
+            bound = AUTO_FACTOR * regular_scale
         else:
             bound = float(self.bound) * x_scale / y_scale
         if not (np.isfinite(bound) and bound > 0):
@@ -421,6 +423,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 x_mean / x_scale if is_sparse else np.zeros(n_features), dtype=dtype
             ),
             active=active.astype(np.int32), near_zero=near_zero, x_scale=x_scale,
+            regular_scale=regular_scale,
             y_scale=y_scale, alpha=alpha, bound=bound,
             bound_=bound * y_scale / x_scale,
         )
@@ -463,16 +466,20 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         topk = np.sort(absw)[::-1][: prob.k].sum()
         if topk == 0:
             return
-        share = absw[prob.near_zero].sum() / topk
+        # "huge": beyond the coefficient with which the smallest regular
+        # column reproduces the whole response (weights of that size on a
+        # near-zero column explain nothing, they only shrink F)
+        huge = prob.near_zero & (absw > prob.regular_scale)
+        share = absw[huge].sum() / topk
         at_box = int(np.sum(absw >= prob.bound * (1 - 1e-6)))
         causes = []
         if share >= 0.1:
             n_near = int(np.count_nonzero(prob.near_zero[prob.active]))
             causes.append(
                 f"it tends to 1 as the weights of near-zero columns grow ({n_near} "
-                f"columns with a centred norm below {NEAR_ZERO:g} times the typical "
-                f"column norm hold {100 * share:.0f} % of the top-k norm; remove "
-                "or rescale them)"
+                f"columns have a centred norm below {NEAR_ZERO:g} times the typical "
+                f"column norm; {int(huge.sum())} of them carry huge weights, "
+                f"{100 * share:.0f} % of the top-k norm; remove or rescale them)"
             )
         if self.bound == "auto" and at_box:
             causes.append(
