@@ -257,7 +257,9 @@ def tdt2_instance(data, seed, n_cols=2000, n_nonzero=100, noise=0.01):
 
 # -- the fractional paper's design on TDT2 --------------------------------------
 
-PAPER_RESULTS = os.path.join(os.path.dirname(__file__), "results", "fractional_paper.md")
+PAPER_RESULTS = os.path.join(
+    os.path.dirname(__file__), "results", "fractional_paper.md"
+)
 
 
 def paper_instance(data, seed, nonempty, size=1024, n_nonzero=100, noise=1e-5):
@@ -324,7 +326,9 @@ def paper_table(data, seeds, max_iter=500):
             runs = {
                 "auto": auto,
                 "previous auto": paper_fit(G, y, previous_auto_bound(G, y), max_iter),
-                "unbounded (1e6 x auto)": paper_fit(G, y, 1e6 * auto["bound"], max_iter),
+                "unbounded (1e6 x auto)": paper_fit(
+                    G, y, 1e6 * auto["bound"], max_iter
+                ),
             }
             for name, r in runs.items():
                 lines.append(

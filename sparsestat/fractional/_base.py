@@ -122,6 +122,10 @@ def check_sparse_structure(X):
     return csc_int32(X)
 
 
+# squares of numbers in this range neither overflow nor lose precision
+SAFE_LOW, SAFE_HIGH = 1e-100, 1e100
+
+
 def column_blocks(n_features, n_samples):
     """Column slices of about 2**22 entries: bounded float64 temporaries."""
     step = max(1, (1 << 22) // max(n_samples, 1))
@@ -147,22 +151,27 @@ def weighted_mean(X, w):
 
 
 def scaled_norms(X, sw, centre):
-    """Weighted norms of the columns of ``X - centre``, without overflow.
+    """Weighted norms and largest entries of the columns of ``X - centre``.
 
-    ``centre`` is a vector of column means or an ``(n_samples,
-    n_features)``-broadcastable callable giving the per-row centre of a
-    column block. Each block is divided by its largest entry before
+    ``centre(cols)`` gives the centre of a column block: a row of column
+    means or an ``(n_samples, len(cols))`` array of per-row centres. Blocks
+    whose entries are far from 1 are divided by their largest entry before
     squaring, so that columns near the float limits neither overflow nor
     underflow.
     """
     n_samples, n_features = X.shape
     norms = np.empty(n_features)
+    tops = np.empty(n_features)
     for cols in column_blocks(n_features, n_samples):
-        block = np.asarray(X[:, cols], dtype=np.float64) - centre(cols)
-        top = np.max(np.abs(block), axis=0, initial=0.0)
-        safe = np.where(top > 0, top, 1.0)
-        norms[cols] = top * np.sqrt(sw @ (block / safe) ** 2)
-    return norms
+        block = np.array(X[:, cols], dtype=np.float64, order="F")
+        block -= centre(cols)
+        tops[cols] = top = np.max(np.abs(block), axis=0, initial=0.0)
+        if np.all((top == 0) | ((top > SAFE_LOW) & (top < SAFE_HIGH))):
+            norms[cols] = np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+            continue
+        block /= np.where(top > 0, top, 1.0)
+        norms[cols] = top * np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+    return norms, tops
 
 
 def sparse_centred_norms(X, sw, centre_of_entry, centre_sq_total):
@@ -211,10 +220,20 @@ def working_design(X, centre, scale, dtype):
                 np.ascontiguousarray(X.indptr, dtype=np.int32), True)
     n_samples, n_features = X.shape
     out = np.empty((n_samples, n_features), dtype=dtype, order="F")
+    inverse = 1.0 / scale
     with np.errstate(over="ignore", invalid="ignore"):
         for cols in column_blocks(n_features, n_samples):
-            block = np.asarray(X[:, cols], dtype=np.float64) - centre(cols)
-            out[:, cols] = block / scale
+            if dtype == np.float64:
+                block = out[:, cols]
+                np.subtract(X[:, cols], centre(cols), out=block)
+            else:
+                block = np.subtract(X[:, cols], centre(cols), dtype=np.float64)
+            if np.isfinite(inverse):
+                block *= inverse
+            else:
+                block /= scale
+            if dtype != np.float64:
+                out[:, cols] = block
     if not np.all(np.isfinite(out)):
         raise ValueError(
             f"X has values too large for {np.dtype(dtype).name} arithmetic once "

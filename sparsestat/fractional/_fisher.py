@@ -222,11 +222,12 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                   else class_weight[0] * mu0 + class_weight[1] * mu1)
         if is_sparse:
             within = sparse_centred_norms(
-                X, sw, lambda rows, cols: np.where(cls[rows] == 1, mu1[cols], mu0[cols]),
+                X, sw,
+                lambda rows, cols: np.where(cls[rows] == 1, mu1[cols], mu0[cols]),
                 class_weight[0] * mu0**2 + class_weight[1] * mu1**2,
             )
         else:
-            within = scaled_norms(
+            within, _ = scaled_norms(
                 X, sw, lambda cols: np.where(cls[:, None] == 1, mu1[cols], mu0[cols])
             )
         check_representable(within, "within-class spreads", dtype)

@@ -356,8 +356,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             )
             top = np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
         else:
-            norms = scaled_norms(X, sw, lambda cols: x_mean[cols])
-            top = np.max(np.abs(X), axis=0, initial=0.0).astype(float)
+            norms, top = scaled_norms(X, sw, lambda cols: x_mean[cols])
+            # a bound on each column's largest entry
+            top += np.abs(x_mean)
         check_representable(norms, "centred column norms", dtype)
         # a column whose centred spread is at the rounding level of its own
         # entries is constant: it carries no information after centring
@@ -416,7 +417,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         col_sq[active] = unit_norms[active] ** 2
         prob.__dict__.update(
             X=Xk, data=data, indices=indices, indptr=indptr, is_sparse=is_sparse,
-            X_user=X, y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
+            y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
             sw=np.ascontiguousarray(sw, dtype=dtype), uniform=uniform,
             x_mean=x_mean, col_sq=col_sq,
             x_mean_kernel=np.ascontiguousarray(

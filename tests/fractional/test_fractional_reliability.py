@@ -39,13 +39,6 @@ def binary():
     return X, y
 
 
-def no_degenerate_warning():
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("error", DegenerateRatioWarning)
-    return ctx
-
-
 # -- offsets -------------------------------------------------------------------
 
 def test_offset_does_not_change_the_fit(linear):
@@ -218,7 +211,9 @@ def test_near_zero_columns_are_reported():
     # F tends to 1 with huge weights on near-zero columns: say so
     rng = np.random.default_rng(4)
     n, p = 60, 40
-    X = np.column_stack([rng.standard_normal((n, 5)), 1e-7 * rng.standard_normal((n, p))])
+    X = np.column_stack(
+        [rng.standard_normal((n, 5)), 1e-7 * rng.standard_normal((n, p))]
+    )
     y = X[:, :5] @ rng.standard_normal(5) + 0.5 * rng.standard_normal(n)
     with pytest.warns(DegenerateRatioWarning, match="near-zero columns"):
         est = FractionalSparseRegression(k=10, alpha=1.0, max_iter=200).fit(X, y)
