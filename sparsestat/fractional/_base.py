@@ -187,13 +187,28 @@ def sparse_centred_norms(X, sw, centre_of_entry, centre_sq_total):
     c = centre_of_entry(rows, cols)
     data = X.data.astype(np.float64)
     top = max(float(np.max(np.abs(data), initial=0.0)),
-              float(np.max(np.abs(c), initial=0.0)), np.finfo(float).tiny)
+              float(np.max(np.abs(c), initial=0.0)))
+    top = top if top > 0 else 1.0
     d, c = data / top, c / top
     # sum_s sw (x - c)^2 = sum_nz sw ((x - c)^2 - c^2) + sum_s sw c^2
     nz = np.bincount(cols, weights=sw[rows] * ((d - c) ** 2 - c * c),
                      minlength=X.shape[1])
     total = np.maximum(nz + centre_sq_total / top**2, 0.0)
     return top * np.sqrt(total)
+
+
+def check_data_term(x_scale, what):
+    """The data term in the caller's units must be representable in float64.
+
+    The kernels work at unit scale, but ``theta_`` and the loss the user
+    reads are in the caller's units, which scale with ``x_scale**2``.
+    """
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.float64(x_scale) * x_scale):
+            raise ValueError(
+                f"X has values too large (column norms of order {x_scale:.3g}): "
+                f"{what} overflows float64; rescale X."
+            )
 
 
 def unit_scale(norms, active):

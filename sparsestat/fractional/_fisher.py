@@ -15,6 +15,7 @@ from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
+    check_data_term,
     check_finite_params,
     check_representable,
     check_sparse_structure,
@@ -247,6 +248,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         # the kernel works on (X - centre) / x_scale: w' = x_scale w, the
         # ratio is unchanged with alpha' = alpha / x_scale, bound' = x_scale bound
         x_scale = unit_scale(spread, active)
+        check_data_term(x_scale, "the within-class scatter w' S_w w")
         sd = within / x_scale
         lipschitz = np.zeros(n_features, dtype=dtype)
         lipschitz[active] = 2.0 * sd[active] ** 2

@@ -17,6 +17,7 @@ from sparsestat.fractional._base import (
     SELECTIONS,
     SOLVERS,
     DegenerateRatioWarning,
+    check_data_term,
     check_finite_params,
     check_representable,
     check_sparse_structure,
@@ -387,6 +388,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         if constant_y:
             return prob
         x_scale = unit_scale(norms, active)
+        check_data_term(x_scale, "the curvature of the sum of squares")
         alpha = self.alpha / x_scale / y_scale
         if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny):
             raise ValueError(

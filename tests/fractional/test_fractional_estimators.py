@@ -348,10 +348,10 @@ def test_classifier_bad_targets(classification):
         SparseFisherDiscriminant().fit(X, np.arange(len(y)) % 3)
 
 
-@pytest.mark.parametrize("c, d", [(1e200, 1.0), (1e-155, 1.0), (1.0, 1e-160),
+@pytest.mark.parametrize("c, d", [(1e150, 1.0), (1e-155, 1.0), (1.0, 1e-160),
                                   (1e-8, 1e8), (1e8, 1e-8)])
 def test_extreme_scales_fit_the_rescaled_problem(regression, classification, c, d):
-    # issue 17 point 4: X * 1e-155 gave NaN coefficients, X * 1e200 an error;
+    # issue 17 point 4: X * 1e-155 gave NaN coefficients, X * 1e150 an error;
     # the kernel now works on a unit-scale copy, so only the units change
     X, y, _ = regression
     ref = FractionalSparseRegression(k=3, alpha=5.0).fit(X, y)
@@ -369,6 +369,17 @@ def test_extreme_scales_fit_the_rescaled_problem(regression, classification, c, 
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-8,
                                atol=1e-12)
     np.testing.assert_array_equal(est.predict(Xc * c), ref.predict(Xc))
+
+
+def test_overflowing_scale_is_a_clear_error(regression, classification):
+    # squared column norms beyond float64: theta_ and the loss in the
+    # caller's units cannot be represented
+    X, y, _ = regression
+    with pytest.raises(ValueError, match="rescale X"):
+        FractionalSparseRegression(k=3).fit(X * 1e300, y)
+    X, y, _ = classification
+    with pytest.raises(ValueError, match="rescale X"):
+        SparseFisherDiscriminant().fit(X * 1e300, y)
 
 
 def test_small_scale_y_is_not_mistaken_for_constant(regression):
