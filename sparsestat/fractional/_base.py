@@ -174,26 +174,40 @@ def scaled_norms(X, sw, centre):
     return norms, tops
 
 
-def sparse_centred_norms(X, sw, centre_of_entry, centre_sq_total):
+def sparse_centred_norms(X, sw, groups, centres):
     """Weighted norms of ``X - C`` for sparse ``X`` without densifying it.
 
-    ``centre_of_entry`` gives the centre at each stored entry (by row and
-    column), ``centre_sq_total`` the weighted sum of squared centres of each
-    whole column; the zeros of a column contribute the centre squared.
+    Row ``s`` of column ``j`` is centred by ``centres[groups[s], j]`` (one
+    group for a plain mean, the two classes for the Fisher spreads). The
+    zeros of a column contribute their centre squared times their weight,
+    which is taken as exactly 0 when a group has no zero in that column
+    (subtracting the weights would leave a rounding residue).
     """
     X = X.tocsc()
-    cols = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+    n_features = X.shape[1]
+    cols = np.repeat(np.arange(n_features), np.diff(X.indptr))
     rows = X.indices
-    c = centre_of_entry(rows, cols)
+    g = groups[rows]
+    c = centres[g, cols]
     data = X.data.astype(np.float64)
     top = max(float(np.max(np.abs(data), initial=0.0)),
-              float(np.max(np.abs(c), initial=0.0)))
+              float(np.max(np.abs(centres), initial=0.0)))
     top = top if top > 0 else 1.0
-    d, c = data / top, c / top
-    # sum_s sw (x - c)^2 = sum_nz sw ((x - c)^2 - c^2) + sum_s sw c^2
-    nz = np.bincount(cols, weights=sw[rows] * ((d - c) ** 2 - c * c),
-                     minlength=X.shape[1])
-    total = np.maximum(nz + centre_sq_total / top**2, 0.0)
+    d, c, scaled = data / top, c / top, centres / top
+    # (bincount of no entries is an int array: hence the float casts)
+    total = np.bincount(cols, weights=sw[rows] * (d - c) ** 2,
+                        minlength=n_features).astype(np.float64)
+    for group in range(centres.shape[0]):
+        in_group = g == group
+        count = np.bincount(cols[in_group], minlength=n_features)
+        weight = np.bincount(cols[in_group], weights=sw[rows][in_group],
+                             minlength=n_features).astype(np.float64)
+        members = groups == group
+        zero_weight = np.where(
+            count == np.count_nonzero(members), 0.0,
+            np.maximum(float(sw[members].sum()) - weight, 0.0),
+        )
+        total += zero_weight * scaled[group] ** 2
     return top * np.sqrt(total)
 
 

@@ -223,9 +223,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                   else class_weight[0] * mu0 + class_weight[1] * mu1)
         if is_sparse:
             within = sparse_centred_norms(
-                X, sw,
-                lambda rows, cols: np.where(cls[rows] == 1, mu1[cols], mu0[cols]),
-                class_weight[0] * mu0**2 + class_weight[1] * mu1**2,
+                X, sw, cls.astype(np.intp), np.vstack([mu0, mu1])
             )
         else:
             within, _ = scaled_norms(

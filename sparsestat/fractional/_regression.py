@@ -353,7 +353,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             x_mean = np.zeros(n_features)
         if sp.issparse(X):
             norms = sparse_centred_norms(
-                X, sw, lambda rows, cols: x_mean[cols], total * x_mean**2
+                X, sw, np.zeros(n_samples, dtype=np.intp), x_mean[None, :]
             )
             top = np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
         else:
