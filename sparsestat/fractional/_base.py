@@ -8,7 +8,11 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsestat.utils._param_validation import Interval, StrOptions
-from sparsestat.utils.validation import check_finite_scalar, csc_int32
+from sparsestat.utils.validation import (
+    check_finite_scalar,
+    check_sample_weight,
+    csc_int32,
+)
 
 # mirrored by the enums of sparsestat/_kernels/_fractional.pyx
 SOLVERS = {"pcd": 0, "fcd": 1}
@@ -80,6 +84,31 @@ def check_representable(values, what, dtype):
         raise ValueError(
             f"The {what} of X overflow in {np.dtype(dtype).name}: rescale X."
         )
+
+
+def unit_weights(sample_weight, n_samples):
+    """``check_sample_weight`` (weights summing to one) for any finite scale.
+
+    Weights whose sum overflows float64 (e.g. all 1e308) are divided by
+    their largest entry first: normalised weights do not depend on it, and
+    the plain sum would turn them into zeros.
+    """
+    if sample_weight is not None and not sp.issparse(sample_weight):
+        raw = np.asarray(sample_weight)
+        if raw.dtype.kind in "biuf" and raw.size and np.all(np.isfinite(raw)):
+            top = float(np.max(np.abs(raw)))
+            if top * max(n_samples, raw.size) > 1e300:
+                sample_weight = raw / top
+    return check_sample_weight(sample_weight, n_samples, np.float64)
+
+
+def weights_too_large(what, dtype=np.float64):
+    """The error of weighted sums that overflow only because of the weights."""
+    return ValueError(
+        f"sample_weight is too large: {what} overflows {np.dtype(dtype).name} "
+        "(the loss is a "
+        "weighted sum of squares); rescale sample_weight."
+    )
 
 
 def check_finite_params(estimator, names):

@@ -26,11 +26,13 @@ from sparsestat.fractional._base import (
     seed_from,
     sparse_centred_norms,
     unit_scale,
+    unit_weights,
     weighted_mean,
+    weights_too_large,
     working_design,
 )
 from sparsestat.utils._param_validation import Interval
-from sparsestat.utils.validation import check_sample_weight, csc_int32
+from sparsestat.utils.validation import csc_int32
 
 # a column whose centred norm is below NEAR_ZERO times the root mean square
 # column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
@@ -327,12 +329,19 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             X = csc_int32(X)
         dtype = X.dtype
         n_samples, n_features = X.shape
-        sw_unit, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
+        sw_unit, uniform = unit_weights(sample_weight, n_samples)
         # the loss is a weighted sum: raw weights, so that integer weights
         # equal repeated samples
         raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
-        total = float(np.broadcast_to(raw, (n_samples,)).sum())
+        with np.errstate(over="ignore"):
+            total = float(np.broadcast_to(raw, (n_samples,)).sum())
+        if not np.isfinite(total):
+            raise weights_too_large("the sum of sample_weight")
         sw = sw_unit * total
+        with np.errstate(over="ignore"):
+            sw_fits = bool(np.all(np.isfinite(sw.astype(dtype))))
+        if not sw_fits:
+            raise weights_too_large("sample_weight", dtype)
 
         k = min(self.k, n_features)
         if self.k > n_features:
@@ -351,16 +360,22 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             x_mean = weighted_mean(X, sw_unit)
         else:
             x_mean = np.zeros(n_features)
+        # norms under the unit weights first: an overflow there is X's, one
+        # that appears only with the raw weights is sample_weight's
         if sp.issparse(X):
             norms = sparse_centred_norms(
-                X, sw, np.zeros(n_samples, dtype=np.intp), x_mean[None, :]
+                X, sw_unit, np.zeros(n_samples, dtype=np.intp), x_mean[None, :]
             )
             top = np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
         else:
-            norms, top = scaled_norms(X, sw, lambda cols: x_mean[cols])
+            norms, top = scaled_norms(X, sw_unit, lambda cols: x_mean[cols])
             # a bound on each column's largest entry
             top += np.abs(x_mean)
         check_representable(norms, "centred column norms", dtype)
+        with np.errstate(over="ignore"):
+            norms = norms * np.sqrt(total)
+        if not np.all(np.isfinite(norms)):
+            raise weights_too_large("the weighted centred column norms of X")
         # a column whose centred spread is at the rounding level of its own
         # entries is constant: it carries no information after centring
         eps = np.finfo(dtype).eps
@@ -378,7 +393,11 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
             y_mean = 0.0
         y_c = y - y_mean
         y_top = float(np.max(np.abs(y_c), initial=0.0))
-        y_scale = y_top * float(np.sqrt(sw @ (y_c / y_top) ** 2)) if y_top > 0 else 0.0
+        with np.errstate(over="ignore"):
+            y_scale = (y_top * float(np.sqrt(sw @ (y_c / y_top) ** 2))
+                       if y_top > 0 else 0.0)
+        if not np.isfinite(y_scale):
+            raise weights_too_large("the weighted norm of y")
         y_abs = float(np.max(np.abs(y), initial=0.0))
         constant_y = y_scale <= 100 * eps * y_abs * np.sqrt(total)
         prob = SimpleNamespace(
@@ -388,6 +407,10 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         if constant_y:
             return prob
         x_scale = unit_scale(norms, active)
+        with np.errstate(over="ignore"):
+            if (not np.isfinite(x_scale * x_scale)
+                    and np.isfinite((x_scale / np.sqrt(total)) ** 2)):
+                raise weights_too_large("the curvature of the weighted sum of squares")
         check_data_term(x_scale, "the curvature of the sum of squares")
         alpha = self.alpha / x_scale / y_scale
         if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny):

@@ -318,3 +318,72 @@ def test_ctrl_c_stops_a_greedy_fit(cls, target, args):
     assert "KeyboardInterrupt" in err
     # about 0.05 s on an idle machine; generous for a loaded 2-core one
     assert waited < 5.0
+
+
+def _offset_regression_data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 6))
+    y = X @ [1.5, -1, 0.8, 0, 0, 0] + 0.1 * rng.standard_normal(100)
+    return X, y
+
+
+def test_offset_1e13_columns_still_vary():
+    # at an offset of 1e13 spreads the entries are quantised at 0.002 of a
+    # spread: the columns vary, and the fit is that of the rounded data
+    X, y = _offset_regression_data()
+    offset = 1e13 * X.std(0)
+    shifted = X + offset
+    params = dict(k=3, alpha=10, tol=1e-12, max_iter=20000)
+    fit = FractionalSparseRegression(**params).fit(shifted, y)
+    # the subtraction is exact: both operands are within a factor 2
+    ref = FractionalSparseRegression(**params).fit(shifted - offset, y)
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    assert np.count_nonzero(fit.coef_) == 3
+    np.testing.assert_allclose(fit.coef_[:3], [1.5, -1, 0.8], atol=0.1)
+
+
+@pytest.mark.parametrize("offset, dtype", [(1e13, np.float64), (1e4, np.float32)])
+def test_fisher_means_one_spread_apart_at_large_offsets(offset, dtype):
+    # the class means differ by about one spread; relative to |mu| that is
+    # the rounding level, relative to the spread it is a clear separation
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 5))
+    y = (rng.random(300) < 1 / (1 + np.exp(-X @ [2, -1.5, 1, 0, 0]))).astype(int)
+    ref = SparseFisherDiscriminant(alpha=0.1).fit(X, y)
+    fit = SparseFisherDiscriminant(alpha=0.1).fit(
+        (X + offset * X.std(0)).astype(dtype), y
+    )
+    cos = float(fit.coef_[0] @ ref.coef_[0]) / (
+        np.linalg.norm(fit.coef_[0]) * np.linalg.norm(ref.coef_[0])
+    )
+    assert cos > 0.99
+    assert fit.score((X + offset * X.std(0)).astype(dtype), y) >= ref.score(X, y) - 0.02
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_huge_sample_weight_is_named(linear, dtype):
+    X, y = linear
+    X = X.astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="sample_weight is too large"):
+            FractionalSparseRegression(k=3).fit(
+                X, y, sample_weight=np.full(len(y), 1e308)
+            )
+        # the Fisher ratio only sees normalised weights: same fit as uniform
+        Xb, yb = X, (y > np.median(y)).astype(int)
+        fit = SparseFisherDiscriminant().fit(Xb, yb, sample_weight=np.full(len(y), 1e308))
+        ref = SparseFisherDiscriminant().fit(Xb, yb)
+        np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_large_sample_weight_in_float64_fits(linear):
+    # weights of 1e300 sum to a finite total: the weighted loss is fine, and
+    # scaling the weights and alpha together leaves the fit unchanged
+    X, y = linear
+    fit = FractionalSparseRegression(k=3, alpha=1e300).fit(
+        X, y, sample_weight=np.full(len(y), 1e300)
+    )
+    ref = FractionalSparseRegression(k=3, alpha=1.0).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    assert np.any(fit.coef_ != 0)
