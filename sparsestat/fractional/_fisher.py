@@ -19,6 +19,7 @@ from sparsestat.fractional._base import (
     check_finite_params,
     check_representable,
     check_sparse_structure,
+    contrast,
     finish_fit,
     scaled_norms,
     seed_from,
@@ -231,18 +232,25 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 X, sw, lambda cols: np.where(cls[:, None] == 1, mu1[cols], mu0[cols])
             )
         check_representable(within, "within-class spreads", dtype)
-        diff = mu1 - mu0
-        eps = np.finfo(dtype).eps
-        # differences at the rounding level of the means are no separation
-        rounding = 100 * eps * (np.abs(mu0) + np.abs(mu1))
-        separated = np.abs(diff) > rounding
+        # the difference without the offset: mu1 - mu0 would carry the
+        # rounding of the means (eps * |mu|, a whole spread at 1e15 spreads)
+        class_w = np.where(cls == 1, sw / class_weight[1], -sw / class_weight[0])
+        diff = contrast(X, class_w)
+        # the shifted entries are exact, so the contrast is accurate to a few
+        # eps of the largest shifted entry: only a smaller one is no separation
+        shifted_top = (np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
+                       if is_sparse else np.ptp(X, axis=0).astype(np.float64))
+        eps64 = np.finfo(np.float64).eps
+        separated = np.abs(diff) > 8 * eps64 * shifted_top * np.sqrt(n_samples)
         if not np.any(separated):
             raise ValueError(
                 "The two class means are equal (e.g. all-zero X): the Fisher "
                 "ratio has a zero denominator for every w."
             )
         spread = np.hypot(within, np.abs(diff))
-        varies = within > 8 * eps * np.maximum(np.abs(mu0), np.abs(mu1))
+        # a spread of one unit in the last place of the entries is rounding
+        eps = np.finfo(dtype).eps
+        varies = within > 2 * eps * np.maximum(np.abs(mu0), np.abs(mu1))
         active = np.flatnonzero(varies | separated).astype(np.int32)
         # the kernel works on (X - centre) / x_scale: w' = x_scale w, the
         # ratio is unchanged with alpha' = alpha / x_scale, bound' = x_scale bound
@@ -278,8 +286,17 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         Xk, data, indices, indptr, _ = working_design(
             X, lambda cols: centre[cols], x_scale, dtype
         )
-        m0 = np.ascontiguousarray((mu0 - centre) / x_scale, dtype=dtype)
-        m1 = np.ascontiguousarray((mu1 - centre) / x_scale, dtype=dtype)
+        if is_sparse:
+            m0_64 = (mu0 - centre) / x_scale
+            m1_64 = m0_64 + diff / x_scale
+        else:
+            # the class means of the working copy itself: at an offset of
+            # 1e15 spreads mu_c - centre carries a rounding of a tenth of a
+            # spread, which the kernel would read as a shift of both classes
+            m0_64 = weighted_mean(Xk, np.where(cls == 0, sw, 0.0) / class_weight[0])
+            m1_64 = weighted_mean(Xk, np.where(cls == 1, sw, 0.0) / class_weight[1])
+        m0 = np.ascontiguousarray(m0_64, dtype=dtype)
+        m1 = np.ascontiguousarray(m1_64, dtype=dtype)
         rng = check_random_state(self.random_state)
         F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = fisher_cd(
             Xk, data, indices, indptr, is_sparse, cls,
@@ -296,8 +313,8 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         # projected class means, the centre's part separately: at an offset
         # of 1e8 the two means differ in the 8th digit of mu_c' w
         shift = float(centre @ coef)
-        proj0 = float((mu0 - centre) @ coef)
-        proj1 = float((mu1 - centre) @ coef)
+        proj0 = float(m0_64 @ coef) * x_scale
+        proj1 = float(m1_64 @ coef) * x_scale
         if proj1 < proj0:
             coef, proj0, proj1, shift = -coef, -proj0, -proj1, -shift
         if not (np.isfinite(self.objective_) and np.any(coef != 0)):

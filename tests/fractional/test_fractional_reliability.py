@@ -327,37 +327,44 @@ def _offset_regression_data():
     return X, y
 
 
-def test_offset_1e13_columns_still_vary():
+@pytest.mark.parametrize("exponent", [13, 15])
+def test_offset_1e13_columns_still_vary(exponent):
     # at an offset of 1e13 spreads the entries are quantised at 0.002 of a
-    # spread: the columns vary, and the fit is that of the rounded data
+    # spread (0.2 at 1e15): the columns vary, and the fit is that of the
+    # rounded data
     X, y = _offset_regression_data()
-    offset = 1e13 * X.std(0)
+    offset = 10.0**exponent * X.std(0)
     shifted = X + offset
     params = dict(k=3, alpha=10, tol=1e-12, max_iter=20000)
     fit = FractionalSparseRegression(**params).fit(shifted, y)
     # the subtraction is exact: both operands are within a factor 2
     ref = FractionalSparseRegression(**params).fit(shifted - offset, y)
-    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    # the means of the rounded columns round too: eps * offset relative
+    rtol = 1e2 * np.finfo(np.float64).eps * 10.0**exponent
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=rtol, atol=1e-9)
     assert np.count_nonzero(fit.coef_) == 3
-    np.testing.assert_allclose(fit.coef_[:3], [1.5, -1, 0.8], atol=0.1)
+    np.testing.assert_allclose(fit.coef_[:3], [1.5, -1, 0.8], atol=0.1 * 10**(exponent - 13))
 
 
-@pytest.mark.parametrize("offset, dtype", [(1e13, np.float64), (1e4, np.float32)])
+@pytest.mark.parametrize("offset, dtype", [
+    (1e13, np.float64), (1e15, np.float64), (1e4, np.float32), (1e6, np.float32),
+])
 def test_fisher_means_one_spread_apart_at_large_offsets(offset, dtype):
     # the class means differ by about one spread; relative to |mu| that is
     # the rounding level, relative to the spread it is a clear separation
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 5))
     y = (rng.random(300) < 1 / (1 + np.exp(-X @ [2, -1.5, 1, 0, 0]))).astype(int)
-    ref = SparseFisherDiscriminant(alpha=0.1).fit(X, y)
-    fit = SparseFisherDiscriminant(alpha=0.1).fit(
-        (X + offset * X.std(0)).astype(dtype), y
-    )
+    shift = offset * X.std(0)
+    shifted = (X + shift).astype(dtype)
+    # the same rounded data without the offset (an exact subtraction)
+    ref = SparseFisherDiscriminant(alpha=0.1).fit(shifted.astype(np.float64) - shift, y)
+    fit = SparseFisherDiscriminant(alpha=0.1).fit(shifted, y)
     cos = float(fit.coef_[0] @ ref.coef_[0]) / (
         np.linalg.norm(fit.coef_[0]) * np.linalg.norm(ref.coef_[0])
     )
     assert cos > 0.99
-    assert fit.score((X + offset * X.std(0)).astype(dtype), y) >= ref.score(X, y) - 0.02
+    assert fit.score(shifted, y) >= ref.score(shifted.astype(np.float64) - shift, y) - 0.02
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
