@@ -17,11 +17,25 @@
 #             (sum of the k largest |w_j|, kept in two indexed heaps).
 #   fisher:   f = w' S_w w (pooled within-class covariance),
 #             g = ((mu_1 - mu_0)' w)^2.
+#
+# Interrupts: the loops run without the GIL for minutes on large problems,
+# so every CHECK_EVERY seconds of work they take the GIL back for a moment
+# and call PyErr_CheckSignals; a pending KeyboardInterrupt then propagates
+# out of the kernel (w holds the last iterate).
 from cython cimport floating
+from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, sqrt, INFINITY
-from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 import numpy as np
+
+
+cdef extern from "<time.h>" nogil:
+    # C11 (glibc, musl, macOS >= 10.15, MSVC's UCRT): a portable wall clock
+    cdef struct timespec:
+        long long tv_sec
+        long tv_nsec
+    int timespec_get(timespec* ts, int base)
+    int TIME_UTC
 
 from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
 
@@ -35,10 +49,30 @@ cdef enum:
     GREEDY_LIPSCHITZ = 3
 
 
+cdef double CHECK_EVERY = 0.05     # seconds between two signal checks
+cdef long long WORK_CHUNK = 1 << 16  # sample-operations between two clock reads
+
+
 cdef inline double _now() noexcept nogil:
     cdef timespec ts
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return ts.tv_sec + 1e-9 * ts.tv_nsec
+    timespec_get(&ts, TIME_UTC)
+    return <double> ts.tv_sec + 1e-9 * ts.tv_nsec
+
+
+cdef inline bint _signal_due(double* last_check) noexcept nogil:
+    """Whether CHECK_EVERY seconds passed since the last signal check."""
+    cdef double now = _now()
+    if now - last_check[0] >= CHECK_EVERY:
+        last_check[0] = now
+        return True
+    return False
+
+
+def _grown(a, size):
+    """``a`` copied into a zero array of length ``max(size, 2 len(a))``."""
+    out = np.zeros(max(size, 2 * a.shape[0]), dtype=np.asarray(a).dtype)
+    out[: a.shape[0]] = a
+    return out
 
 
 cdef inline unsigned long long _rand_next(unsigned long long* state) noexcept nogil:
@@ -348,16 +382,6 @@ cdef inline floating _fisher_grad(bint is_sparse, const floating* X, int n_sampl
         - n0p0 * mu0[j] - n1p1 * mu1[j])
 
 
-cdef inline floating _half_wsq(int n, const floating* sw,
-                              const floating* r) noexcept nogil:
-    """1/2 sum_s sw_s r_s^2"""
-    cdef int i
-    cdef floating acc = 0.
-    for i in range(n):
-        acc += sw[i] * r[i] * r[i]
-    return 0.5 * acc
-
-
 cdef inline floating _within_sq(int n, const signed char* cls, const floating* sw,
                                const floating* v, floating p0,
                                floating p1) noexcept nogil:
@@ -371,7 +395,14 @@ cdef inline floating _within_sq(int n, const signed char* cls, const floating* s
 
 
 # ---------------------------------------------------------------------------
-# Sparse recovery: (1/2 ||y - Xw - b0||_sw^2 + alpha ||w||_1) / (alpha ||w||_[k])
+# Sparse recovery: (1/2 ||y_c - X_c w||_sw^2 + alpha ||w||_1) / (alpha ||w||_[k])
+#
+# X_c = X - 1 m' is the design centred by the weighted column means m (m = 0
+# when there is no intercept or when the caller centred a dense copy) and
+# y_c the centred response: the intercept is profiled out exactly. A sparse
+# X stays sparse: the kernel keeps r = y_c - X w (sparse axpys) and the
+# scalar mw = m' w, so that the true residual is r + mw. Since the weighted
+# residual sums to zero, grad_j = -X[:, j] @ (sw * r) - mw * m_j * sum(sw).
 
 def recovery_cd(const floating[::1, :] X,
                 const floating[::1] X_data,
@@ -382,8 +413,7 @@ def recovery_cd(const floating[::1, :] X,
                 const floating[::1] sw,
                 bint weighted,
                 floating[::1] w,
-                double intercept,
-                bint fit_intercept,
+                const floating[::1] x_mean,
                 const floating[::1] lipschitz,
                 const int[::1] active,
                 const int[::1] order,
@@ -397,27 +427,32 @@ def recovery_cd(const floating[::1, :] X,
                 floating tol,
                 double max_time,
                 unsigned long long seed,
-                floating[::1] obj_path,
-                double[::1] time_path,
-                bint record,
-                int[::1] rec_idx,
-                floating[::1] rec_val):
+                bint keep_path,
+                bint record):
     """Run FCD/PCD on the sparse-recovery ratio; w is updated in place.
 
-    Returns (intercept, F, n_iter, n_records, max_step): n_iter epochs were
-    run, obj_path[:n_iter + 1] and time_path[:n_iter + 1] hold F after each
-    epoch, rec_idx/rec_val[:n_records] every coordinate move (index -1 is the
-    intercept) when record is set.
+    ``y`` is the centred response, ``x_mean`` the weighted column means of a
+    sparse ``X`` (zeros for a centred dense copy). Returns ``(F, n_iter,
+    max_step, obj_path, time_path, rec_idx, rec_val)``: ``n_iter`` epochs
+    were run; when ``keep_path``, ``obj_path[:n_iter + 1]`` and
+    ``time_path[:n_iter + 1]`` hold F and the elapsed seconds after each
+    epoch; when ``record``, ``rec_idx, rec_val`` hold every coordinate move.
+    The histories grow as needed (nothing is allocated per ``max_iter``).
     """
     cdef int n_samples = y.shape[0]
     cdef int n_features = w.shape[0]
     cdef int n_active = active.shape[0]
-    cdef floating[::1] r = np.empty(n_samples, dtype=np.asarray(y).dtype)
+    dtype = np.asarray(y).dtype
+    cdef floating[::1] r = np.empty(n_samples, dtype=dtype)
     cdef floating[::1] val = np.abs(np.asarray(w))
     cdef int[::1] top = np.zeros(max(k, 1), dtype=np.int32)
     cdef int[::1] rest = np.zeros(max(n_features - k, 1), dtype=np.int32)
     cdef int[::1] pos = np.zeros(n_features, dtype=np.int32)
     cdef signed char[::1] in_top = np.zeros(n_features, dtype=np.int8)
+    cdef floating[::1] obj_path = np.zeros(64 if keep_path else 1, dtype=dtype)
+    cdef double[::1] time_path = np.zeros(64 if keep_path else 1)
+    cdef int[::1] rec_idx = np.zeros(1024 if record else 1, dtype=np.int32)
+    cdef floating[::1] rec_val = np.zeros(1024 if record else 1, dtype=dtype)
     cdef TopK tk
     cdef const floating* Xp = &X[0, 0]
     cdef const floating* dp = &X_data[0]
@@ -426,8 +461,10 @@ def recovery_cd(const floating[::1, :] X,
     cdef unsigned long long rng = seed if seed != 0 else 1
     cdef int epoch, it, j, jj, i, n_iter = 0, n_rec = 0
     cdef floating loss, l1, topk_sum, F, b, s_km1, kth, z, t, score, best_score
-    cdef floating max_step = 0., max_w, sw_sum = 0., delta, best_b = 0.
-    cdef double start = _now()
+    cdef floating max_step = 0., max_w, sw_sum = 0., best_b = 0., mw = 0., u
+    cdef double start = _now(), elapsed, last_check = start
+    cdef long long work = 0
+    cdef long long grad_cost = n_samples
 
     tk.k = k
     tk.n_rest = n_features - k
@@ -440,18 +477,25 @@ def recovery_cd(const floating[::1, :] X,
         _topk_build(&tk, &val[0], &order[0], n_features)
         topk_sum = _topk_sum(&tk, &val[0])
         for i in range(n_samples):
-            r[i] = y[i] - intercept
+            r[i] = y[i]
             sw_sum += sw[i]
         l1 = 0.
         for j in range(n_features):
             if w[j] != 0.:
                 # r -= w_j * X[:, j]
                 col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, -w[j], &r[0])
+                mw += x_mean[j] * w[j]
                 l1 += fabs(w[j])
-        loss = _half_wsq(n_samples, &sw[0], &r[0])
+        loss = 0.
+        for i in range(n_samples):
+            u = r[i] + mw
+            loss += sw[i] * u * u
+        loss *= 0.5
         F = (loss + alpha * l1) / (alpha * topk_sum)
         obj_path[0] = F
         time_path[0] = 0.
+        if selection >= GREEDY:
+            grad_cost = <long long> n_samples * n_active
 
         for epoch in range(max_iter):
             max_step = 0.
@@ -464,7 +508,7 @@ def recovery_cd(const floating[::1, :] X,
                     for jj in range(n_active):
                         i = active[jj]
                         b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, i,
-                                      weighted, &sw[0], &r[0])
+                                      weighted, &sw[0], &r[0]) - mw * x_mean[i] * sw_sum
                         _topk_others(&tk, &val[0], topk_sum, i, &s_km1, &kth)
                         z = _recovery_step(
                             w[i], b, lipschitz[i] + theta, alpha, F, s_km1, kth,
@@ -480,7 +524,7 @@ def recovery_cd(const floating[::1, :] X,
                 else:
                     j = _pick(selection, it, n_active, &active[0], &rng)
                     b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
-                                  weighted, &sw[0], &r[0])
+                                  weighted, &sw[0], &r[0]) - mw * x_mean[j] * sw_sum
                 _topk_others(&tk, &val[0], topk_sum, j, &s_km1, &kth)
                 z = _recovery_step(w[j], b, lipschitz[j] + theta, alpha, F,
                                    s_km1, kth, loss + alpha * (l1 - val[j]),
@@ -489,6 +533,7 @@ def recovery_cd(const floating[::1, :] X,
                 if t != 0.:
                     # r -= t * X[:, j]
                     col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, -t, &r[0])
+                    mw += t * x_mean[j]
                     loss += b * t + 0.5 * lipschitz[j] * t * t
                     l1 += fabs(z) - val[j]
                     topk_sum = _topk_update(&tk, &val[0], topk_sum, j, fabs(z))
@@ -497,25 +542,25 @@ def recovery_cd(const floating[::1, :] X,
                     if fabs(t) > max_step:
                         max_step = fabs(t)
                     if record:
+                        if n_rec == rec_idx.shape[0]:
+                            with gil:
+                                rec_idx = _grown(rec_idx, n_rec + 1)
+                                rec_val = _grown(rec_val, n_rec + 1)
                         rec_idx[n_rec] = j
                         rec_val[n_rec] = z
                         n_rec += 1
-            if fit_intercept:
-                # exact minimisation over the intercept: g does not depend on it
-                delta = 0.
-                for i in range(n_samples):
-                    delta += sw[i] * r[i]
-                delta /= sw_sum
-                if delta != 0.:
-                    intercept += delta
-                    for i in range(n_samples):
-                        r[i] -= delta
-                    if record:
-                        rec_idx[n_rec] = -1
-                        rec_val[n_rec] = intercept
-                        n_rec += 1
+                work += grad_cost
+                if work >= WORK_CHUNK:
+                    work = 0
+                    if _signal_due(&last_check):
+                        with gil:
+                            PyErr_CheckSignals()
             # exact recomputation, so that rounding does not drift over epochs
-            loss = _half_wsq(n_samples, &sw[0], &r[0])
+            loss = 0.
+            for i in range(n_samples):
+                u = r[i] + mw
+                loss += sw[i] * u * u
+            loss *= 0.5
             l1 = 0.
             max_w = 0.
             for j in range(n_features):
@@ -525,13 +570,23 @@ def recovery_cd(const floating[::1, :] X,
             topk_sum = _topk_sum(&tk, &val[0])
             F = (loss + alpha * l1) / (alpha * topk_sum)
             n_iter = epoch + 1
-            obj_path[n_iter] = F
-            time_path[n_iter] = _now() - start
+            elapsed = _now() - start
+            if keep_path:
+                if n_iter == obj_path.shape[0]:
+                    with gil:
+                        obj_path = _grown(obj_path, n_iter + 1)
+                        time_path = _grown(time_path, n_iter + 1)
+                obj_path[n_iter] = F
+                time_path[n_iter] = elapsed
+            if _signal_due(&last_check):
+                with gil:
+                    PyErr_CheckSignals()
             if max_step <= tol * max_w:
                 break
-            if max_time > 0. and time_path[n_iter] > max_time:
+            if max_time > 0. and elapsed > max_time:
                 break
-    return intercept, F, n_iter, n_rec, max_step
+    return (F, n_iter, max_step, np.asarray(obj_path), np.asarray(time_path),
+            np.asarray(rec_idx)[:n_rec], np.asarray(rec_val)[:n_rec])
 
 
 # ---------------------------------------------------------------------------
@@ -566,19 +621,24 @@ def fisher_cd(const floating[::1, :] X,
               floating tol,
               double max_time,
               unsigned long long seed,
-              floating[::1] obj_path,
-              double[::1] time_path,
-              bint record,
-              int[::1] rec_idx,
-              floating[::1] rec_val):
+              bint keep_path,
+              bint record):
     """Run FCD/PCD on the sparse Fisher ratio; w is updated in place.
 
-    Returns (F, n_iter, n_records, max_step) as recovery_cd does.
+    Returns ``(F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val)``
+    as recovery_cd does.
     """
     cdef int n_samples = cls.shape[0]
     cdef int n_features = w.shape[0]
     cdef int n_active = active.shape[0]
-    cdef floating[::1] v = np.zeros(n_samples, dtype=np.asarray(w).dtype)
+    dtype = np.asarray(w).dtype
+    cdef floating[::1] v = np.zeros(n_samples, dtype=dtype)
+    cdef floating[::1] obj_path = np.zeros(64 if keep_path else 1, dtype=dtype)
+    cdef double[::1] time_path = np.zeros(64 if keep_path else 1)
+    cdef int[::1] rec_idx = np.zeros(1024 if record else 1, dtype=np.int32)
+    cdef floating[::1] rec_val = np.zeros(1024 if record else 1, dtype=dtype)
+    cdef long long work = 0
+    cdef long long grad_cost = n_samples
     cdef const floating* Xp = &X[0, 0]
     cdef const floating* dp = &X_data[0]
     cdef const int* ip = &X_indices[0]
@@ -588,7 +648,7 @@ def fisher_cd(const floating[::1, :] X,
     cdef floating n0 = 0., n1 = 0.
     cdef floating p0 = 0., p1 = 0., f, l1, q, F, b, z, t, e
     cdef floating score, best_score, best_b = 0., max_step = 0., max_w
-    cdef double start = _now()
+    cdef double start = _now(), elapsed, last_check = start
 
     with nogil:
         for i in range(n_samples):
@@ -609,6 +669,8 @@ def fisher_cd(const floating[::1, :] X,
         F = (f + alpha * l1) / (q * q)
         obj_path[0] = F
         time_path[0] = 0.
+        if selection >= GREEDY:
+            grad_cost = <long long> n_samples * n_active
 
         for epoch in range(max_iter):
             max_step = 0.
@@ -655,9 +717,19 @@ def fisher_cd(const floating[::1, :] X,
                     if fabs(t) > max_step:
                         max_step = fabs(t)
                     if record:
+                        if n_rec == rec_idx.shape[0]:
+                            with gil:
+                                rec_idx = _grown(rec_idx, n_rec + 1)
+                                rec_val = _grown(rec_val, n_rec + 1)
                         rec_idx[n_rec] = j
                         rec_val[n_rec] = z
                         n_rec += 1
+                work += grad_cost
+                if work >= WORK_CHUNK:
+                    work = 0
+                    if _signal_due(&last_check):
+                        with gil:
+                            PyErr_CheckSignals()
             # exact recomputation against rounding drift
             p0 = 0.
             p1 = 0.
@@ -674,10 +746,20 @@ def fisher_cd(const floating[::1, :] X,
                     max_w = fabs(w[j])
             F = (f + alpha * l1) / (q * q)
             n_iter = epoch + 1
-            obj_path[n_iter] = F
-            time_path[n_iter] = _now() - start
+            elapsed = _now() - start
+            if keep_path:
+                if n_iter == obj_path.shape[0]:
+                    with gil:
+                        obj_path = _grown(obj_path, n_iter + 1)
+                        time_path = _grown(time_path, n_iter + 1)
+                obj_path[n_iter] = F
+                time_path[n_iter] = elapsed
+            if _signal_due(&last_check):
+                with gil:
+                    PyErr_CheckSignals()
             if max_step <= tol * max_w:
                 break
-            if max_time > 0. and time_path[n_iter] > max_time:
+            if max_time > 0. and elapsed > max_time:
                 break
-    return F, n_iter, n_rec, max_step
+    return (F, n_iter, max_step, np.asarray(obj_path), np.asarray(time_path),
+            np.asarray(rec_idx)[:n_rec], np.asarray(rec_val)[:n_rec])

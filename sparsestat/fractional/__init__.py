@@ -5,6 +5,7 @@
 kernels of ``sparsestat._kernels._fractional`` (DESIGN section 6).
 """
 
+from sparsestat.fractional._base import DegenerateRatioWarning
 from sparsestat.fractional._fisher import SparseFisherDiscriminant
 from sparsestat.fractional._regression import FractionalSparseRegression
 

@@ -8,7 +8,11 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsestat.utils._param_validation import Interval, StrOptions
-from sparsestat.utils.validation import check_finite_scalar, csc_int32
+from sparsestat.utils.validation import (
+    check_finite_scalar,
+    check_sample_weight,
+    csc_int32,
+)
 
 # mirrored by the enums of sparsestat/_kernels/_fractional.pyx
 SOLVERS = {"pcd": 0, "fcd": 1}
@@ -20,7 +24,8 @@ COMMON_CONSTRAINTS = {
     "solver": [StrOptions(set(SOLVERS))],
     "selection": [StrOptions(set(SELECTIONS))],
     "theta": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    # the kernels count epochs in a C int
+    "max_iter": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_time": [None, Interval(Real, 0, None, closed="neither")],
     "random_state": ["random_state"],
@@ -28,9 +33,22 @@ COMMON_CONSTRAINTS = {
 }
 
 
-def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-               rec_idx, rec_val):
-    """Fitted attributes and warnings shared by both fractional estimators."""
+class DegenerateRatioWarning(UserWarning):
+    """The fractional ratio has no minimiser at finite weights on these data.
+
+    Raised by :class:`FractionalSparseRegression` when its solution puts
+    large weights on near-zero columns (the ratio then tends to 1 as those
+    weights grow) or presses against the automatic box.
+    """
+
+
+def finish_fit(estimator, w, F, n_iter, max_step, obj_path, time_path,
+               rec_idx, rec_val, elapsed):
+    """Fitted attributes and warnings shared by both fractional estimators.
+
+    ``w`` is in the caller's units; ``max_step`` in the same units; the
+    histories are the kernel's (``rec_val`` already in the caller's units).
+    """
     max_w = float(np.max(np.abs(w))) if w.size else 0.0
     estimator.n_iter_ = int(n_iter)
     estimator.objective_ = float(F)
@@ -39,15 +57,13 @@ def finish_fit(estimator, w, F, n_iter, n_rec, max_step, obj_path, time_path,
         estimator.objective_path_ = obj_path[: n_iter + 1].copy()
         estimator.time_path_ = time_path[: n_iter + 1].copy()
         if estimator.verbose >= 2:
-            estimator.update_path_ = (rec_idx[:n_rec].copy(), rec_val[:n_rec].copy())
+            estimator.update_path_ = (rec_idx.copy(), rec_val.copy())
         print(
             f"[{type(estimator).__name__}] {n_iter} epochs, objective "
             f"{float(F):.6g}, relative step {estimator.stop_crit_:.2e}, "
-            f"{time_path[n_iter]:.3f} s"
+            f"{elapsed:.3f} s"
         )
-    stopped_by_time = (
-        estimator.max_time is not None and time_path[n_iter] > estimator.max_time
-    )
+    stopped_by_time = estimator.max_time is not None and elapsed > estimator.max_time
     if (
         n_iter == estimator.max_iter
         and not stopped_by_time
@@ -70,48 +86,236 @@ def check_representable(values, what, dtype):
         )
 
 
+def unit_weights(sample_weight, n_samples):
+    """``check_sample_weight`` (weights summing to one) for any finite scale.
+
+    Weights whose sum overflows float64 (e.g. all 1e308) are divided by
+    their largest entry first: normalised weights do not depend on it, and
+    the plain sum would turn them into zeros.
+    """
+    if sample_weight is not None and not sp.issparse(sample_weight):
+        raw = np.asarray(sample_weight)
+        if raw.dtype.kind in "biuf" and raw.size and np.all(np.isfinite(raw)):
+            top = float(np.max(np.abs(raw)))
+            if top * max(n_samples, raw.size) > 1e300:
+                sample_weight = raw / top
+    return check_sample_weight(sample_weight, n_samples, np.float64)
+
+
+def weights_too_large(what, dtype=np.float64):
+    """The error of weighted sums that overflow only because of the weights."""
+    return ValueError(
+        f"sample_weight is too large: {what} overflows {np.dtype(dtype).name} "
+        "(the loss is a "
+        "weighted sum of squares); rescale sample_weight."
+    )
+
+
 def check_finite_params(estimator, names):
     """``Interval`` accepts inf; the fractional solvers need finite scalars."""
     for name in names:
         check_finite_scalar(getattr(estimator, name), name)
 
 
-def design_arrays(X):
-    """Kernel arguments for dense (Fortran) or CSC ``X``.
+def check_sparse_structure(X):
+    """A canonical CSC copy of sparse ``X`` after a full structure check.
 
-    Returns ``(X_dense, data, indices, indptr, is_sparse)``; the unused side
-    is a one-element placeholder that the kernel never reads.
+    Out-of-range or negative indices, a broken ``indptr`` or mismatched
+    array lengths raise a ``ValueError`` (they would make the kernels read
+    out of bounds); duplicate entries are summed (scipy's meaning of them)
+    and indices sorted, on a copy, so the caller's matrix is never changed.
+    Dense input is returned as is.
     """
-    dtype = X.dtype
+    # TODO(lead): switch to the shared helper of sparsestat.utils.validation
+    if not sp.issparse(X):
+        return X
+    X = X.copy()
+    fmt = X.format
+    try:
+        if fmt in ("csr", "csc", "bsr"):
+            X.check_format(full_check=True)
+        elif fmt == "coo":
+            rows, cols = X.coords if hasattr(X, "coords") else (X.row, X.col)
+            if rows.size and (
+                rows.min() < 0 or cols.min() < 0
+                or rows.max() >= X.shape[0] or cols.max() >= X.shape[1]
+            ):
+                raise ValueError("row or column index out of range")
+    except ValueError as exc:
+        raise ValueError(
+            f"X is a sparse matrix with a corrupt structure ({exc}); rebuild it "
+            "with scipy.sparse constructors."
+        ) from None
+    X = X.tocsc()
+    X.sum_duplicates()
+    return csc_int32(X)
+
+
+# squares of numbers in this range neither overflow nor lose precision
+SAFE_LOW, SAFE_HIGH = 1e-100, 1e100
+
+
+def column_blocks(n_features, n_samples):
+    """Column slices of about 2**22 entries: bounded float64 temporaries."""
+    step = max(1, (1 << 22) // max(n_samples, 1))
+    return [slice(j, min(j + step, n_features)) for j in range(0, n_features, step)]
+
+
+def weighted_mean(X, w):
+    """Two-pass weighted column means in float64 (``w`` sums to one).
+
+    The second pass removes the rounding of the first, so that a column of
+    mean 1e8 and spread 1 keeps its spread (the single pass loses it).
+    """
+    n_samples, n_features = X.shape
     if sp.issparse(X):
-        X = csc_int32(X)
-        data = X.data if X.nnz else np.zeros(1, dtype=dtype)
-        indices = X.indices if X.nnz else np.zeros(1, dtype=np.int32)
-        return np.zeros((1, 1), dtype=dtype, order="F"), data, indices, X.indptr, True
-    return (
-        np.asfortranarray(X),
-        np.zeros(1, dtype=dtype),
-        np.zeros(1, dtype=np.int32),
-        np.zeros(2, dtype=np.int32),
-        False,
-    )
+        # a sparse column is mostly exact zeros: one pass over its entries
+        return np.asarray(X.T @ w, dtype=np.float64).ravel()
+    mean = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.asarray(X[:, cols], dtype=np.float64)
+        first = w @ block
+        mean[cols] = first + w @ (block - first)
+    return mean
 
 
-def weighted_col_sq(X, sw):
-    """``(X ** 2).T @ sw``: each column's curvature of the weighted squares.
+def contrast(X, w):
+    """``w @ X`` for weights summing to zero, free of the columns' offsets.
 
-    Overflow gives inf, which ``check_representable`` turns into an error.
+    Each dense column is first shifted by its first entry (exact for
+    entries within a factor 2 of it), so that at an offset of 1e15 spreads
+    the difference of two class means keeps the digits the means lose.
     """
+    n_samples, n_features = X.shape
+    if sp.issparse(X) or n_samples == 0:
+        return np.asarray(X.T @ w, dtype=np.float64).ravel()
+    out = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.asarray(X[:, cols], dtype=np.float64)
+        out[cols] = w @ (block - block[0])
+    return out
+
+
+def scaled_norms(X, sw, centre):
+    """Weighted norms and largest entries of the columns of ``X - centre``.
+
+    ``centre(cols)`` gives the centre of a column block: a row of column
+    means or an ``(n_samples, len(cols))`` array of per-row centres. Blocks
+    whose entries are far from 1 are divided by their largest entry before
+    squaring, so that columns near the float limits neither overflow nor
+    underflow.
+    """
+    n_samples, n_features = X.shape
+    norms = np.empty(n_features)
+    tops = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.array(X[:, cols], dtype=np.float64, order="F")
+        block -= centre(cols)
+        tops[cols] = top = np.max(np.abs(block), axis=0, initial=0.0)
+        if np.all((top == 0) | ((top > SAFE_LOW) & (top < SAFE_HIGH))):
+            norms[cols] = np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+            continue
+        block /= np.where(top > 0, top, 1.0)
+        norms[cols] = top * np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+    return norms, tops
+
+
+def sparse_centred_norms(X, sw, groups, centres):
+    """Weighted norms of ``X - C`` for sparse ``X`` without densifying it.
+
+    Row ``s`` of column ``j`` is centred by ``centres[groups[s], j]`` (one
+    group for a plain mean, the two classes for the Fisher spreads). The
+    zeros of a column contribute their centre squared times their weight,
+    which is taken as exactly 0 when a group has no zero in that column
+    (subtracting the weights would leave a rounding residue).
+    """
+    X = X.tocsc()
+    n_features = X.shape[1]
+    cols = np.repeat(np.arange(n_features), np.diff(X.indptr))
+    rows = X.indices
+    g = groups[rows]
+    c = centres[g, cols]
+    data = X.data.astype(np.float64)
+    top = max(float(np.max(np.abs(data), initial=0.0)),
+              float(np.max(np.abs(centres), initial=0.0)))
+    top = top if top > 0 else 1.0
+    d, c, scaled = data / top, c / top, centres / top
+    # (bincount of no entries is an int array: hence the float casts)
+    total = np.bincount(cols, weights=sw[rows] * (d - c) ** 2,
+                        minlength=n_features).astype(np.float64)
+    for group in range(centres.shape[0]):
+        in_group = g == group
+        count = np.bincount(cols[in_group], minlength=n_features)
+        weight = np.bincount(cols[in_group], weights=sw[rows][in_group],
+                             minlength=n_features).astype(np.float64)
+        members = groups == group
+        zero_weight = np.where(
+            count == np.count_nonzero(members), 0.0,
+            np.maximum(float(sw[members].sum()) - weight, 0.0),
+        )
+        total += zero_weight * scaled[group] ** 2
+    return top * np.sqrt(total)
+
+
+def check_data_term(x_scale, what):
+    """The data term in the caller's units must be representable in float64.
+
+    The kernels work at unit scale, but ``theta_`` and the loss the user
+    reads are in the caller's units, which scale with ``x_scale**2``.
+    """
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.float64(x_scale) * x_scale):
+            raise ValueError(
+                f"X has values too large (column norms of order {x_scale:.3g}): "
+                f"{what} overflows float64; rescale X."
+            )
+
+
+def unit_scale(norms, active):
+    """Root mean square of the active column norms, computed without overflow."""
+    values = norms[active]
+    top = float(np.max(values))
+    return top * float(np.sqrt(np.mean((values / top) ** 2)))
+
+
+def working_design(X, centre, scale, dtype):
+    """Kernel arguments of ``(X - centre) / scale`` for the kernels.
+
+    Dense ``X``: one Fortran copy of the centred, scaled design (the centring
+    in float64, block by block, then rounded to ``dtype``); ``centre`` is a
+    vector of column means or a callable as in ``scaled_norms``. Sparse
+    ``X`` is only scaled (copy of its data), never centred: the recovery
+    kernel centres it implicitly. Returns ``(X_dense, data, indices,
+    indptr, is_sparse)``; the unused side is a one-element placeholder.
+    """
+    if sp.issparse(X):
+        data = (X.data / scale).astype(dtype) if X.nnz else np.zeros(1, dtype=dtype)
+        indices = X.indices if X.nnz else np.zeros(1, dtype=np.int32)
+        return (np.zeros((1, 1), dtype=dtype, order="F"), data, indices,
+                np.ascontiguousarray(X.indptr, dtype=np.int32), True)
+    n_samples, n_features = X.shape
+    out = np.empty((n_samples, n_features), dtype=dtype, order="F")
+    inverse = 1.0 / scale
     with np.errstate(over="ignore", invalid="ignore"):
-        if sp.issparse(X):
-            return np.asarray(X.multiply(X).T @ sw).ravel()
-        return (X * X).T @ sw
-
-
-def record_buffers(record, n_updates, dtype):
-    """Buffers for the per-update history (one slot when not recording)."""
-    size = n_updates if record else 1
-    return np.zeros(size, dtype=np.int32), np.zeros(size, dtype=dtype)
+        for cols in column_blocks(n_features, n_samples):
+            if dtype == np.float64:
+                block = out[:, cols]
+                np.subtract(X[:, cols], centre(cols), out=block)
+            else:
+                block = np.subtract(X[:, cols], centre(cols), dtype=np.float64)
+            if np.isfinite(inverse):
+                block *= inverse
+            else:
+                block /= scale
+            if dtype != np.float64:
+                out[:, cols] = block
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"X has values too large for {np.dtype(dtype).name} arithmetic once "
+            "centred: rescale X."
+        )
+    return (out, np.zeros(1, dtype=dtype), np.zeros(1, dtype=np.int32),
+            np.zeros(2, dtype=np.int32), False)
 
 
 def seed_from(random_state):

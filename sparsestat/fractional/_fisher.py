@@ -1,5 +1,6 @@
 """Sparse Fisher discriminant as a fractional program, solved by FCD / PCD."""
 
+import time
 import warnings
 
 import numpy as np
@@ -14,15 +15,21 @@ from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
+    check_data_term,
     check_finite_params,
     check_representable,
-    design_arrays,
+    check_sparse_structure,
+    contrast,
     finish_fit,
-    record_buffers,
+    scaled_norms,
     seed_from,
-    weighted_col_sq,
+    sparse_centred_norms,
+    unit_scale,
+    unit_weights,
+    weighted_mean,
+    working_design,
 )
-from sparsestat.utils.validation import check_sample_weight
+from sparsestat.utils.validation import csc_int32
 
 
 class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
@@ -42,7 +49,19 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     sum to one (``1 / n_samples`` by default). Without the L1 term this is
     Fisher's criterion (scale-free); the L1 term favours large ``w``, so the
     box is active at the solution and ``alpha / bound`` sets the effective
-    sparsity. Each coordinate step
+    sparsity.
+
+    Units: multiplying ``X`` by ``c`` leaves the ratio unchanged with
+    ``w / c`` if ``alpha`` is multiplied by ``c`` and an explicit ``bound``
+    divided by ``c`` (``w' S_w w`` and the denominator are invariant,
+    ``||w||_1`` scales with ``1 / c``); so ``fit(c * X)`` with ``alpha * c``
+    returns ``coef_ / c``, the same ``intercept_`` and predictions.
+    Sample weights are normalised (their scale does not matter). The kernel
+    works on a centred (dense ``X``), unit-scale copy: offsets of ``X``
+    change nothing, ``theta`` and ``tol`` are relative and ``bound="auto"``
+    scales with ``1 / c``.
+
+    Each coordinate step
     solves its one-dimensional quadratic-over-quadratic problem globally
     (DESIGN section 6). ``S_w`` is never formed: the kernel keeps ``X w``
     and the two projected means.
@@ -79,9 +98,10 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (2,)
         Class labels; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (n_features,)
-        Discriminant direction, oriented so that class 1 projects higher.
-    intercept_ : float
+    coef_ : ndarray of shape (1, n_features)
+        Discriminant direction, oriented so that class 1 projects higher
+        (one row, as scikit-learn's binary linear classifiers).
+    intercept_ : ndarray of shape (1,)
         Minus the midpoint of the projected class means.
     objective_ : float
         Final value of ``F``.
@@ -104,7 +124,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     ...     200, 40, 4, task="classification", random_state=0)
     >>> clf = SparseFisherDiscriminant(alpha=0.1).fit(X, y)
     >>> clf.coef_.shape, bool(clf.score(X, y) > 0.8)
-    ((40,), True)
+    ((1, 40), True)
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS}
@@ -146,7 +166,10 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training samples.
+            Training samples. Dense ``X`` is centred by its weighted mean and
+            scaled into one working copy (offsets such as ``X + 1e8`` change
+            nothing); sparse ``X`` is checked, put in canonical CSC form and
+            scaled (its entries are copied, never centred).
         y : array-like of shape (n_samples,)
             Binary labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -161,9 +184,14 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         self._validate_params()
         names = ["alpha", "theta", "tol", "max_time"]
         check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
+        start = time.perf_counter()
+        if sp.issparse(X):
+            X = check_sparse_structure(X)
         X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32], order="F"
+            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32]
         )
+        if sp.issparse(X):
+            X = csc_int32(X)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
@@ -178,8 +206,8 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.size} class."
             )
         dtype = X.dtype
-        n_samples = X.shape[0]
-        sw, uniform = check_sample_weight(sample_weight, n_samples, dtype)
+        n_samples, n_features = X.shape
+        sw, uniform = unit_weights(sample_weight, n_samples)
         cls = np.ascontiguousarray(y_idx, dtype=np.int8)
         class_weight = np.bincount(cls, weights=sw, minlength=2)
         if np.any(class_weight <= 0):
@@ -187,66 +215,109 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 "Both classes need a positive total sample_weight, got "
                 f"{class_weight.tolist()}."
             )
-        # weighted class indicator (n, 2) / class weights: the class means
-        onehot = sp.csr_matrix(
-            (sw.astype(np.float64), (np.arange(n_samples), cls)), shape=(n_samples, 2)
-        ) / class_weight
-        means = np.asarray((onehot.T @ X).toarray() if sp.issparse(X) else onehot.T @ X)
-        mu0 = np.ascontiguousarray(means[0], dtype=dtype)
-        mu1 = np.ascontiguousarray(means[1], dtype=dtype)
-        sq = np.asarray(weighted_col_sq(X, sw), dtype=np.float64).ravel()
-        check_representable(sq, "squared column norms", dtype)
-        # 2 S_w[j, j] = 2 (sum_s sw_s X_sj^2 - n0 mu0_j^2 - n1 mu1_j^2)
-        var = np.maximum(
-            sq - class_weight[0] * means[0] ** 2 - class_weight[1] * means[1] ** 2, 0
-        )
-        lipschitz = np.ascontiguousarray(2.0 * var, dtype=dtype)
-        check_representable(lipschitz, "within-class variances", dtype)
-        diff = means[1] - means[0]
-        active = np.flatnonzero((lipschitz > 0) | (diff != 0)).astype(np.int32)
-        # differences at the rounding level of the means are no separation
-        rounding = 100 * np.finfo(dtype).eps * (np.abs(means[0]) + np.abs(means[1]))
-        if not np.any(np.abs(diff) > rounding):
+        # class means in float64, two passes (accurate under large offsets)
+        mu0 = weighted_mean(X, np.where(cls == 0, sw, 0.0) / class_weight[0])
+        mu1 = weighted_mean(X, np.where(cls == 1, sw, 0.0) / class_weight[1])
+        is_sparse = sp.issparse(X)
+        # dense X is centred by the pooled mean; S_w and mu_1 - mu_0 do not
+        # depend on it, but X w stays at the scale of the spread, not the offset
+        centre = (np.zeros(n_features) if is_sparse
+                  else class_weight[0] * mu0 + class_weight[1] * mu1)
+        if is_sparse:
+            within = sparse_centred_norms(
+                X, sw, cls.astype(np.intp), np.vstack([mu0, mu1])
+            )
+        else:
+            within, _ = scaled_norms(
+                X, sw, lambda cols: np.where(cls[:, None] == 1, mu1[cols], mu0[cols])
+            )
+        check_representable(within, "within-class spreads", dtype)
+        # the difference without the offset: mu1 - mu0 would carry the
+        # rounding of the means (eps * |mu|, a whole spread at 1e15 spreads)
+        class_w = np.where(cls == 1, sw / class_weight[1], -sw / class_weight[0])
+        diff = contrast(X, class_w)
+        # the shifted entries are exact, so the contrast is accurate to a few
+        # eps of the largest shifted entry: only a smaller one is no separation
+        shifted_top = (np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
+                       if is_sparse else np.ptp(X, axis=0).astype(np.float64))
+        eps64 = np.finfo(np.float64).eps
+        separated = np.abs(diff) > 8 * eps64 * shifted_top * np.sqrt(n_samples)
+        if not np.any(separated):
             raise ValueError(
                 "The two class means are equal (e.g. all-zero X): the Fisher "
                 "ratio has a zero denominator for every w."
             )
-        within_sd = np.sqrt(lipschitz[active] / 2.0)
-        within_sd = within_sd[within_sd > 0]
+        spread = np.hypot(within, np.abs(diff))
+        # a spread of one unit in the last place of the entries is rounding
+        eps = np.finfo(dtype).eps
+        varies = within > 2 * eps * np.maximum(np.abs(mu0), np.abs(mu1))
+        active = np.flatnonzero(varies | separated).astype(np.int32)
+        # the kernel works on (X - centre) / x_scale: w' = x_scale w, the
+        # ratio is unchanged with alpha' = alpha / x_scale, bound' = x_scale bound
+        x_scale = unit_scale(spread, active)
+        check_data_term(x_scale, "the within-class scatter w' S_w w")
+        sd = within / x_scale
+        lipschitz = np.zeros(n_features, dtype=dtype)
+        lipschitz[active] = 2.0 * sd[active] ** 2
+        diff_k = diff / x_scale
+        regular = sd[active][varies[active]]
         if self.bound == "auto":
-            self.bound_ = (
-                1.0 / float(np.median(within_sd)) if within_sd.size
-                else 1.0 / float(np.max(np.abs(diff)))
-            )
+            bound = (1.0 / float(np.median(regular)) if regular.size
+                     else 1.0 / float(np.max(np.abs(diff_k))))
         else:
-            self.bound_ = float(self.bound)
+            bound = float(self.bound) * x_scale
+        alpha = self.alpha / x_scale
+        if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny
+                and np.isfinite(bound)):
+            raise ValueError(
+                f"alpha={self.alpha!r} or bound={self.bound!r} is out of range for "
+                "the scale of X: rescale X, or alpha and bound with it."
+            )
+        self.bound_ = bound / x_scale
         scale = float(np.mean(lipschitz[active]))
-        self.theta_ = self.theta * (scale if scale > 0 else float(np.max(diff**2)))
+        theta = self.theta * (scale if scale > 0 else float(np.max(diff_k**2)))
+        with np.errstate(over="ignore"):
+            self.theta_ = float(np.float64(theta) * x_scale * x_scale)
 
-        w = self._initial_coef(diff, lipschitz, active, dtype)
-
-        Xd, data, indices, indptr, is_sparse = design_arrays(X)
-        obj_path = np.zeros(self.max_iter + 1, dtype=dtype)
-        time_path = np.zeros(self.max_iter + 1)
-        record = self.verbose >= 2
-        rec_idx, rec_val = record_buffers(record, self.max_iter * active.size, dtype)
-        rng = check_random_state(self.random_state)
-        F, n_iter, n_rec, max_step = fisher_cd(
-            Xd, data, indices, indptr, is_sparse, cls, sw, not uniform, mu0, mu1,
-            w, lipschitz,
-            active, dtype.type(self.alpha), dtype.type(self.bound_),
-            dtype.type(self.theta_), SOLVERS[self.solver],
-            SELECTIONS[self.selection], self.max_iter, dtype.type(self.tol),
-            float(self.max_time or 0.0), seed_from(rng), obj_path, time_path,
-            record, rec_idx, rec_val,
+        w = np.ascontiguousarray(
+            self._initial_coef(diff_k, lipschitz, active, bound, x_scale) * x_scale,
+            dtype=dtype,
         )
-        finish_fit(self, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-                   rec_idx, rec_val)
-        proj0, proj1 = float(mu0 @ w), float(mu1 @ w)
+        Xk, data, indices, indptr, _ = working_design(
+            X, lambda cols: centre[cols], x_scale, dtype
+        )
+        if is_sparse:
+            m0_64 = (mu0 - centre) / x_scale
+            m1_64 = m0_64 + diff / x_scale
+        else:
+            # the class means of the working copy itself: at an offset of
+            # 1e15 spreads mu_c - centre carries a rounding of a tenth of a
+            # spread, which the kernel would read as a shift of both classes
+            m0_64 = weighted_mean(Xk, np.where(cls == 0, sw, 0.0) / class_weight[0])
+            m1_64 = weighted_mean(Xk, np.where(cls == 1, sw, 0.0) / class_weight[1])
+        m0 = np.ascontiguousarray(m0_64, dtype=dtype)
+        m1 = np.ascontiguousarray(m1_64, dtype=dtype)
+        rng = check_random_state(self.random_state)
+        F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = fisher_cd(
+            Xk, data, indices, indptr, is_sparse, cls,
+            np.ascontiguousarray(sw, dtype=dtype), not uniform, m0, m1, w,
+            lipschitz, active, dtype.type(alpha), dtype.type(bound),
+            dtype.type(theta), SOLVERS[self.solver], SELECTIONS[self.selection],
+            self.max_iter, dtype.type(self.tol), float(self.max_time or 0.0),
+            seed_from(rng), bool(self.verbose), self.verbose >= 2,
+        )
+        coef = w.astype(np.float64) / x_scale
+        finish_fit(self, coef, F, n_iter, max_step / x_scale, obj_path, time_path,
+                   rec_idx, (rec_val.astype(np.float64) / x_scale).astype(dtype),
+                   time.perf_counter() - start)
+        # projected class means, the centre's part separately: at an offset
+        # of 1e8 the two means differ in the 8th digit of mu_c' w
+        shift = float(centre @ coef)
+        proj0 = float(m0_64 @ coef) * x_scale
+        proj1 = float(m1_64 @ coef) * x_scale
         if proj1 < proj0:
-            w = -w
-            proj0, proj1 = -proj0, -proj1
-        if not (np.isfinite(self.objective_) and np.any(w != 0)):
+            coef, proj0, proj1, shift = -coef, -proj0, -proj1, -shift
+        if not (np.isfinite(self.objective_) and np.any(coef != 0)):
             # rounding in float32 at tiny data scales can leave the solver at
             # w = 0, where the ratio is 0/0
             warnings.warn(
@@ -257,19 +328,22 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        self.coef_ = w
-        self.intercept_ = dtype.type(-(proj0 + proj1) / 2.0)
+        self.coef_ = coef.astype(dtype).reshape(1, -1)
+        self.intercept_ = np.array([-(shift + (proj0 + proj1) / 2.0)], dtype=dtype)
         return self
 
-    def _initial_coef(self, diff, lipschitz, active, dtype):
-        """Diagonal-LDA direction (shrunk variances), scaled to the box."""
-        var = lipschitz / 2.0
+    def _initial_coef(self, diff, lipschitz, active, bound, x_scale):
+        """Diagonal-LDA direction (shrunk variances), scaled to the box.
+
+        Computed on the unit-scale problem, returned in the caller's units.
+        """
+        var = lipschitz.astype(np.float64) / 2.0
         w = diff / (var + np.mean(var[active]) + np.finfo(np.float64).tiny)
         w[var == 0] = diff[var == 0]
         mask = np.zeros(w.size, dtype=bool)
         mask[active] = True
         w[~mask] = 0.0
-        return np.ascontiguousarray(self.bound_ * w / np.max(np.abs(w)), dtype=dtype)
+        return bound * w / np.max(np.abs(w)) / x_scale
 
     def decision_function(self, X):
         """Signed distance to the midpoint of the projected class means.
@@ -289,7 +363,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,
         )
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
 
     def predict(self, X):
         """Predict class labels.

@@ -1,9 +1,12 @@
 """k-sparse recovery as a fractional program, solved by FCD / PCD."""
 
+import time
 import warnings
 from numbers import Integral
+from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -13,16 +16,56 @@ from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     SELECTIONS,
     SOLVERS,
+    DegenerateRatioWarning,
+    check_data_term,
     check_finite_params,
     check_representable,
-    design_arrays,
+    check_sparse_structure,
     finish_fit,
-    record_buffers,
+    scaled_norms,
     seed_from,
-    weighted_col_sq,
+    sparse_centred_norms,
+    unit_scale,
+    unit_weights,
+    weighted_mean,
+    weights_too_large,
+    working_design,
 )
 from sparsestat.utils._param_validation import Interval
-from sparsestat.utils.validation import check_sample_weight
+from sparsestat.utils.validation import csc_int32
+
+# a column whose centred norm is below NEAR_ZERO times the root mean square
+# column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
+# coefficient with which the smallest other column reproduces ||y - ybar||
+NEAR_ZERO = 1e-3
+AUTO_FACTOR = 10.0
+
+
+class _Centred:
+    """Products with the centred, unit-scale design of a ``_problem``."""
+
+    def __init__(self, prob):
+        self.prob = prob
+
+    def matvec(self, d):
+        p = self.prob
+        if p.is_sparse:
+            A = _csc(p)
+            return np.asarray(A @ d).ravel() - float(p.x_mean_kernel @ d)
+        return p.X @ d
+
+    def rmatvec(self, v):
+        p = self.prob
+        if p.is_sparse:
+            A = _csc(p)
+            return np.asarray(A.T @ v).ravel() - p.x_mean_kernel * float(v.sum())
+        return p.X.T @ v
+
+
+def _csc(p):
+    n_samples = p.y.shape[0]
+    return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
+                          p.indptr), shape=(n_samples, p.n_features))
 
 class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
@@ -49,6 +92,18 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     fractional-programming literature), not scikit-learn's mean; a mean-loss
     problem with penalty ``a`` is ``alpha = n_samples * a`` here.
 
+    Units: the ratio is unchanged when ``X`` is multiplied by ``c``, ``y``
+    by ``d`` and ``w`` by ``d / c`` if ``alpha`` is multiplied by ``c * d``
+    (the loss scales with ``d**2``, ``||w||_1`` with ``d / c``) and an
+    explicit ``bound`` by ``d / c``; scaling the sample weights by ``s``
+    needs ``alpha * s``. So ``fit(c * X, d * y)`` with ``alpha * c * d``
+    returns ``coef_ * d / c``, ``intercept_ * d`` and the same
+    ``objective_``: the kernel works on a centred, unit-scale copy of the
+    problem (column norms of root mean square 1, ``||y - ybar|| = 1``),
+    ``theta`` and ``tol`` are relative, and ``bound="auto"`` scales with
+    ``d / c``. Offsets of ``X`` and ``y`` change nothing with
+    ``fit_intercept=True`` (centring in float64, two passes).
+
     Parameters
     ----------
     k : int, default=10
@@ -57,13 +112,17 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     alpha : float, default=1.0
         Weight of the L1 norms, > 0.
     bound : float or "auto", default="auto"
-        Box :math:`\|w\|_\infty \le` ``bound``. The box must be finite: near
-        the optimum the ratio keeps decreasing as weights grow, and on
-        near-zero columns it would tend to 1 with exploding weights.
-        ``"auto"`` uses :math:`\|y - \bar y\|_\omega` divided by the median
-        norm of the non-zero columns, the coefficient with which a typical
-        feature would reproduce the whole centred response. Stored in
-        ``bound_``.
+        Box :math:`\|w\|_\infty \le` ``bound``. The box must be finite: on
+        near-zero columns the ratio tends to 1 as their weights explode.
+        ``"auto"`` is 10 times the coefficient with which the smallest
+        regular column would reproduce the whole response,
+        ``10 ||y - ybar||_w / min_j ||x_j - xbar_j||_w`` over the columns
+        whose centred norm is at least 1e-3 times the root mean square
+        column norm (without ``fit_intercept``: uncentred norms, the
+        problem's own scale). It does not bind at regular solutions; when
+        the solution presses against it, or puts weight on near-zero
+        columns, a :class:`~sparsestat.fractional.DegenerateRatioWarning`
+        says so. Stored in ``bound_``.
     solver : {"pcd", "fcd"}, default="pcd"
         Proximal-Dinkelbach or fractional coordinate step.
     selection : {"cyclic", "random", "greedy", "greedy-lipschitz"}, default="cyclic"
@@ -75,7 +134,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     theta : float, default=1e-6
         Proximal constant relative to the data scale: each coordinate model
         uses curvature ``c_j + theta_`` with ``theta_ = theta * mean(c_j)``,
-        ``c_j`` the weighted squared norm of column ``j``.
+        ``c_j`` the weighted squared norm of the centred column ``j``.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (exact minimisation once per epoch).
     max_iter : int, default=1000
@@ -95,7 +154,8 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
-        Coefficients; all-zero columns get 0 and are never updated.
+        Coefficients; all-zero (and, with ``fit_intercept``, constant)
+        columns get 0 and are never updated.
     intercept_ : float
         Intercept (0 when ``fit_intercept=False``).
     objective_ : float
@@ -115,8 +175,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     time_path_ : ndarray of length ``n_iter_ + 1``
         Seconds elapsed at each entry of ``objective_path_``.
     update_path_ : tuple of two ndarrays
-        ``(index, value)`` of every coordinate move, index -1 for the
-        intercept (``verbose >= 2`` only).
+        ``(index, value)`` of every coordinate move (``verbose >= 2``
+        only); the intercept is profiled out, ``ybar - xbar @ w`` at every
+        iterate.
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -185,7 +246,9 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Design; dense is used Fortran-ordered, sparse as CSC.
+            Design. Dense ``X`` is centred (with ``fit_intercept``) and
+            scaled into one working copy; sparse ``X`` is checked, put in
+            canonical CSC form and centred implicitly (it stays sparse).
         y : array-like of shape (n_samples,)
             Response.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -199,59 +262,11 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         self._validate_params()
         names = ["alpha", "theta", "tol", "max_time"]
         check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csc",
-            dtype=[np.float64, np.float32],
-            order="F",
-            y_numeric=True,
-        )
-        dtype = X.dtype
-        y = np.ascontiguousarray(y, dtype=dtype)
-        n_samples, n_features = X.shape
-        sw, uniform = check_sample_weight(sample_weight, n_samples, dtype)
-        # the loss is a weighted sum: raw weights, so that integer weights
-        # equal repeated samples
-        raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
-        total = float(np.broadcast_to(raw, (n_samples,)).sum())
-        sw = np.ascontiguousarray(sw * total, dtype=dtype)
-
-        self.k_ = min(self.k, n_features)
-        if self.k > n_features:
-            warnings.warn(
-                f"k={self.k} is larger than n_features={n_features}; using "
-                f"k={n_features}.",
-                UserWarning,
-                stacklevel=2,
-            )
-        col_sq = np.ascontiguousarray(weighted_col_sq(X, sw), dtype=dtype)
-        check_representable(col_sq, "squared column norms", dtype)
-        active = np.flatnonzero(col_sq > 0).astype(np.int32)
-        if active.size == 0:
-            raise ValueError(
-                "X has no non-zero column (all-zero X): the fractional "
-                "objective is undefined."
-            )
-        ybar = float(sw @ y) / float(sw.sum()) if self.fit_intercept else 0.0
-        r0 = y - ybar
-        with np.errstate(over="ignore", invalid="ignore"):
-            r0_norm = float(np.sqrt(sw @ (r0 * r0)))
-            y_scale = float(np.sqrt(sw @ (y * y)))
-        if not (np.isfinite(r0_norm) and np.isfinite(y_scale)):
-            raise ValueError(
-                f"y has values too large: its squared norm overflows "
-                f"{np.dtype(dtype).name}; rescale y."
-            )
-        coef = np.zeros(n_features, dtype=dtype)
-        self.bound_ = (
-            r0_norm / float(np.median(np.sqrt(col_sq[active])))
-            if self.bound == "auto"
-            else float(self.bound)
-        )
-        self.theta_ = self.theta * float(np.mean(col_sq[active]))
-        if r0_norm <= 100 * np.finfo(dtype).eps * y_scale:
+        start = time.perf_counter()
+        prob = self._problem(X, y, sample_weight)
+        dtype = prob.dtype
+        self.k_ = prob.k
+        if prob.constant_y:
             warnings.warn(
                 "y is constant (after centring): the ratio is undefined at "
                 "w = 0 and tends to its infimum 1 only as w -> 0; returning "
@@ -259,68 +274,257 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-            if self.bound == "auto":
-                self.bound_ = 1.0
-            self.coef_ = coef
-            self.intercept_ = dtype.type(ybar)
+            self.bound_ = 1.0 if self.bound == "auto" else float(self.bound)
+            self.theta_ = 0.0
+            self.coef_ = np.zeros(prob.n_features, dtype=dtype)
+            self.intercept_ = dtype.type(prob.y_mean)
             self.objective_, self.n_iter_, self.stop_crit_ = 1.0, 0, 0.0
             return self
+        self.bound_ = prob.bound_
+        with np.errstate(over="ignore"):
+            self.theta_ = float(np.float64(self.theta) * prob.x_scale * prob.x_scale)
 
-        w = self._initial_coef(X, sw, r0, col_sq, active, dtype)
-        Xd, data, indices, indptr, is_sparse = design_arrays(X)
+        to_user = prob.y_scale / prob.x_scale
+        w = np.ascontiguousarray(self._initial_coef(prob) / to_user, dtype=dtype)
+        w = np.clip(w, -prob.bound, prob.bound)
         order = np.argsort(-np.abs(w), kind="stable").astype(np.int32)
-        obj_path = np.zeros(self.max_iter + 1, dtype=dtype)
-        time_path = np.zeros(self.max_iter + 1)
-        record = self.verbose >= 2
-        rec_idx, rec_val = record_buffers(
-            record, self.max_iter * (active.size + 1), dtype
-        )
         rng = check_random_state(self.random_state)
-        # the kernel solves exactly the ratio above: weighted-sum loss,
-        # alpha on both L1 norms, box |w_j| <= bound_
-        intercept, F, n_iter, n_rec, max_step = recovery_cd(
-            Xd, data, indices, indptr, is_sparse, y, sw, not uniform, w,
-            ybar, self.fit_intercept, col_sq, active, order, self.k_,
-            dtype.type(self.alpha), dtype.type(self.bound_), dtype.type(self.theta_),
-            SOLVERS[self.solver], SELECTIONS[self.selection], self.max_iter,
-            dtype.type(self.tol), float(self.max_time or 0.0), seed_from(rng),
-            obj_path, time_path, record, rec_idx, rec_val,
+        # the kernel solves the ratio above on (X - m) / x_scale and
+        # (y - ybar) / y_scale, where alpha becomes alpha / (x_scale y_scale)
+        # and the box bound_ x_scale / y_scale: the same F, w in units of
+        # y_scale / x_scale
+        F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = recovery_cd(
+            prob.X, prob.data, prob.indices, prob.indptr, prob.is_sparse, prob.y,
+            prob.sw, not prob.uniform, w, prob.x_mean_kernel, prob.col_sq,
+            prob.active, order, prob.k, dtype.type(prob.alpha),
+            dtype.type(prob.bound), dtype.type(self.theta), SOLVERS[self.solver],
+            SELECTIONS[self.selection], self.max_iter, dtype.type(self.tol),
+            float(self.max_time or 0.0), seed_from(rng), bool(self.verbose),
+            self.verbose >= 2,
         )
-        self.coef_ = w
-        self.intercept_ = dtype.type(intercept)
-        finish_fit(self, w, F, n_iter, n_rec, max_step, obj_path, time_path,
-                   rec_idx, rec_val)
+        coef = (w.astype(np.float64) * to_user).astype(dtype)
+        self.coef_ = coef
+        self.intercept_ = dtype.type(prob.y_mean - float(prob.x_mean @ coef))
+        finish_fit(self, coef, F, n_iter, max_step * to_user, obj_path, time_path,
+                   rec_idx, (rec_val.astype(np.float64) * to_user).astype(dtype),
+                   time.perf_counter() - start)
+        self._warn_if_degenerate(prob, w)
         return self
 
-    def _initial_coef(self, X, sw, r0, col_sq, active, dtype):
-        """Best multiple of the k largest entries of X' (sw r0), in the box.
+    def _problem(self, X, y, sample_weight):
+        """Validated data and the scaled problem the kernel solves.
+
+        Everything the kernel sees is centred (``fit_intercept``) and
+        scaled: the column norms have root mean square 1 and ``||y||`` is 1,
+        so that units, offsets and the data's magnitude (1e-155 or 1e200)
+        change nothing but the conversion factors ``x_scale``, ``y_scale``.
+        """
+        if sp.issparse(X):
+            X = check_sparse_structure(X)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+            y_numeric=True,
+        )
+        if sp.issparse(X):
+            X = csc_int32(X)
+        dtype = X.dtype
+        n_samples, n_features = X.shape
+        sw_unit, uniform = unit_weights(sample_weight, n_samples)
+        # the loss is a weighted sum: raw weights, so that integer weights
+        # equal repeated samples
+        raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
+        with np.errstate(over="ignore"):
+            total = float(np.broadcast_to(raw, (n_samples,)).sum())
+        if not np.isfinite(total):
+            raise weights_too_large("the sum of sample_weight")
+        sw = sw_unit * total
+        with np.errstate(over="ignore"):
+            sw_fits = bool(np.all(np.isfinite(sw.astype(dtype))))
+        if not sw_fits:
+            raise weights_too_large("sample_weight", dtype)
+
+        k = min(self.k, n_features)
+        if self.k > n_features:
+            warnings.warn(
+                f"k={self.k} is larger than n_features={n_features}; using "
+                f"k={n_features}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.fit_intercept and np.count_nonzero(sw_unit) < 2:
+            raise ValueError(
+                f"{type(self).__name__} with fit_intercept=True needs 2 samples of "
+                f"positive weight; got {np.count_nonzero(sw_unit)} sample."
+            )
+        if self.fit_intercept:
+            x_mean = weighted_mean(X, sw_unit)
+        else:
+            x_mean = np.zeros(n_features)
+        # norms under the unit weights first: an overflow there is X's, one
+        # that appears only with the raw weights is sample_weight's
+        if sp.issparse(X):
+            norms = sparse_centred_norms(
+                X, sw_unit, np.zeros(n_samples, dtype=np.intp), x_mean[None, :]
+            )
+            top = np.asarray(abs(X).max(axis=0).todense(), dtype=float).ravel()
+        else:
+            norms, top = scaled_norms(X, sw_unit, lambda cols: x_mean[cols])
+            # a bound on each column's largest entry
+            top += np.abs(x_mean)
+        check_representable(norms, "centred column norms", dtype)
+        with np.errstate(over="ignore"):
+            norms = norms * np.sqrt(total)
+        if not np.all(np.isfinite(norms)):
+            raise weights_too_large("the weighted centred column norms of X")
+        # a column whose centred spread is at the rounding level of its own
+        # entries (one unit in the last place) is constant: it carries no
+        # information after centring. A column at an offset of 1e15 spreads
+        # still varies by a few units in the last place and stays active.
+        eps = np.finfo(dtype).eps
+        active = np.flatnonzero(norms > 2 * eps * top * np.sqrt(total))
+        if active.size == 0:
+            raise ValueError(
+                "X has no non-zero column (all-zero X, or only columns constant "
+                "up to the precision of their offset, with fit_intercept=True): "
+                "the fractional objective is undefined."
+            )
+        y = np.asarray(y, dtype=np.float64)
+        if self.fit_intercept:
+            first = float(sw_unit @ y)
+            y_mean = first + float(sw_unit @ (y - first))
+        else:
+            y_mean = 0.0
+        y_c = y - y_mean
+        y_top = float(np.max(np.abs(y_c), initial=0.0))
+        with np.errstate(over="ignore"):
+            y_scale = (y_top * float(np.sqrt(sw @ (y_c / y_top) ** 2))
+                       if y_top > 0 else 0.0)
+        if not np.isfinite(y_scale):
+            raise weights_too_large("the weighted norm of y")
+        y_abs = float(np.max(np.abs(y), initial=0.0))
+        constant_y = y_scale <= 100 * eps * y_abs * np.sqrt(total)
+        prob = SimpleNamespace(
+            dtype=dtype, n_features=n_features, k=k, y_mean=y_mean,
+            constant_y=constant_y,
+        )
+        if constant_y:
+            return prob
+        x_scale = unit_scale(norms, active)
+        with np.errstate(over="ignore"):
+            if (not np.isfinite(x_scale * x_scale)
+                    and np.isfinite((x_scale / np.sqrt(total)) ** 2)):
+                raise weights_too_large("the curvature of the weighted sum of squares")
+        check_data_term(x_scale, "the curvature of the sum of squares")
+        alpha = self.alpha / x_scale / y_scale
+        if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny):
+            raise ValueError(
+                f"alpha={self.alpha!r} is out of range for the scale of the data "
+                f"(alpha / (x_scale * y_scale) = {alpha:g} in the unit-scale "
+                "problem): rescale X and y, or alpha with them."
+            )
+        unit_norms = norms / x_scale
+        # columns this much smaller than typical are "near-zero": they can
+        # drive F to 1 with huge weights and are left out of the box's scale
+        near_zero = unit_norms < NEAR_ZERO
+        regular = active[~near_zero[active]]
+        # ||y|| = 1 here: the largest coefficient a regular column needs alone
+        regular_scale = 1.0 / float(np.min(unit_norms[regular]))
+        if self.bound == "auto":
+            bound = AUTO_FACTOR * regular_scale
+        else:
+            bound = float(self.bound) * x_scale / y_scale
+        if not (np.isfinite(bound) and bound > 0):
+            raise ValueError(
+                f"bound={self.bound!r} is out of range for the scale of the data: "
+                "rescale X and y."
+            )
+        Xk, data, indices, indptr, is_sparse = working_design(
+            X, lambda cols: x_mean[cols], x_scale, dtype
+        )
+        col_sq = np.zeros(n_features, dtype=dtype)
+        col_sq[active] = unit_norms[active] ** 2
+        prob.__dict__.update(
+            X=Xk, data=data, indices=indices, indptr=indptr, is_sparse=is_sparse,
+            y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
+            sw=np.ascontiguousarray(sw, dtype=dtype), uniform=uniform,
+            x_mean=x_mean, col_sq=col_sq,
+            x_mean_kernel=np.ascontiguousarray(
+                x_mean / x_scale if is_sparse else np.zeros(n_features), dtype=dtype
+            ),
+            active=active.astype(np.int32), near_zero=near_zero, x_scale=x_scale,
+            regular_scale=regular_scale,
+            y_scale=y_scale, alpha=alpha, bound=bound,
+            bound_=bound * y_scale / x_scale,
+        )
+        return prob
+
+    def _initial_coef(self, prob):
+        """Best multiple of the k largest entries of X_c' (sw y_c), in the box.
 
         For w = s d the ratio is (L0 + B s + C s^2 / 2) / (D s), minimised
         at s = sqrt(2 L0 / C) whatever B and D, so the start is finite and
-        has a positive denominator.
+        has a positive denominator. Computed on the unit-scale problem,
+        returned in the caller's units.
         """
-        grad = np.asarray(X.T @ (sw * r0)).ravel()
-        grad[col_sq == 0] = 0.0
+        Xc, xm, y, sw = _Centred(prob), prob.x_mean_kernel, prob.y, prob.sw
+        grad = Xc.rmatvec(sw * y)
+        inactive = np.ones(prob.n_features, dtype=bool)
+        inactive[prob.active] = False
+        grad[inactive] = 0.0
         d = np.zeros_like(grad)
         if np.any(grad != 0):
-            keep = np.argsort(-np.abs(grad), kind="stable")[: self.k_]
-            # unit scale, so that ||X d||^2 cannot overflow
+            keep = np.argsort(-np.abs(grad), kind="stable")[: prob.k]
             d[keep] = grad[keep] / np.max(np.abs(grad[keep]))
         else:
-            d[active[np.argmax(col_sq[active])]] = 1.0
-        Xd = np.asarray(X @ d).ravel()
+            d[prob.active[np.argmax(prob.col_sq[prob.active])]] = 1.0
+        Xd = Xc.matvec(d)
         curv = float(sw @ (Xd * Xd))
-        loss0 = 0.5 * float(sw @ (r0 * r0))
-        if not (np.isfinite(curv) and curv > 0 and np.isfinite(loss0)):
+        loss0 = 0.5 * float(sw @ (y * y))
+        if not (np.isfinite(curv) and curv > 0):
             raise ValueError(
                 "X and y are too small or too large in scale for "
-                f"{np.dtype(dtype).name} arithmetic (||X d||^2 = {curv:g} for the "
-                "starting direction d): rescale X and y."
+                f"{np.dtype(prob.dtype).name} arithmetic (||X d||^2 = {curv:g} for "
+                "the starting direction d): rescale X and y."
             )
-        step = np.sqrt(2.0 * loss0 / curv)
-        return np.ascontiguousarray(
-            np.clip(step * d, -self.bound_, self.bound_), dtype=dtype
-        )
+        w = np.clip(np.sqrt(2.0 * loss0 / curv) * d, -prob.bound, prob.bound)
+        return w * (prob.y_scale / prob.x_scale)
+
+    def _warn_if_degenerate(self, prob, w):
+        """Say so when the solution exploits near-zero columns or the box."""
+        absw = np.abs(w.astype(np.float64))
+        topk = np.sort(absw)[::-1][: prob.k].sum()
+        if topk == 0:
+            return
+        # "huge": beyond the coefficient with which the smallest regular
+        # column reproduces the whole response (weights of that size on a
+        # near-zero column explain nothing, they only shrink F)
+        huge = prob.near_zero & (absw > prob.regular_scale)
+        share = absw[huge].sum() / topk
+        at_box = int(np.sum(absw >= prob.bound * (1 - 1e-6)))
+        causes = []
+        if share >= 0.1:
+            n_near = int(np.count_nonzero(prob.near_zero[prob.active]))
+            causes.append(
+                f"it tends to 1 as the weights of near-zero columns grow ({n_near} "
+                f"columns have a centred norm below {NEAR_ZERO:g} times the typical "
+                f"column norm; {int(huge.sum())} of them carry huge weights, "
+                f"{100 * share:.0f} % of the top-k norm; remove or rescale them)"
+            )
+        if self.bound == "auto" and at_box:
+            causes.append(
+                f"it keeps decreasing beyond the automatic box: {at_box} "
+                f"coefficients are at bound_={self.bound_:.3g} (alpha={self.alpha!r} "
+                "may be too large for the scale of the data: it scales with "
+                "std(X) * std(y))"
+            )
+        if causes:
+            warnings.warn(
+                "The fractional ratio is degenerate on these data: "
+                + "; and ".join(causes) + ". Pass an explicit bound to accept "
+                "the boxed solution.",
+                DegenerateRatioWarning,
+                stacklevel=3,
+            )
 
     def predict(self, X):
         """Predict with the fitted linear model.
