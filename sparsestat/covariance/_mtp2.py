@@ -4,7 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel
 from scipy import linalg
 from scipy.sparse.csgraph import connected_components
 from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
 from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils.progress import progress
@@ -110,6 +111,7 @@ def _solve_stage(emp_cov, weights, precision, diag_dominant, solver, max_iter, t
     return new, cov, n_iter, kkt, status
 
 
+@limit_blas_threads
 def mtp2_graphical_model(
     emp_cov,
     alpha,
@@ -210,7 +212,7 @@ def mtp2_graphical_model(
             "or tol. A large violation means that the estimate may not exist "
             "(e.g. perfectly correlated columns with a zero weight).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return precision, covariance, n_iter, kkt, weights
 
@@ -471,6 +473,7 @@ class MTP2GraphicalModel(EmpiricalCovariance):
             "tol": self.tol,
         }
 
+    @limit_blas_threads
     def fit(self, X, y=None):
         """Fit the MTP2 graphical model.
 
@@ -674,6 +677,7 @@ stop_crit_, n_features_in_, feature_names_in_
         self.assume_centered = assume_centered
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y=None):
         """Choose ``alpha`` (and ``gamma``) by cross-validation, then refit.
 

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.dag._graph import threshold_to_dag
 from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
 from sparsestat.utils._param_validation import Interval, StrOptions
@@ -179,6 +180,7 @@ class CoLiDE(BaseEstimator):
         self.tol = tol
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y=None):
         """Estimate the DAG and the noise scales from ``X``.
 
@@ -241,7 +243,7 @@ class CoLiDE(BaseEstimator):
                 f"relative objective change fell below tol={self.tol}; "
                 "increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         coef = threshold_to_dag(W, self.w_threshold)
         self.raw_coef_ = W.astype(X.dtype, copy=False)

@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import fisher_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
@@ -140,6 +141,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the sparse discriminant direction.
 
@@ -255,7 +257,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 f"scale is too small for {np.dtype(dtype).name}. Standardize X "
                 "or fit in float64.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.coef_ = w
         self.intercept_ = dtype.type(-(proj0 + proj1) / 2.0)

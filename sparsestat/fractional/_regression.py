@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import recovery_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
@@ -179,6 +180,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the k-sparse fractional model.
 
@@ -224,7 +226,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 f"k={self.k} is larger than n_features={n_features}; using "
                 f"k={n_features}.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         col_sq = np.ascontiguousarray(weighted_col_sq(X, sw), dtype=dtype)
         check_representable(col_sq, "squared column norms", dtype)
@@ -257,7 +259,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 "w = 0 and tends to its infimum 1 only as w -> 0; returning "
                 "coef_ = 0 and objective_ = 1.0.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             if self.bound == "auto":
                 self.bound_ = 1.0

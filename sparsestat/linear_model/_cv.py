@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import roc_auc_score
@@ -12,6 +12,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import delayed, limit_blas_threads
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     BinaryLinearClassifierMixin,
@@ -194,6 +195,7 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 
@@ -345,6 +347,7 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     BinaryLinearClassifierMixin,
@@ -145,6 +146,7 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
         self.warm_start = warm_start
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the penalised logistic regression.
 
@@ -193,7 +195,7 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
                 f"tol={self.tol:g}). Increase max_iter or alpha (separable "
                 "data has no bounded MCP/SCAD solution).",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.coef_ = w
         self.intercept_ = float(intercept)

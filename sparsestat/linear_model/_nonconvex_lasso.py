@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
@@ -164,6 +165,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
         self.positive = positive
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the penalised linear model.
 
@@ -228,7 +230,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
                 f"iterations (KKT violation {kkt:.3e} > tol={self.tol:g}). "
                 "Increase max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.coef_ = w
         self.intercept_ = (

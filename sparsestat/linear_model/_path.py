@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
 from sparsestat.linear_model._preprocess import center_target, make_design
 from sparsestat.linear_model._solvers import (
@@ -76,6 +77,7 @@ def _validate_path_params(penalty, gamma, loss, n_alphas, eps, tol, max_iter, so
         raise ValueError(f"damping must be 'tuned' or 'ghadimi-lan', got {damping!r}.")
 
 
+@limit_blas_threads
 def nonconvex_path(
     X,
     y,
@@ -254,7 +256,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, n_alphas, eps,
             "for MCP/SCAD logistic paths on separable data no bounded "
             "solution exists.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     if return_intercept:
         return alphas, coefs, intercepts, stop_crits
