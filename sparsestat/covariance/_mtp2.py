@@ -171,6 +171,12 @@ def mtp2_graphical_model(
     weights : ndarray of shape (p, p)
         Weights of the last stage.
 
+    Notes
+    -----
+    BLAS runs with one thread inside this function by default, whatever the
+    number of cores; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -191,8 +197,6 @@ def mtp2_graphical_model(
     failures = []
     weights = np.zeros_like(emp_cov)
     kkt = 0.0
-    # BLAS threading is left to the caller (threadpoolctl): limiting it here
-    # is not thread-safe, and concurrent fits must give identical results
     for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
         if stage == 0:
             weights = np.full_like(emp_cov, alpha)
@@ -384,10 +388,13 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     -----
     An entry ``T_ij`` can be non-zero only if ``S_ij > lam_ij``; each stage
     is solved separately on the connected components of that thresholded
-    graph, which is exact. Computations run in float64 with BLAS limited to
-    one thread (parallelise over fits instead, e.g. the folds of
-    :class:`MTP2GraphicalModelCV`); the fitted attributes have the dtype of
-    ``X``.
+    graph, which is exact. Computations run in float64; the fitted
+    attributes have the dtype of ``X``.
+
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it (parallelise over fits instead,
+    e.g. the folds of :class:`MTP2GraphicalModelCV`); opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------
@@ -618,6 +625,13 @@ assume_centered, verbose
     location_, covariance_, precision_, adjacency_, weights_, n_iter_, \
 stop_crit_, n_features_in_, feature_names_in_
         Of the refitted model, as in :class:`MTP2GraphicalModel`.
+
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------

@@ -122,6 +122,10 @@ class CoLiDE(BaseEstimator):
     of ``X`` (float32 or float64). ``X`` is centred in a copy; the caller's
     array is never modified.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     References
     ----------
     S. S. Saboksayr, G. Mateos and M. Tepper, "CoLiDE: Concomitant Linear

@@ -128,6 +128,10 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     ``w -> 0``; ``fit`` then warns and returns ``coef_ = 0``,
     ``objective_ = 1.0``. All-zero ``X`` raises a ``ValueError``.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression

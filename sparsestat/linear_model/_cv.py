@@ -164,6 +164,13 @@ class NonconvexLassoCV(RegressorMixin, BaseEstimator):
         Iterations of the final refit.
     n_features_in_ : int
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -311,6 +318,13 @@ class NonconvexLogisticRegressionCV(BinaryLinearClassifierMixin, ClassifierMixin
     intercept_ : float
     n_iter_ : int
     n_features_in_ : int
+
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------

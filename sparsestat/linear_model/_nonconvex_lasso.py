@@ -119,6 +119,10 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
     intercept) keep a zero coefficient. Dense ``X`` is used without a copy
     when it is Fortran-ordered; sparse ``X`` is used in CSC format.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression

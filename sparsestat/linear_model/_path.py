@@ -153,6 +153,12 @@ def nonconvex_path(
     stop_crits : ndarray of shape (n_alphas,)
         KKT violation at each solution.
 
+    Notes
+    -----
+    BLAS runs with one thread inside this function by default, whatever the
+    number of cores; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
