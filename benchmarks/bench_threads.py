@@ -16,6 +16,7 @@ Run from the repository root::
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -84,26 +85,24 @@ def _timed(factory, args, limited):
 
 
 def start_load(n_procs):
-    """One busy Python loop per core, in one subprocess; killed by stop_load."""
+    """One busy Python loop per core, each in its own subprocess; they stop
+    by themselves when this script's process ends, however it ends."""
     code = (
-        "import multiprocessing as mp\n"
-        "def spin():\n"
-        "    while True:\n"
+        "import os\n"
+        f"while os.getppid() == {os.getpid()}:\n"
+        "    for _ in range(10**6):\n"
         "        pass\n"
-        "if __name__ == '__main__':\n"
-        f"    procs = [mp.Process(target=spin, daemon=True) for _ in range({n_procs})]\n"
-        "    [p.start() for p in procs]\n"
-        "    [p.join() for p in procs]\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n_procs)]
     time.sleep(2.0)  # let the loops start and the load average rise
-    return proc
+    return procs
 
 
-def stop_load(proc):
-    # the subprocess leads its own session: end it and its children only
-    os.killpg(proc.pid, 15)
-    proc.wait()
+def stop_load(procs):
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait()
 
 
 def blas_libraries():
@@ -121,10 +120,14 @@ def main():
     parser.add_argument("--no-load", action="store_true",
                         help="do not start the load generator")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--only", default="",
+                        help="comma-separated substrings of the fits to run")
     parser.add_argument("--label", default="",
-                        help="a note on the code measured, written in the table's header")
+                        help="a note on the code measured, for the table's header")
     args = parser.parse_args()
 
+    # SIGTERM (a timeout) ends the script through the finally clause below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     libraries = blas_libraries()
     n_cores = os.cpu_count() or 1
     load = None if args.no_load else start_load(n_cores)
@@ -133,6 +136,8 @@ def main():
     try:
         load_before = os.getloadavg()
         for family, name, factory, fit_args in cases():
+            if args.only and not any(k in name for k in args.only.split(",")):
+                continue
             times = {False: [], True: []}
             for _ in range(args.repeats):
                 for limited in (False, True):  # interleaved

@@ -153,7 +153,9 @@ def _blas_libraries():
         from threadpoolctl import ThreadpoolController
 
         libs = ThreadpoolController().select(user_api="blas").lib_controllers
-        per_thread = [lib for lib in libs if getattr(lib, "threading_layer", None) == "openmp"]
+        per_thread = [
+            lib for lib in libs if getattr(lib, "threading_layer", None) == "openmp"
+        ]
         shared = [lib for lib in libs if lib not in per_thread]
         _libraries = shared, per_thread
     return _libraries

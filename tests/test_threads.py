@@ -53,7 +53,8 @@ _CONTROLLER = ThreadpoolController()
 
 def blas_threads():
     """Current thread count of every BLAS library threadpoolctl sees."""
-    return [lib.num_threads for lib in _CONTROLLER.select(user_api="blas").lib_controllers]
+    libraries = _CONTROLLER.select(user_api="blas").lib_controllers
+    return [lib.num_threads for lib in libraries]
 
 
 def _several_threads():
@@ -103,7 +104,8 @@ def test_fit_runs_with_one_blas_thread(name, monkeypatch):
         np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), alpha=0.1),
      "sparsestat.covariance._mtp2", "_solve_stage"),
 ], ids=["nonconvex_path", "mtp2_graphical_model"])
-def test_public_functions_run_with_one_blas_thread(call, module, attribute, monkeypatch):
+def test_public_functions_run_with_one_blas_thread(call, module, attribute,
+                                                   monkeypatch):
     seen = _record_inside(monkeypatch, sys.modules[module], attribute)
     limits = _several_threads()
     try:
@@ -137,8 +139,11 @@ def test_limits_restored_after_overlapping_fits(monkeypatch):
     monkeypatch.setattr(module, "validate_data", validate)
     limits = _several_threads()
     try:
-        fit_a = threading.Thread(name="A", target=NonconvexLasso(alpha=0.1).fit, args=(X, y))
-        fit_b = threading.Thread(name="B", target=NonconvexLasso(alpha=0.1).fit, args=(X, y))
+        fit_a, fit_b = (
+            threading.Thread(name=name, target=NonconvexLasso(alpha=0.1).fit,
+                             args=(X, y))
+            for name in "AB"
+        )
         fit_a.start()
         assert a_inside.wait(60)
         fit_b.start()
