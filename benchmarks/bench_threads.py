@@ -142,6 +142,8 @@ def main():
             for _ in range(args.repeats):
                 for limited in (False, True):  # interleaved
                     times[limited].append(_timed(factory, fit_args, limited))
+                    print(f"  {name}, {'1 thread' if limited else 'default'}: "
+                          f"wall {times[limited][-1][0]:.3f} s", flush=True)
             default_wall = min(t[0] for t in times[False])
             default_cpu = min(t[1] for t in times[False])
             limited_wall = min(t[0] for t in times[True])

@@ -146,7 +146,8 @@ def _blas_libraries():
     call. The controllers' get/set_num_threads cost microseconds, while
     ThreadpoolController.limit costs a few hundred (it collects every
     library's full info on each call). An OpenBLAS on the OpenMP threading
-    layer has one limit per calling thread; the others one per process.
+    layer has one limit per calling thread (threadpoolctl sets it through
+    omp_set_num_threads); the other libraries one per process.
     """
     global _libraries
     if _libraries is None:
@@ -154,7 +155,9 @@ def _blas_libraries():
 
         libs = ThreadpoolController().select(user_api="blas").lib_controllers
         per_thread = [
-            lib for lib in libs if getattr(lib, "threading_layer", None) == "openmp"
+            lib for lib in libs
+            if lib.internal_api == "openblas"
+            and getattr(lib, "threading_layer", None) == "openmp"
         ]
         shared = [lib for lib in libs if lib not in per_thread]
         _libraries = shared, per_thread
