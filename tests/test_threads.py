@@ -123,17 +123,21 @@ def test_limits_restored_after_overlapping_fits(monkeypatch):
     import sparsestat.linear_model._nonconvex_lasso as module
 
     X, y = rel.make_data("NonconvexLasso", "regressor")
-    a_inside, a_done = threading.Event(), threading.Event()
+    a_inside, b_inside, a_done = threading.Event(), threading.Event(), threading.Event()
     seen = {}
     original = module.validate_data
 
     def validate(*args, **kwargs):
+        # A ends only once B is inside its fit; B goes on once A has ended
         name = threading.current_thread().name
-        if name == "B":
-            assert a_done.wait(60)
-        seen[name] = blas_threads()
         if name == "A":
+            seen[name] = blas_threads()
             a_inside.set()
+            assert b_inside.wait(60)
+        else:
+            b_inside.set()
+            assert a_done.wait(60)
+            seen[name] = blas_threads()
         return original(*args, **kwargs)
 
     monkeypatch.setattr(module, "validate_data", validate)
