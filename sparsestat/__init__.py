@@ -7,3 +7,7 @@ the GIL.
 """
 
 __version__ = "0.1.0.dev0"
+
+from sparsestat._config import config_context, get_config, set_config
+
+__all__ = ["config_context", "get_config", "set_config"]

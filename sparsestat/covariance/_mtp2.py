@@ -4,7 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel
 from scipy import linalg
 from scipy.sparse.csgraph import connected_components
 from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._networkx import build_graph, upper_edges
@@ -116,6 +117,7 @@ def _solve_stage(emp_cov, weights, precision, diag_dominant, solver, max_iter, t
     return new, cov, n_iter, kkt, status
 
 
+@limit_blas_threads
 def mtp2_graphical_model(
     emp_cov,
     alpha,
@@ -180,6 +182,12 @@ def mtp2_graphical_model(
     weights : ndarray of shape (p, p)
         Weights of the last stage.
 
+    Notes
+    -----
+    BLAS runs with one thread inside this function by default, whatever the
+    number of cores; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -200,8 +208,6 @@ def mtp2_graphical_model(
     failures = []
     weights = np.zeros_like(emp_cov)
     kkt = 0.0
-    # BLAS threading is left to the caller (threadpoolctl): limiting it here
-    # is not thread-safe, and concurrent fits must give identical results
     for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
         if stage == 0:
             weights = np.full_like(emp_cov, alpha)
@@ -221,7 +227,7 @@ def mtp2_graphical_model(
             "or tol. A large violation means that the estimate may not exist "
             "(e.g. perfectly correlated columns with a zero weight).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return precision, covariance, n_iter, kkt, weights
 
@@ -393,10 +399,13 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     -----
     An entry ``T_ij`` can be non-zero only if ``S_ij > lam_ij``; each stage
     is solved separately on the connected components of that thresholded
-    graph, which is exact. Computations run in float64 with BLAS limited to
-    one thread (parallelise over fits instead, e.g. the folds of
-    :class:`MTP2GraphicalModelCV`); the fitted attributes have the dtype of
-    ``X``.
+    graph, which is exact. Computations run in float64; the fitted
+    attributes have the dtype of ``X``.
+
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it (parallelise over fits instead,
+    e.g. the folds of :class:`MTP2GraphicalModelCV`); opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------
@@ -482,6 +491,7 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
             "tol": self.tol,
         }
 
+    @limit_blas_threads
     def fit(self, X, y=None):
         """Fit the MTP2 graphical model.
 
@@ -699,6 +709,13 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when ``X`` has string feature names.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -757,6 +774,7 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         self.assume_centered = assume_centered
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y=None, *, groups=None, **params):
         """Choose ``alpha`` (and ``gamma``) by cross-validation, then refit.
 

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.dag._graph import threshold_to_dag
 from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
 from sparsestat.utils._networkx import build_graph
@@ -123,6 +124,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     of ``X`` (float32 or float64). ``X`` is centred in a copy; the caller's
     array is never modified.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     References
     ----------
     S. S. Saboksayr, G. Mateos and M. Tepper, "CoLiDE: Concomitant Linear
@@ -181,6 +186,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         self.tol = tol
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y=None):
         """Estimate the DAG and the noise scales from ``X``.
 
@@ -243,7 +249,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
                 f"relative objective change fell below tol={self.tol}; "
                 "increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         coef = threshold_to_dag(W, self.w_threshold)
         self.raw_coef_ = W.astype(X.dtype, copy=False)

@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from sparsestat._config import user_stacklevel
 from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils.validation import (
     check_finite_scalar,
@@ -74,7 +75,7 @@ def finish_fit(estimator, w, F, n_iter, max_step, obj_path, time_path,
             f"{estimator.max_iter} epochs (relative step "
             f"{estimator.stop_crit_:.2e} > tol={estimator.tol}); increase max_iter.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

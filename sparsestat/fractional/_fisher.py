@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import fisher_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
@@ -116,6 +117,12 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen in ``fit``.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -160,6 +167,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the sparse discriminant direction.
 
@@ -326,7 +334,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
                 f"scale is too small for {np.dtype(dtype).name}. Standardize X "
                 "or fit in float64.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.coef_ = coef.astype(dtype).reshape(1, -1)
         self.intercept_ = np.array([-(shift + (proj0 + proj1) / 2.0)], dtype=dtype)

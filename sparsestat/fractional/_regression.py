@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import recovery_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
@@ -188,6 +189,10 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     ``w -> 0``; ``fit`` then warns and returns ``coef_ = 0``,
     ``objective_ = 1.0``. All-zero ``X`` raises a ``ValueError``.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -240,6 +245,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the k-sparse fractional model.
 
@@ -272,7 +278,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 "w = 0 and tends to its infimum 1 only as w -> 0; returning "
                 "coef_ = 0 and objective_ = 1.0.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             self.bound_ = 1.0 if self.bound == "auto" else float(self.bound)
             self.theta_ = 0.0

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import roc_auc_score
@@ -13,6 +13,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import delayed, limit_blas_threads
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     BinaryLinearClassifierMixin,
@@ -251,6 +252,13 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
     NonconvexLasso : the estimator refitted at the selected parameters.
     nonconvex_path : the path computed on each training fold.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -280,6 +288,7 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None, *, groups=None, **params):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 
@@ -449,6 +458,13 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     NonconvexLogisticRegression : the estimator refitted at the selected
         parameters.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` and in every CV worker by
+    default, whatever the number of cores, so results do not depend on it;
+    ``n_jobs`` parallelises the folds. Opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -482,6 +498,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None, *, groups=None, **params):
         """Cross-validate the path(s), then refit at the best (alpha, gamma).
 

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     BinaryLinearClassifierMixin,
@@ -126,6 +127,12 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when ``X`` has string column names.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -169,6 +176,7 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
         self.warm_start = warm_start
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the penalised logistic regression.
 
@@ -222,7 +230,7 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
                 f"tol={self.tol:g}). Increase max_iter or alpha (separable "
                 "data has no bounded MCP/SCAD solution).",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         # scikit-learn's binary layout: one row of coefficients, one intercept
         self.coef_ = w[np.newaxis, :]

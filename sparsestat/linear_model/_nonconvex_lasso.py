@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
@@ -136,6 +137,10 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     since it cannot be centred without densifying, a sparse column with
     such an offset raises a ValueError.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -182,6 +187,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.positive = positive
         self.verbose = verbose
 
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the penalised linear model.
 
@@ -246,7 +252,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
                 f"iterations (KKT violation {kkt:.3e} > tol={self.tol:g}). "
                 "Increase max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.coef_ = w
         self.intercept_ = (

@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
 from sparsestat.linear_model._preprocess import center_target, make_design
 from sparsestat.linear_model._solvers import (
@@ -80,6 +81,7 @@ def _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solv
         raise ValueError(f"damping must be 'tuned' or 'ghadimi-lan', got {damping!r}.")
 
 
+@limit_blas_threads
 def nonconvex_path(
     X,
     y,
@@ -165,6 +167,12 @@ def nonconvex_path(
         Intercepts at each alpha; only when ``return_intercept``.
     stop_crits : ndarray of shape (n_alphas,)
         Scaled KKT violation at each solution (compared with ``tol``).
+
+    Notes
+    -----
+    BLAS runs with one thread inside this function by default, whatever the
+    number of cores; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------
@@ -268,7 +276,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
             "for MCP/SCAD logistic paths on separable data no bounded "
             "solution exists.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     if return_intercept:
         return alphas, coefs, intercepts, stop_crits
