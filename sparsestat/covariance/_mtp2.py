@@ -191,7 +191,8 @@ def mtp2_graphical_model(
     kkt = 0.0
     # BLAS threading is left to the caller (threadpoolctl): limiting it here
     # is not thread-safe, and concurrent fits must give identical results
-    for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
+    steps = progress(range(stages), verbose=verbose, desc="MTP2 stages", unit="stages")
+    for stage in steps:
         if stage == 0:
             weights = np.full_like(emp_cov, alpha)
             np.fill_diagonal(weights, 0.0)
@@ -201,6 +202,7 @@ def mtp2_graphical_model(
             emp_cov, weights, precision, diag_dominant, solver, max_iter, tol
         )
         n_iter.append(it)
+        steps.set_postfix(iters=int(it), kkt=float(kkt))
         if status:
             failures.append((stage + 1, _STATUS[status], kkt))
     for stage, reason, crit in failures:
@@ -708,11 +710,11 @@ stop_crit_, n_features_in_, feature_names_in_
         candidates = [(a, g) for g in gammas for a in alphas]
         params = {**self._solver_params(), "assume_centered": self.assume_centered}
         splits = list(check_cv(self.cv).split(X64))
-        scores = self._cv_scores(X64, splits, candidates, params)
+        scores = self._cv_scores(X64, splits, candidates, params, "CV grid")
         n_refinements = (
             self.n_refinements if isinstance(self.alphas, numbers.Integral) else 0
         )
-        for _ in range(n_refinements):
+        for round_ in range(n_refinements):
             mean = scores.mean(axis=0)
             best_gamma = candidates[_argmax(mean)][1]
             at_gamma = np.array([g == best_gamma for _, g in candidates])
@@ -721,7 +723,8 @@ stop_crit_, n_features_in_, feature_names_in_
             new = [(a, best_gamma) for a in new if not np.any(np.isclose(a, scored))]
             if not new:
                 break
-            scores = np.hstack([scores, self._cv_scores(X64, splits, new, params)])
+            label = f"CV refinement {round_ + 1}/{n_refinements}"
+            scores = np.hstack([scores, self._cv_scores(X64, splits, new, params, label)])
             candidates += new
         mean = scores.mean(axis=0)
         best = _argmax(mean)
@@ -736,13 +739,24 @@ stop_crit_, n_features_in_, feature_names_in_
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
         return self
 
-    def _cv_scores(self, X, splits, candidates, params):
+    def _cv_scores(self, X, splits, candidates, params, label):
         """Held-out log-likelihoods, shape (n_folds, n_candidates)."""
         jobs = (
             delayed(_fold_scores)(X, train, test, candidates, params)
-            for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
+            for train, test in splits
         )
-        return np.array(Parallel(n_jobs=self.n_jobs)(jobs))
+        results = progress(
+            Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs),
+            verbose=self.verbose, total=len(splits), unit="folds",
+            desc=f"{label}: {len(splits)} folds x {len(candidates)} (alpha, gamma)",
+        )
+        scores = []
+        for fold_scores in results:
+            scores.append(fold_scores)
+            finite = np.asarray(fold_scores)[np.isfinite(fold_scores)]
+            results.set_postfix(best_loglik=float(finite.max()) if finite.size
+                                else float("-inf"))
+        return np.array(scores)
 
 
 def _argmax(mean):
