@@ -7,6 +7,7 @@ importable in this installation is checked for its one-line error instead.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib import import_module
@@ -274,265 +275,24 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_demo_prints_a_table(tmp_path):
+    from sparsestat._cli import DEMO_COLUMNS, DEMO_METRICS
+
     proc = run("demo", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    header = proc.stdout.splitlines()[0]
-    for column in ("family", "estimator", "time_s", "metric", "value"):
-        assert column in header
-    assert "linear_model" in proc.stdout
+    lines = proc.stdout.splitlines()
+    header = [h.strip() for h in lines[0].split("|")]
+    assert header == list(DEMO_COLUMNS.values())
+    rows = [[c.strip() for c in line.split("|")] for line in lines[2:] if "|" in line]
+    # one row per fit: estimator names are unique
+    names = [r[0] for r in rows]
+    assert len(names) == len(set(names)) and "NonconvexLasso(penalty='mcp')" in names
+    col = {h: i for i, h in enumerate(header)}
+    for r in rows:
+        assert r[col["truth"]] and r[col["found"]]
+        assert r[col["better"]] == DEMO_METRICS[r[col["metric"]]][0]
+        assert re.fullmatch(r"\d+\.\d{3} s", r[col["time"]]), r[col["time"]]
+        assert 0 <= float(r[col["F1"]]) <= 1
+    legend = "\n".join(lines[2 + len(rows):])
+    for metric in {"F1", *(r[col["metric"]] for r in rows)}:
+        assert f"{metric} ({DEMO_METRICS[metric][0]} is better): " in legend
 
-
-def test_version(tmp_path):
-    import sparsestat
-
-    proc = run("--version", cwd=tmp_path)
-    assert proc.returncode == 0 and proc.stdout.strip() == (
-        f"sparsestat {sparsestat.__version__}")
-
-
-# --------------------------------------------------------------------------
-# nothing of the user's data is lost (issue 17, point 8)
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_output_that_is_an_input_is_refused(data, tmp_path, capsys, monkeypatch):
-    original = data["regression"].read_bytes()
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "data.csv").write_bytes(original)
-    os.symlink("data.csv", work / "link.csv")
-    os.link(work / "data.csv", work / "hard.csv")
-    (work / "sub").mkdir()
-    # the issue's reproducer, as a user runs it
-    proc = run("fit", "lasso", "data.csv", "--target", "response", "--output",
-               "data.csv", cwd=work)
-    assert_one_line_error(proc, "is the input file", "nothing was written")
-    monkeypatch.chdir(work)
-    cases = [
-        ("data.csv", "./data.csv"),
-        ("./data.csv", "sub/../data.csv"),
-        ("data.csv", str(work / "data.csv")),
-        ("data.csv", "link.csv"),      # output is a symlink to the input
-        ("link.csv", "data.csv"),      # input is a symlink to the output
-        ("data.csv", "hard.csv"),      # a hard link: same file, other name
-    ]
-    for source, output in cases:
-        line = main_error(capsys, "fit", "lasso", source, "--target", "response",
-                          "--output", output)
-        assert "is the input file" in line, (source, output, line)
-        assert (work / "data.csv").read_bytes() == original, (source, output)
-        assert os.path.islink(work / "link.csv")
-    assert sorted(p.name for p in work.iterdir()) == [
-        "data.csv", "hard.csv", "link.csv", "sub"]
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_output_is_written_atomically(data, tmp_path, capsys, monkeypatch):
-    from sparsestat import _cli
-
-    out = tmp_path / "coef.json"
-    out.write_text("previous result")
-
-    def failing_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(_cli.os, "replace", failing_replace)
-    line = main_error(capsys, "fit", "lasso", data["regression"], "--target",
-                      "response", "--output", out)
-    assert "cannot write" in line and "No space left" in line
-    # the old file is intact and no temporary file is left behind
-    assert out.read_text() == "previous result"
-    assert [p.name for p in tmp_path.iterdir()] == ["coef.json"]
-    monkeypatch.undo()
-
-    # a symlinked output replaces the link's target and keeps the link
-    target = tmp_path / "real.csv"
-    target.write_text("old")
-    os.symlink("real.csv", tmp_path / "alias.csv")
-    assert _cli.main(["fit", "lasso", str(data["regression"]), "--target",
-                      "response", "--output", str(tmp_path / "alias.csv")]) == 0
-    assert os.path.islink(tmp_path / "alias.csv")
-    assert target.read_text().startswith("feature,coefficient")
-    umask = os.umask(0)
-    os.umask(umask)
-    assert (target.stat().st_mode & 0o777) == 0o666 & ~umask
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "alias.csv", "coef.json", "real.csv"]
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_writing_output_says_where(data, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    out, _ = main_ok(capsys, "fit", "lasso", data["regression"], "--target",
-                     "response", "--output", "coef.json")
-    assert out.strip() == (
-        f"wrote 4 coefficients and the intercept to {tmp_path / 'coef.json'}")
-    if available("mtp2"):
-        out, _ = main_ok(capsys, "fit", "mtp2", data["unsupervised"], "--output",
-                         "p.csv")
-        assert out.strip() == (
-            f"wrote a 4 x 4 precision matrix to {tmp_path / 'p.csv'}")
-
-
-# --------------------------------------------------------------------------
-# the options of issue 18, point 13
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_gamma_and_verbose_reach_the_estimator(data, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("SPARSESTAT_PROGRESS", "plain")
-    out = tmp_path / "o.json"
-    _, err = main_ok(capsys, "fit", "lasso", data["regression"], "--target",
-                     "response", "--gamma", "2.5", "--penalty", "scad",
-                     "--verbose", "--output", out)
-    params = json.loads(out.read_text())["params"]
-    assert params["gamma"] == 2.5 and params["verbose"] == 1
-    assert "NonconvexLasso(scad" in err  # the estimator's report
-    # with the result on stdout, progress still goes to stderr only
-    stdout, err = main_ok(capsys, "fit", "lasso", data["regression"], "--target",
-                          "response", "--cv", "3", "-v")
-    assert stdout.splitlines()[0] == "feature,coefficient"
-    assert len(stdout.splitlines()) == 6
-    assert "[CV 3 folds" in err
-
-
-@pytest.mark.skipif(not (available("colide") and available("mtp2")),
-                    reason="dag or covariance not built")
-def test_noise_and_constraint_reach_the_estimator(data, tmp_path, capsys):
-    from sparsestat._cli import main
-
-    out = tmp_path / "o.json"
-    assert main(["fit", "colide", str(data["unsupervised"]), "--noise",
-                 "nonequal", "--output", str(out)]) == 0
-    result = json.loads(out.read_text())
-    assert result["params"]["noise"] == "nonequal"
-    assert len(result["noise_scale"]) == 4  # one scale per node
-    assert main(["fit", "mtp2", str(data["unsupervised"]), "--constraint",
-                 "diag_dominant", "--output", str(out)]) == 0
-    assert json.loads(out.read_text())["params"]["constraint"] == "diag_dominant"
-    # an option the family does not have is named
-    line = main_error(capsys, "fit", "lasso", data["regression"], "--target",
-                      "response", "--noise", "equal")
-    assert "family lasso has no option --noise" in line
-    line = main_error(capsys, "fit", "colide", data["unsupervised"], "--gamma", "2")
-    assert "family colide has no option --gamma" in line
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_standardize_reports_coefficients_of_the_raw_features(data, tmp_path, capsys):
-    from sparsestat.linear_model import NonconvexLasso
-
-    X = data["X"] * [1.0, 100.0, 0.01, 5.0] + [0.0, 50.0, -3.0, 1e3]
-    path = write_csv(tmp_path / "scaled.csv", [*data["names"], "response"],
-                     np.column_stack([X, data["y"]]).tolist())
-    out = tmp_path / "o.json"
-    main_ok(capsys, "fit", "lasso", path, "--target", "response", "--alpha",
-            "0.05", "--standardize", "--output", out)
-    result = json.loads(out.read_text())
-    assert result["standardized"] is True
-    Z = (X - X.mean(axis=0)) / X.std(axis=0)
-    model = NonconvexLasso(alpha=0.05).fit(Z, data["y"])
-    coef = np.asarray(result["coef"])
-    np.testing.assert_allclose(coef * X.std(axis=0), model.coef_, rtol=1e-8,
-                               atol=1e-12)
-    # same predictions on the raw features as the standardised model
-    np.testing.assert_allclose(X @ coef + result["intercept"], model.predict(Z),
-                               rtol=1e-8, atol=1e-10)
-    constant = write_csv(tmp_path / "const.csv", ["a", "b", "y"],
-                         [[1, 0, 1], [1, 1, 2], [1, 2, 2]])
-    line = main_error(capsys, "fit", "lasso", constant, "--target", "y",
-                      "--standardize")
-    assert "--standardize" in line and "'a'" in line and "constant" in line
-
-
-@pytest.mark.skipif(not available("logistic"), reason="linear models not built")
-def test_multiclass_target_says_what_to_do(data, tmp_path, capsys):
-    labels = np.array(["a", "b", "c"])[np.arange(80) % 3]
-    path = write_csv(tmp_path / "three.csv", [*data["names"], "kind"],
-                     [[*map(str, row), lab] for row, lab in zip(data["X"], labels)])
-    line = main_error(capsys, "fit", "logistic", path, "--target", "kind")
-    assert "'kind' has 3 classes (a, b, c)" in line
-    assert "one class against the rest" in line
-    numeric = write_csv(tmp_path / "num.csv", ["a", "y"],
-                        [[i, i % 4] for i in range(20)])
-    line = main_error(capsys, "fit", "logistic", numeric, "--target", "y")
-    assert "4 classes (0, 1, 2, 3)" in line
-    single = write_csv(tmp_path / "one.csv", ["a", "y"], [[i, 1] for i in range(9)])
-    assert "single class" in main_error(capsys, "fit", "logistic", single,
-                                        "--target", "y")
-
-
-# --------------------------------------------------------------------------
-# files the reader cannot parse
-
-
-@pytest.mark.skipif(not available("lasso"), reason="linear models not built")
-def test_cr_only_newlines_parse_like_lf(data, tmp_path, capsys):
-    lf, _ = main_ok(capsys, "fit", "lasso", data["regression"], "--target",
-                    "response", "--alpha", "0.1")
-    text = data["regression"].read_text().replace("\r\n", "\n")
-    cr = tmp_path / "cr.csv"
-    cr.write_bytes(text.replace("\n", "\r").encode())
-    crlf = tmp_path / "crlf.csv"
-    crlf.write_bytes(text.replace("\n", "\r\n").encode())
-    for path in (cr, crlf):
-        out, _ = main_ok(capsys, "fit", "lasso", path, "--target", "response",
-                         "--alpha", "0.1")
-        assert out == lf
-
-
-def test_unparsable_files_end_in_one_line(tmp_path, capsys, monkeypatch):
-    huge = tmp_path / "huge.csv"
-    huge.write_text("a,b,y\n1," + "9" * 200_000 + ",3\n4,5,6\n")
-    good = tmp_path / "good.npz"
-    np.savez(good, X=np.ones((5, 3)), y=np.arange(5.0))
-    corrupt = tmp_path / "corrupt.npz"
-    corrupt.write_bytes(good.read_bytes()[:120])
-    truncated = tmp_path / "truncated.npz"  # a valid zip whose member is cut
-    truncated.write_bytes(good.read_bytes()[:-40])
-    bad_npy = tmp_path / "bad.npy"
-    bad_npy.write_bytes(b"\x93NUMPY garbage")
-    short = tmp_path / "short.npz"
-    np.savez(short, X=np.ones((5, 3)), y=np.arange(5.0), columns=np.array(["a", "b"]))
-    long = tmp_path / "long.npz"
-    np.savez(long, X=np.ones((5, 3)), columns=np.array(["a", "b", "c", "d"]))
-    clash = tmp_path / "clash.npz"
-    np.savez(clash, X=np.ones((5, 2)), y=np.arange(5.0), columns=np.array(["y", "b"]))
-    cases = [
-        (huge, ("huge.csv, line 2", "cannot parse as CSV")),
-        (corrupt, ("cannot read", "corrupt.npz")),
-        (truncated, ("cannot read", "truncated.npz")),
-        (bad_npy, ("cannot read", "bad.npy")),
-        (short, ("'columns' holds 2 names but X has 3 columns",)),
-        (long, ("'columns' holds 4 names but X has 3 columns",)),
-        (clash, ("'columns' names a column 'y'",)),
-    ]
-    for path, words in cases:
-        line = main_error(capsys, "fit", "lasso", path, "--target", "y")
-        for word in words:
-            assert word in line, (path.name, line)
-
-    # an unreadable file (root reads any file, so the denial is simulated)
-    import builtins
-
-    secret = tmp_path / "secret.csv"
-    secret.write_text("a,y\n1,2\n")
-    real_open = builtins.open
-
-    def denying_open(file, *args, **kwargs):
-        if str(file) == str(secret):
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", denying_open)
-    line = main_error(capsys, "fit", "lasso", secret, "--target", "y")
-    assert "cannot read" in line and "Permission denied" in line
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without permission")
-def test_unreadable_file_in_a_subprocess(tmp_path):
-    secret = tmp_path / "secret.csv"
-    secret.write_text("a,y\n1,2\n")
-    secret.chmod(0)
-    assert_one_line_error(run("fit", "lasso", secret, "--target", "y",
-                              cwd=tmp_path), "cannot read", "Permission denied")
