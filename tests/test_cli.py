@@ -282,7 +282,8 @@ def test_demo_prints_a_table(tmp_path):
     lines = proc.stdout.splitlines()
     header = [h.strip() for h in lines[0].split("|")]
     assert header == list(DEMO_COLUMNS.values())
-    rows = [[c.strip() for c in line.split("|")] for line in lines[2:] if "|" in line]
+    end = lines.index("")  # the legend follows a blank line
+    rows = [[c.strip() for c in line.split("|")] for line in lines[2:end]]
     # one row per fit: estimator names are unique
     names = [r[0] for r in rows]
     assert len(names) == len(set(names)) and "NonconvexLasso(penalty='mcp')" in names
@@ -292,7 +293,7 @@ def test_demo_prints_a_table(tmp_path):
         assert r[col["better"]] == DEMO_METRICS[r[col["metric"]]][0]
         assert re.fullmatch(r"\d+\.\d{3} s", r[col["time"]]), r[col["time"]]
         assert 0 <= float(r[col["F1"]]) <= 1
-    legend = "\n".join(lines[2 + len(rows):])
+    legend = "\n".join(lines[end:])
     for metric in {"F1", *(r[col["metric"]] for r in rows)}:
         assert f"{metric} ({DEMO_METRICS[metric][0]} is better): " in legend
 
