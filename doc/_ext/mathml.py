@@ -13,10 +13,15 @@ from sphinx.errors import ExtensionError
 
 def _mathml(latex, display, where):
     try:
-        return convert(latex, display="block" if display else "inline")
+        mathml = convert(latex, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own exception types
         raise ExtensionError(
             f"{where}: cannot convert math to MathML ({exc}): {latex!r}") from None
+    if "<mi>&</mi>" in mathml:
+        # an alignment & outside an environment would show as a literal "&"
+        raise ExtensionError(f"{where}: '&' outside an aligned environment in "
+                             f"{latex!r}")
+    return mathml
 
 
 def _where(node):
@@ -37,6 +42,9 @@ def visit_displaymath(self, node):
     # as sphinx.ext.mathjax: blank lines separate equations of one block
     parts = [p for p in node.astext().split("\n\n") if p.strip()]
     for part in parts:
+        if not node.get("nowrap") and "\\\\" in part and "\\begin{split}" not in part:
+            # as Sphinx does: several lines of one equation align at their &
+            part = "\\begin{split}" + part + "\\end{split}"
         self.body.append(_mathml(part, True, _where(node)))
     self.body.append("</div>\n")
     raise nodes.SkipNode
