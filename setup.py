@@ -44,8 +44,8 @@ class BuildExt(build_ext):
     second ``pip install -e ".[test]"`` after ``pip install -e .`` would
     compile every kernel again although the in-place ``.so`` files already
     match their sources. In editable mode an extension whose in-place file
-    is newer than its C source (which cythonize regenerates whenever a .pyx
-    or .pxd changes) is copied instead of compiled. Extensions are compiled
+    is newer than its .pyx, every .pxd of the package and this script is
+    copied instead of compiled. Extensions are compiled
     ``SPARSESTAT_BUILD_JOBS`` at a time (default 2).
     """
 
@@ -59,11 +59,22 @@ class BuildExt(build_ext):
             regular = self.get_ext_fullpath(ext.name)
             # the in-place file, relative to the project root (the cwd of a build)
             inplace_file = self.get_ext_filename(ext.name)
-            if _is_newer_than(inplace_file, [*ext.sources, *ext.depends]):
+            if _is_newer_than(inplace_file, _project_sources(ext)):
                 self.mkpath(os.path.dirname(regular))
                 self.copy_file(inplace_file, regular, level=self.verbose)
                 return
         super().build_extension(ext)
+
+
+def _project_sources(ext):
+    """The files of this project that an extension is built from: its .pyx,
+    every .pxd of the package and this script (the directives). The .c file
+    is left out on purpose: each isolated build installs numpy and scipy
+    afresh, their .pxd files are then newer than the .c, and cythonize
+    rewrites an identical .c, which says nothing about our sources."""
+    pyx = [os.path.splitext(s)[0] + ".pyx" for s in ext.sources]
+    pxd = glob(os.path.join("sparsestat", "**", "*.pxd"), recursive=True)
+    return [*pyx, *pxd, *ext.depends, globals().get("__file__", "setup.py")]
 
 
 def _is_newer_than(target, sources):
