@@ -14,6 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE / "_ext"))
 
 import sparsestat  # noqa: E402
 
@@ -25,7 +26,7 @@ release = version = sparsestat.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
+    "mathml",  # math rendered at build time (doc/_ext): no CDN, works offline
     "sphinx.ext.intersphinx",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -39,6 +40,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"sparsestat {version}"
 html_theme_options = {"navigation_with_keys": False}
 html_static_path = []
+html_math_renderer = "mathml"
 
 autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
@@ -66,6 +68,9 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "backreferences_dir": "auto_examples/backreferences",
     "doc_module": ("sparsestat",),
+    # the computation-times pages load jQuery and DataTables from CDNs: the
+    # site must work offline
+    "write_computation_times": False,
 }
 
 

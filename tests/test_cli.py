@@ -7,6 +7,7 @@ importable in this installation is checked for its one-line error instead.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib import import_module
@@ -93,7 +94,8 @@ def test_help_documents_every_option(tmp_path):
     proc = run("fit", "--help", cwd=tmp_path)
     assert proc.returncode == 0
     for option in ("--target", "--alpha", "--penalty", "--cv", "--output",
-                   *FIT_FAMILIES):
+                   "--gamma", "--noise", "--constraint", "--standardize",
+                   "--verbose", *FIT_FAMILIES):
         assert option in proc.stdout
     top = run("--help", cwd=tmp_path)
     assert top.returncode == 0 and "demo" in top.stdout and "fit" in top.stdout
@@ -193,6 +195,16 @@ def main_error(capsys, *args):
     return lines[0]
 
 
+def main_ok(capsys, *args):
+    """Run the CLI in process (no interpreter start-up); ``(stdout, stderr)``."""
+    from sparsestat._cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out, err
+
+
 @pytest.mark.skipif(not available("lasso"), reason="linear models not built")
 def test_more_mistakes_give_one_line(data, tmp_path, capsys):
     reg = data["regression"]
@@ -222,7 +234,8 @@ def test_more_mistakes_give_one_line(data, tmp_path, capsys):
         (("fit", "lasso", reg, "--target", "response", "--cv", "1"), ("--cv",)),
         (("fit", "lasso", reg, "--target", "response", "--output",
           tmp_path / "no" / "dir" / "o.json"), ("cannot write",)),
-        (("fit", "logistic", reg, "--target", "response"), ("cannot fit",)),
+        (("fit", "logistic", reg, "--target", "response"),
+         ("'response' is continuous", "family lasso")),
     ]
     for args, words in cases:
         line = main_error(capsys, *args)
@@ -262,9 +275,25 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_demo_prints_a_table(tmp_path):
+    from sparsestat._cli import DEMO_COLUMNS, DEMO_METRICS
+
     proc = run("demo", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    header = proc.stdout.splitlines()[0]
-    for column in ("family", "estimator", "time_s", "metric", "value"):
-        assert column in header
-    assert "linear_model" in proc.stdout
+    lines = proc.stdout.splitlines()
+    header = [h.strip() for h in lines[0].split("|")]
+    assert header == list(DEMO_COLUMNS.values())
+    end = lines.index("")  # the legend follows a blank line
+    rows = [[c.strip() for c in line.split("|")] for line in lines[2:end]]
+    # one row per fit: estimator names are unique
+    names = [r[0] for r in rows]
+    assert len(names) == len(set(names)) and "NonconvexLasso(penalty='mcp')" in names
+    col = {h: i for i, h in enumerate(header)}
+    for r in rows:
+        assert r[col["truth"]] and r[col["found"]]
+        assert r[col["better"]] == DEMO_METRICS[r[col["metric"]]][0]
+        assert re.fullmatch(r"\d+\.\d{3} s", r[col["time"]]), r[col["time"]]
+        assert 0 <= float(r[col["F1"]]) <= 1
+    legend = "\n".join(lines[end:])
+    for metric in {"F1", *(r[col["metric"]] for r in rows)}:
+        assert f"{metric} ({DEMO_METRICS[metric][0]} is better): " in legend
+

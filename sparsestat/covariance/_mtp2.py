@@ -208,7 +208,8 @@ def mtp2_graphical_model(
     failures = []
     weights = np.zeros_like(emp_cov)
     kkt = 0.0
-    for stage in progress(range(stages), verbose=verbose, desc="MTP2 stages"):
+    steps = progress(range(stages), verbose=verbose, desc="MTP2 stages", unit="stages")
+    for stage in steps:
         if stage == 0:
             weights = np.full_like(emp_cov, alpha)
             np.fill_diagonal(weights, 0.0)
@@ -218,6 +219,7 @@ def mtp2_graphical_model(
             emp_cov, weights, precision, diag_dominant, solver, max_iter, tol
         )
         n_iter.append(it)
+        steps.set_postfix(iters=int(it), kkt=float(kkt))
         if status:
             failures.append((stage + 1, _STATUS[status], kkt))
     for stage, reason, crit in failures:
@@ -817,8 +819,8 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         splits = cv_splits(self, check_cv(self.cv), X64, y, groups=groups,
                            params=params)
         fit_params = {**self._solver_params(), "assume_centered": self.assume_centered}
-        scores = self._cv_scores(X64, splits, candidates, fit_params)
-        for _ in range(n_refinements):
+        scores = self._cv_scores(X64, splits, candidates, fit_params, "CV grid")
+        for round_ in range(n_refinements):
             mean = scores.mean(axis=0)
             best_gamma = candidates[_argmax(mean)][1]
             at_gamma = np.array([g == best_gamma for _, g in candidates])
@@ -827,7 +829,9 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
             new = [(a, best_gamma) for a in new if not np.any(np.isclose(a, scored))]
             if not new:
                 break
-            scores = np.hstack([scores, self._cv_scores(X64, splits, new, fit_params)])
+            label = f"CV refinement {round_ + 1}/{n_refinements}"
+            scores = np.hstack([scores, self._cv_scores(X64, splits, new, fit_params,
+                                                        label)])
             candidates += new
         mean = scores.mean(axis=0)
         best = _argmax(mean)
@@ -842,13 +846,24 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
         return self
 
-    def _cv_scores(self, X, splits, candidates, params):
+    def _cv_scores(self, X, splits, candidates, params, label):
         """Held-out log-likelihoods, shape (n_folds, n_candidates)."""
         jobs = (
             delayed(_fold_scores)(X, train, test, candidates, params)
-            for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
+            for train, test in splits
         )
-        return np.array(Parallel(n_jobs=self.n_jobs)(jobs))
+        results = progress(
+            Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs),
+            verbose=self.verbose, total=len(splits), unit="folds",
+            desc=f"{label}: {len(splits)} folds x {len(candidates)} (alpha, gamma)",
+        )
+        scores = []
+        for fold_scores in results:
+            scores.append(fold_scores)
+            finite = np.asarray(fold_scores)[np.isfinite(fold_scores)]
+            results.set_postfix(best_loglik=float(finite.max()) if finite.size
+                                else float("-inf"))
+        return np.array(scores)
 
 
 def _argmax(mean):

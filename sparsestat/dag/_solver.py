@@ -231,7 +231,8 @@ def colide_central_path(
     s_used = []
     n_iter_total = 0
     converged = True
-    for s_k in progress(list(s), verbose=verbose, desc="CoLiDE stages"):
+    stages = progress(list(s), verbose=verbose, desc="CoLiDE stages", unit="stages")
+    for s_k in stages:
         problem.mu = mu
         problem.s = s_k
         start = _Point(W, CW, problem)
@@ -247,6 +248,8 @@ def colide_central_path(
         W, CW = point.W, point.CW
         n_iter_total += n_iter
         converged &= stage_converged
+        stages.set_postfix(s=float(problem.s), mu=float(mu), score=float(point.score),
+                           h=float(point.h), iters=int(n_iter))
         mu *= mu_factor
     return W, s_used, n_iter_total, converged
 

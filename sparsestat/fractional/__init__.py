@@ -1,8 +1,8 @@
 """Fractional programs solved by coordinate descent with global 1-D steps.
 
 ``FractionalSparseRegression`` (k-sparse recovery ratio) and
-``SparseFisherDiscriminant`` (sparse Fisher ratio), both over the FCD / PCD
-kernels of ``sparsestat._kernels._fractional`` (DESIGN section 6).
+``SparseFisherDiscriminant`` (sparse Fisher ratio), both solved by the same
+compiled FCD / PCD coordinate-descent kernels (see the user guide).
 """
 
 from sparsestat.fractional._base import DegenerateRatioWarning

@@ -64,7 +64,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
 
     Each coordinate step
     solves its one-dimensional quadratic-over-quadratic problem globally
-    (DESIGN section 6). ``S_w`` is never formed: the kernel keeps ``X w``
+    (see the user guide). ``S_w`` is never formed: the kernel keeps ``X w``
     and the two projected means.
 
     Parameters

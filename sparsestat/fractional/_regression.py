@@ -84,7 +84,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     and :math:`F = 1 + \text{loss} / (\alpha \|w\|_1)` when ``w`` is
     ``k``-sparse: the ratio rewards ``k``-sparse vectors with a small
     residual. Each coordinate step solves its one-dimensional problem
-    globally (DESIGN section 6): ``solver="pcd"`` minimises the model
+    globally (see the user guide): ``solver="pcd"`` minimises the model
     numerator minus ``F(w)`` times the denominator (one Dinkelbach step),
     ``solver="fcd"`` the model ratio itself. Both decrease ``F``
     monotonically.

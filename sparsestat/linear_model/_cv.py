@@ -131,9 +131,14 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
         for train, test in folds
     ]
     results = Parallel(n_jobs=estimator.n_jobs, return_as="generator")(jobs)
-    results = progress(results, verbose=estimator.verbose, desc="CV folds",
-                       total=len(jobs))
-    return [(*divmod(k, len(folds)), *result) for k, result in enumerate(results)]
+    results = progress(results, verbose=estimator.verbose,
+                       desc=f"CV {len(folds)} folds x {len(gammas)} gamma value(s), "
+                       f"{len(alphas)} alphas each", total=len(jobs), unit="paths")
+    out = []
+    for k, result in enumerate(results):
+        out.append((*divmod(k, len(folds)), *result))
+        results.set_postfix(gamma=float(gammas[out[-1][0]]), fold=out[-1][1] + 1)
+    return out
 
 
 def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,

@@ -243,7 +243,8 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
         cache = GramCache(n_features, dtype,
                           n_samples=None if design.is_sparse else X.shape[0])
     unconverged = []
-    for k in progress(range(alphas.size), verbose=verbose, desc="path"):
+    steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
+    for k in steps:
         alpha = float(alphas[k])
         if loss == "squared_error":
             strong = None
@@ -268,6 +269,7 @@ def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
         intercepts[k] = b
         stop_crits[k] = kkt
         alpha_prev = alpha
+        steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(w)), kkt=float(kkt))
     if unconverged:
         warnings.warn(
             f"{len(unconverged)} of the {alphas.size} path problems did not "
