@@ -142,8 +142,8 @@ def _mtp2_units(params, s, t):
         out["alpha"] = out["alpha"] * s**2
     if "alphas" in out and not isinstance(out["alphas"], int):
         out["alphas"] = np.asarray(out["alphas"]) * s**2
-    if penalty == "mcp" and out.get("gamma") is not None:
-        out["gamma"] = out["gamma"] / s**4
+    if penalty == "mcp":
+        out["gamma"] = (2.0 if out.get("gamma") is None else out["gamma"]) / s**4
     return out
 
 
@@ -165,7 +165,7 @@ class Rule:
     units : (params, s, t) -> hyper-parameters for (s X, t y), or None
         where no rescaling makes the objectives equivalent.
     outputs : name -> (getter, kind, unit) of the compared outputs, kind
-        "features" (indexed by feature), "graph" (feature x feature),
+        "features" (indexed by feature when 1-D), "graph" (feature x feature),
         "scalar"; ``unit(s, t)`` is the factor the output takes under the
         change of units (divided out before comparing).
     intercept : whether offsets of X (and y) are absorbed (intercept or
@@ -260,11 +260,11 @@ RULES = {
         {"raw_coef_": (lambda e: e.raw_coef_, "graph", lambda s, t: 1.0),
          "adjacency_": (lambda e: e.adjacency_, "graph", lambda s, t: 1.0),
          "coef_": (lambda e: e.coef_, "graph", lambda s, t: 1.0),
-         "noise_scale_": (lambda e: e.noise_scale_, "scalar", lambda s, t: s)},
+         "noise_scale_": (lambda e: e.noise_scale_, "features", lambda s, t: s)},
         rtol=1e-5, draws={"noise": ["equal", "nonequal"]}),
     "MTP2GraphicalModel": Rule(
         chain_data,
-        {"alpha": 0.05, "gamma": 2.0, "tol": 1e-10},
+        {"alpha": 0.05, "tol": 1e-10},
         _mtp2_units,
         {"precision_": (lambda e: e.precision_, "graph", lambda s, t: s**-2),
          "adjacency_": (lambda e: e.adjacency_, "graph", lambda s, t: 1.0)},
@@ -272,8 +272,7 @@ RULES = {
                           "constraint": ["m_matrix", "diag_dominant"]}),
     "MTP2GraphicalModelCV": Rule(
         chain_data,
-        {"alphas": 4, "n_refinements": 1, "gamma": 2.0, "tol": 1e-10,
-         "cv": 3},
+        {"alphas": 4, "n_refinements": 1, "tol": 1e-10, "cv": 3},
         _mtp2_units,
         {"precision_": (lambda e: e.precision_, "graph", lambda s, t: s**-2),
          "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s**2)},
@@ -343,9 +342,9 @@ def _permute(out, perm):
     return new
 
 
-def assert_same(ref, other, rtol, what=""):
-    """Same support (exact zeros) and values within ``rtol`` relative to the
-    largest entry of each output."""
+def assert_same(ref, other, rtol, what="", support=True):
+    """Same support (exact zeros, unless ``support=False``) and values within
+    ``rtol`` relative to the largest entry of each output."""
     assert ref.keys() == other.keys()
     for key, (a, kind) in ref.items():
         b = other[key][0]
@@ -355,7 +354,7 @@ def assert_same(ref, other, rtol, what=""):
             np.testing.assert_array_equal(a, b, err_msg=msg)
             continue
         assert np.all(np.isfinite(b)), f"{msg} not finite: {b}"
-        if kind in ("features", "graph"):
+        if support and kind in ("features", "graph"):
             np.testing.assert_array_equal(a != 0, b != 0,
                                           err_msg=f"{msg} support differs:\n{a}\n{b}")
         scale = float(np.max(np.abs(a))) if a.size else 0.0
@@ -406,3 +405,337 @@ def test_units(name):
                     f"c={c:g}, d={d:g}, {drawn}")
 
     run()
+
+
+# --------------------------------------------------------------------------
+# Offsets
+
+
+def _spread(X):
+    return np.std(X, axis=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", NAMES)
+def test_offsets(name, dtype):
+    """With an intercept (or centring), ``fit(X + a, y + b)`` gives the
+    outputs of ``fit(X, y)``, for offsets up to 1e6 times the spread of each
+    column in float64 and 1e3 in float32.
+
+    The reference is fitted on exactly the data the offset fit sees: the
+    offset data rounded to ``dtype``, minus the offset in float64 (exact).
+    """
+    rule = RULES[name]
+    if not rule.intercept:
+        pytest.skip("no intercept or centring")
+    top = 6 if dtype == np.float64 else 3
+
+    @_given
+    def run(data):
+        seed = data.draw(st.integers(0, 2**16), label="seed")
+        X, y = rule.data(seed)
+        drawn = _draw_params(data, rule)
+        params = _params(name, rule, drawn, len(X))
+        scale = _spread(X)
+        a = scale * np.asarray([10.0 ** data.draw(st.integers(-2, top), label=f"log10 a{j}")
+                                * data.draw(st.sampled_from([-1, 1]), label=f"sign a{j}")
+                                for j in range(X.shape[1])])
+        shifted = (X + a).astype(dtype)
+        centred = (shifted.astype(np.float64) - a).astype(dtype)
+        y_shift = y_ref = y
+        b = 0.0
+        if rule.y_units:
+            b = np.std(y) * 10.0 ** data.draw(st.integers(-2, top), label="log10 b")
+            y_shift = (y + b).astype(dtype)
+            y_ref = (y_shift.astype(np.float64) - b).astype(dtype)
+        ref = _fit(name, centred, y_ref, params)
+        got = _fit(name, shifted, y_shift, params)
+        assert_same(_invariant(rule, ref), _invariant(rule, got),
+                    _rtol(rule, dtype), f"a/spread up to 1e{top}, b={b:g}, {drawn}")
+
+    run()
+
+
+def _invariant(rule, est):
+    """The outputs that offsets leave unchanged (not the intercept)."""
+    out = _outputs(rule, est)
+    return {k: v for k, v in out.items() if k != "intercept_"}
+
+
+def _rtol(rule, dtype):
+    # float32 solvers stop at a tolerance floor set by float32 rounding
+    return max(rule.rtol, 1e3 * float(np.finfo(dtype).eps))
+
+
+# Offsets beyond what the dtype represents well: the stored columns keep a
+# few significant digits of their variation (float64 offsets of 1e13 to 1e15
+# times the spread, float32 ones of 1e4 to 1e6).
+_BEYOND = {np.float64: (13, 15), np.float32: (4, 6)}
+_PRECISION_ERROR = re.compile(
+    r"precision|offset|cent(re|er)|represent|significant|digits", re.I)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", NAMES)
+def test_offsets_beyond_precision_error_or_right_answer(name, dtype):
+    """Past the dtype's precision an offset must give a clear error naming
+    the problem, or the fit of the same (rounded) data without the offset:
+    never silently zero coefficients."""
+    rule = RULES[name]
+    if not rule.intercept:
+        pytest.skip("no intercept or centring")
+    X, y = rule.data(0)
+    params = _params(name, rule, {}, len(X))
+    low, high = _BEYOND[dtype]
+    for exponent in range(low, high + 1):
+        a = 10.0**exponent * _spread(X)
+        shifted = (X + a).astype(dtype)
+        centred = shifted.astype(np.float64) - a
+        assert np.all(np.ptp(shifted, axis=0) > 0), "the data must still vary"
+        ref = _invariant(rule, _fit(name, centred, y, params))
+        try:
+            got = _invariant(rule, _fit(name, shifted, y, params))
+        except ValueError as exc:
+            assert _PRECISION_ERROR.search(str(exc)), str(exc)
+            continue
+        # rounding of the stored data: relative error up to eps * offset
+        rtol = min(0.5, 1e3 * float(np.finfo(dtype).eps) * 10.0**exponent)
+        assert_same(ref, got, rtol, f"offset 1e{exponent} x spread, {dtype.__name__}",
+                    support=False)
+
+
+# --------------------------------------------------------------------------
+# Storage
+
+
+def _noncanonical_csc(X):
+    """CSC equal to X with every entry split in two (2/3 + 1/3: duplicates)
+    and the row indices of each column in decreasing order (unsorted)."""
+    C = sp.csc_matrix(X)
+    data, indices, indptr = [], [], [0]
+    for j in range(X.shape[1]):
+        rows = C.indices[C.indptr[j]:C.indptr[j + 1]][::-1]
+        vals = C.data[C.indptr[j]:C.indptr[j + 1]][::-1]
+        data.append(np.column_stack([vals * (2 / 3), vals / 3]).ravel())
+        indices.append(np.repeat(rows, 2))
+        indptr.append(indptr[-1] + 2 * rows.size)
+    D = sp.csc_matrix((np.concatenate(data), np.concatenate(indices),
+                       np.asarray(indptr)), shape=X.shape)
+    assert not D.has_sorted_indices and not D.has_canonical_format
+    return D
+
+
+def _int64_indices(M):
+    M = M.copy()
+    M.indices = M.indices.astype(np.int64)
+    M.indptr = M.indptr.astype(np.int64)
+    assert M.indices.dtype == np.int64
+    return M
+
+
+def _explicit_zeros(X):
+    """CSC that also stores explicit zeros (scipy allows them)."""
+    C = sp.csc_matrix(X)
+    C.data[::3] = 0.0
+    dense = C.toarray()
+    return dense, C
+
+
+STORAGES = {
+    "dense_c": np.ascontiguousarray,
+    "dense_fortran": np.asfortranarray,
+    "csc": sp.csc_matrix,
+    "csr": sp.csr_matrix,
+    "coo": sp.coo_matrix,
+    "csc_unsorted_duplicates": _noncanonical_csc,
+    "csc_int64_indices": lambda X: _int64_indices(sp.csc_matrix(X)),
+    "csr_int64_indices": lambda X: _int64_indices(sp.csr_matrix(X)),
+}
+
+
+def _sparsify(X, seed):
+    """X with about a third of its entries zero, so sparse formats store a
+    genuine pattern."""
+    X = X.copy()
+    X[np.random.default_rng(seed).random(X.shape) < 0.3] = 0.0
+    return X
+
+
+@pytest.mark.parametrize("storage", list(STORAGES))
+@pytest.mark.parametrize("name", NAMES)
+def test_storage(name, storage):
+    """Dense C, dense Fortran, CSC, CSR, COO, non-canonical CSC and int64
+    indices give the same fit; estimators without sparse support raise a
+    TypeError that says so."""
+    rule = RULES[name]
+    cls = rel.registry()[name]
+    X, y = rule.data(0)
+    if rule.outputs.get("raw_coef_") is None and "precision_" not in rule.outputs:
+        X = _sparsify(X, 0)
+    params = _params(name, rule, {}, len(X))
+    stored = STORAGES[storage](X)
+    if sp.issparse(stored) and not rel.accepts_sparse(cls):
+        with pytest.raises(TypeError, match="(?i)sparse|dense"):
+            _fit(name, stored, y, params)
+        return
+    ref = _invariant(rule, _fit(name, X, y, params))
+    before = stored.copy()
+    got = _invariant(rule, _fit(name, stored, y, params))
+    assert_same(ref, got, rule.rtol, storage)
+    if sp.issparse(stored):
+        # the caller's matrix is never canonicalised in place
+        for part in ("data", "indices", "indptr", "row", "col"):
+            if hasattr(before, part):
+                np.testing.assert_array_equal(getattr(before, part),
+                                              getattr(stored, part))
+
+
+def test_storage_explicit_zeros():
+    """Explicitly stored zeros are zeros (every sparse estimator)."""
+    for name in NAMES:
+        cls = rel.registry()[name]
+        if not rel.accepts_sparse(cls):
+            continue
+        rule = RULES[name]
+        X, y = rule.data(0)
+        dense, C = _explicit_zeros(X)
+        params = _params(name, rule, {}, len(X))
+        assert_same(_invariant(rule, _fit(name, dense, y, params)),
+                    _invariant(rule, _fit(name, C, y, params)), rule.rtol, name)
+
+
+# --------------------------------------------------------------------------
+# Rows and columns
+
+
+def _carry_folds(params, mapping):
+    """Express the folds of ``params`` on the rows of transformed data:
+    ``mapping[i]`` lists the new rows holding original row i."""
+    if "cv" not in params:
+        return params
+    folds = []
+    for train, test in params["cv"]:
+        folds.append((np.concatenate([mapping[i] for i in train]).astype(int),
+                      np.concatenate([mapping[i] for i in test]).astype(int)))
+    return {**params, "cv": folds}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rows_and_columns(name):
+    """Permuting rows changes nothing; permuting columns permutes the
+    coefficients (the graph, for graph estimators). Cross-validation folds
+    follow the rows."""
+    rule = RULES[name]
+
+    @_given
+    def run(data):
+        seed = data.draw(st.integers(0, 2**16), label="seed")
+        X, y = rule.data(seed)
+        drawn = _draw_params(data, rule)
+        params = _params(name, rule, drawn, len(X))
+        rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="perm seed"))
+        ref = _invariant(rule, _fit(name, X, y, params))
+        rows = rng.permutation(len(X))
+        where = np.argsort(rows)  # original row i is at where[i]
+        got = _fit(name, X[rows], None if y is None else y[rows],
+                   _carry_folds(params, [[k] for k in where]))
+        assert_same(ref, _invariant(rule, got), rule.rtol, f"rows permuted, {drawn}")
+        cols = rng.permutation(X.shape[1])
+        got = _fit(name, X[:, cols], y, params)
+        assert_same(_permute(ref, cols), _invariant(rule, got), rule.rtol,
+                    f"columns permuted {cols}, {drawn}")
+
+    run()
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if rel.fit_accepts(rel.registry()[n], "sample_weight")])
+def test_repeated_rows_equal_integer_weights(name):
+    """Repeating row i ``k_i`` times (0 drops it) gives the fit with
+    ``sample_weight=k``; cross-validation folds keep each row's copies
+    together, so CV estimators select the same alpha."""
+    rule = RULES[name]
+
+    @_given
+    def run(data):
+        seed = data.draw(st.integers(0, 2**16), label="seed")
+        X, y = rule.data(seed)
+        drawn = _draw_params(data, rule)
+        params = _params(name, rule, drawn, len(X))
+        rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="weights seed"))
+        counts = rng.integers(0, 4, len(X))
+        repeated = np.repeat(np.arange(len(X)), counts)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        mapping = [np.arange(starts[i], starts[i + 1]) for i in range(len(X))]
+        weighted = _fit(name, X, y, params, sample_weight=counts.astype(float))
+        copies = _fit(name, X[repeated], y[repeated], _carry_folds(params, mapping))
+        assert_same(_invariant(rule, weighted), _invariant(rule, copies),
+                    rule.rtol, f"counts {np.bincount(counts).tolist()}, {drawn}")
+
+    run()
+
+
+# --------------------------------------------------------------------------
+# Graph estimators: scaling single variables
+
+
+@pytest.mark.parametrize("log10_scales", [(-2, 0, 2, 1, -1), (8, -8, 3, 0, 5)],
+                         ids=["moderate", "extreme"])
+def test_mtp2_precision_scales_by_the_inverse_scales(log10_scales):
+    """``X -> X D`` (D diagonal, positive): ``S -> D S D``, and with
+    ``alpha = 0`` the maximum likelihood M-matrix is ``D^-1 T D^-1`` (the
+    M-matrices are closed under positive diagonal scaling, and the stopping
+    rule is scale free), for scales from 1e-8 to 1e8. The diagonally
+    dominant M-matrices are not closed under it (``T 1 >= 0`` is not kept):
+    there only scaling every variable alike is an invariance (test_units).
+    With ``alpha > 0`` one ``alpha`` cannot follow different scales
+    (``lam_ij`` would have to become ``alpha d_i d_j``): standardise the
+    columns first."""
+    name = "MTP2GraphicalModel"
+    X, _ = chain_data(0)
+    D = 10.0 ** np.asarray(log10_scales, dtype=float)
+    params = {"alpha": 0.0, "tol": 1e-10}
+    ref = _fit(name, X, None, params).precision_
+    got = _fit(name, X * D, None, params).precision_
+    np.testing.assert_array_equal(got != 0, ref != 0)
+    np.testing.assert_allclose(got * np.outer(D, D), ref, rtol=1e-7,
+                               atol=1e-7 * np.abs(ref).max())
+
+
+def _ev_score(C, order):
+    """CoLiDE-EV score ``sqrt(d tr R)`` of the DAG regressing each variable
+    on all the earlier ones in ``order`` (ordinary least squares)."""
+    d = C.shape[0]
+    total = 0.0
+    for k, j in enumerate(order):
+        parents = list(order[:k])
+        resid = C[j, j]
+        if parents:
+            beta = np.linalg.solve(C[np.ix_(parents, parents)], C[parents, j])
+            resid -= C[j, parents] @ beta
+        total += resid
+    return np.sqrt(d * total)
+
+
+@pytest.mark.parametrize("log10_scale", [-1, 0, 1])
+def test_colide_ev_follows_its_score_when_one_variable_is_rescaled(log10_scale):
+    """CoLiDE is not scale invariant by design: the equal-variance model
+    (``noise="equal"``) identifies the direction of an edge by which
+    ordering explains the data with equal noise scales, and rescaling one
+    variable changes that. For x -> y with ``y = x + e`` (equal noises)
+    rescaling y by 0.1 makes ``y -> x`` the better EV fit; the estimate
+    must follow the EV score (computed here in closed form), whatever the
+    scale. Scaling every variable alike keeps the graph (test_units)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(2000)
+    y = x + rng.standard_normal(2000)
+    X = np.column_stack([x, y * 10.0**log10_scale])
+    Xc = X - X.mean(axis=0)
+    C = Xc.T @ Xc / len(X)
+    forward, backward = _ev_score(C, [0, 1]), _ev_score(C, [1, 0])
+    assert abs(forward - backward) > 0.05 * min(forward, backward)
+    est = _fit("CoLiDE", X, None, {"alpha": 0.01, "w_threshold": 0.05})
+    expected = (0, 1) if forward < backward else (1, 0)
+    assert est.adjacency_[expected] and not est.adjacency_[expected[::-1]], (
+        f"EV scores forward {forward:.4f}, backward {backward:.4f}; "
+        f"coef_ {est.coef_.tolist()}")
