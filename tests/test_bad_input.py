@@ -104,7 +104,8 @@ def _params():
 def test_bad_input(name, case_name):
     cls = rel.registry()[name]
     case = next(c for c in rel.cases_for(name, cls) if c.name == case_name)
-    expect = rel.expectation(case, rel.context(name, cls))
+    ctx = rel.context(name, cls)
+    expect = rel.expectation(case, ctx)
     report = _reports(name).get(case_name)
     assert report is not None, "case missing from the worker's report"
     assert report["status"] != "crashed", report["why"]
@@ -115,9 +116,10 @@ def test_bad_input(name, case_name):
         assert expect != "finite", (
             f"valid input rejected: {report['message']}\n{report['traceback']}")
         assert report["message"].strip(), "error without a message"
-        if case.match:
-            assert re.search(case.match, report["message"], re.IGNORECASE), (
-                f"message does not name the problem ({case.match!r}): "
+        match = case.match(ctx) if callable(case.match) else case.match
+        if match:
+            assert re.search(match, report["message"], re.IGNORECASE), (
+                f"message does not name the problem ({match!r}): "
                 f"{report['message']!r}")
     else:
         assert expect != "error", "bad input accepted silently"
