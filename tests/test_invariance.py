@@ -174,6 +174,8 @@ class Rule:
     rtol : relative tolerance of the compared outputs, from the solver's
         ``tol`` (see each entry).
     draws : extra hyper-parameters drawn per example (name -> options).
+    weights : (params, c) -> hyper-parameters for ``sample_weight * c``
+        (unchanged where the weights are normalised to sum to one).
     """
 
     data: object
@@ -184,6 +186,7 @@ class Rule:
     y_units: bool = False
     rtol: float = 1e-6
     draws: dict = field(default_factory=dict)
+    weights: object = lambda params, c: params
 
 
 def _coef(unit):
@@ -241,7 +244,9 @@ RULES = {
         {**_coef(lambda s, t: t / s),
          "objective_": (lambda e: e.objective_, "scalar", lambda s, t: 1.0),
          "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: t)},
-        y_units=True, rtol=1e-6),
+        y_units=True, rtol=1e-6,
+        # the loss is a weighted sum: weights * c is alpha / c
+        weights=lambda params, c: {**params, "alpha": params["alpha"] / c}),
     # w' S_w w and ((mu1 - mu0)' w)^2 are unchanged for w -> w / s, alpha |w|
     # with alpha * s; bound="auto" (1 / median within-class sd) scales as w
     "SparseFisherDiscriminant": Rule(
@@ -334,8 +339,9 @@ def _outputs(rule, est, s=1.0, t=1.0):
 def _permute(out, perm):
     new = {}
     for key, (value, kind) in out.items():
-        if kind == "features" and value.ndim == 1:
-            value = value[perm]
+        if kind == "features" and value.ndim >= 1:
+            # coef_ may be (n_features,) or (1, n_features) (classifiers)
+            value = value[..., perm]
         elif kind == "graph":
             value = value[np.ix_(perm, perm)]
         new[key] = (value, kind)
@@ -739,3 +745,27 @@ def test_colide_ev_follows_its_score_when_one_variable_is_rescaled(log10_scale):
     assert est.adjacency_[expected] and not est.adjacency_[expected[::-1]], (
         f"EV scores forward {forward:.4f}, backward {backward:.4f}; "
         f"coef_ {est.coef_.tolist()}")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if rel.fit_accepts(rel.registry()[n], "sample_weight")])
+def test_weight_scale(name):
+    """``sample_weight * c`` for c from 1e-300 to 1e300 gives the fit with
+    ``sample_weight`` (hyper-parameters rescaled where the loss is a
+    weighted sum): normalising the weights must neither overflow nor
+    underflow."""
+    rule = RULES[name]
+
+    @_given
+    def run(data):
+        seed = data.draw(st.integers(0, 2**16), label="seed")
+        X, y = rule.data(seed)
+        params = _params(name, rule, _draw_params(data, rule), len(X))
+        sw = np.random.default_rng(seed).uniform(0.5, 2.0, len(X))
+        c = 10.0 ** data.draw(st.integers(-300, 300), label="log10 c")
+        ref = _fit(name, X, y, params, sample_weight=sw)
+        got = _fit(name, X, y, rule.weights(params, c), sample_weight=sw * c)
+        assert_same(_invariant(rule, ref), _invariant(rule, got), rule.rtol,
+                    f"weights * {c:g}")
+
+    run()
