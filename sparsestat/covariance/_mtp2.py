@@ -284,14 +284,15 @@ def _check_variances(S, magnitude=None):
     diag = np.diag(S)
     if magnitude is None:
         magnitude = np.zeros_like(diag)
-    rounding = (100 * np.finfo(np.float64).eps * magnitude) ** 2
+    rounding = (16 * np.finfo(np.float64).eps * magnitude) ** 2
     zero = np.flatnonzero((diag <= rounding) | (diag <= 0))
     if zero.size:
         raise ValueError(
-            f"X has constant columns (zero variance, or variance at the "
-            f"rounding level of the column's values) at indices "
-            f"{zero[:10].tolist()}; the MTP2 maximum likelihood estimate does "
-            "not exist. Remove them."
+            f"X has constant columns (zero variance, or a spread below the "
+            f"precision of the column's values, e.g. under a huge offset) at "
+            f"indices {zero[:10].tolist()}; the MTP2 maximum likelihood "
+            "estimate does not exist. Remove them (or centre them in higher "
+            "precision)."
         )
 
 
@@ -469,9 +470,17 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         if precomputed:
             emp_cov = _check_covariance(Xd)
             location = np.zeros(X.shape[1])
+        elif self.assume_centered:
+            location = np.zeros(X.shape[1])
+            emp_cov = empirical_covariance(Xd, assume_centered=True)
         else:
-            location = np.zeros(X.shape[1]) if self.assume_centered else Xd.mean(axis=0)
-            emp_cov = empirical_covariance(Xd, assume_centered=self.assume_centered)
+            # two passes: the second mean corrects the rounding error of the
+            # first, which a large offset would turn into a spurious variance
+            location = Xd.mean(axis=0)
+            centred = Xd - location
+            shift = centred.mean(axis=0)
+            location = location + shift
+            emp_cov = empirical_covariance(centred - shift, assume_centered=True)
         magnitude = None if precomputed else np.abs(Xd).max(axis=0, initial=0.0)
         _check_variances(emp_cov, magnitude)
         return Xd, X.dtype, emp_cov, location
