@@ -3,8 +3,10 @@
 The cases (tests/_reliability.py) are adapted to the estimator's kind and
 built from its ``_parameter_constraints``. One subprocess per estimator runs
 all its cases and reports one JSON line per case; if that process dies
-(segfault, abort) or hangs, the case it was running is reported as crashed
-(naming the culprit) and a new process resumes with the cases after it.
+(segfault, abort) or hangs, the case it was running is rerun alone (if it
+passes alone, memory was corrupted earlier and every case of that process
+is rerun alone), the culprit is reported as crashed, and a new process
+resumes with the cases not yet run.
 Each case must end in a ValueError/TypeError whose message names the
 problem, or in a fit whose outputs are all finite, without a RuntimeWarning
 raised inside sparsestat.
@@ -32,6 +34,7 @@ from tests import _reliability as rel
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_ALL = 300
+TIMEOUT_ONE = 60
 
 # (estimator, case) pairs that expose a known bug, with the reason; each is
 # an xfail(strict=True) so that the fix is noticed (then delete the line).
@@ -93,23 +96,40 @@ def _reports(name):
 
 def _resume(name, reports, failure, extra_env=None, only=None):
     """Reports of every case: a crashed or hung case is recorded as such and
-    a new worker resumes with the cases not yet run."""
+    a new worker resumes with the cases not yet run.
+
+    A case that corrupts memory may crash the process only during a later
+    case; so the case that was running is rerun alone, and if it passes
+    alone, every case of the dead process is rerun alone to find the
+    culprit.
+    """
     found = {r["case"]: r for r in reports}
     todo = [c.name for c in rel.cases_for(name, rel.registry()[name])
             if only is None or c.name in only]
+    batch = [r["case"] for r in reports]
     while failure is not None:
         culprit, why = failure
         if culprit is None:  # died before any case: nothing can run
             for case in todo:
                 found.setdefault(case, {"case": case, "status": "crashed", "why": why})
             break
-        found[culprit] = {"case": culprit, "status": "crashed", "why": why}
+        for case in [culprit] + batch:
+            alone, alone_failure = _run_worker(name, case, timeout=TIMEOUT_ONE,
+                                               extra_env=extra_env)
+            if alone_failure is not None:
+                found[case] = {"case": case, "status": "crashed",
+                               "why": alone_failure[1]}
+            else:
+                found[case] = alone[0]
+            if case == culprit and alone_failure is not None:
+                break  # the running case crashes by itself: it is the culprit
         todo = [c for c in todo if c not in found]
         if not todo:
             break
         more, failure = _run_worker(name, *todo, timeout=TIMEOUT_ALL,
                                     extra_env=extra_env)
         found.update((r["case"], r) for r in more)
+        batch = [r["case"] for r in more]
     return found
 
 

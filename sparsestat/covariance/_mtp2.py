@@ -247,7 +247,8 @@ def _check_estimate(precision):
     if ok:
         # on the unit-diagonal matrix, so that the test does not depend on
         # the units of the columns (T of X D is D^-1 T D^-1)
-        scaled = precision / np.sqrt(np.outer(diag, diag))
+        root = np.sqrt(diag)
+        scaled = precision / root[:, None] / root[None, :]
         try:
             pivots = np.diag(np.linalg.cholesky(scaled.astype(np.float64)))
         except np.linalg.LinAlgError:
