@@ -198,6 +198,9 @@ _LINEAR_DRAWS = {"penalty": ["l1", "mcp", "scad"]}
 # with curvatures >= 0.3 on these designs the coefficients are within
 # about 1e-9 relative; 1e-7 leaves room for float64 rounding of the sums.
 _LINEAR_RTOL = 1e-7
+# the log-loss curvature (about 0.15 here, against 1 for least squares) and
+# the proximal Newton steps leave about ten times more
+_LOGISTIC_RTOL = 1e-6
 
 RULES = {
     "NonconvexLasso": Rule(
@@ -223,7 +226,7 @@ RULES = {
         _linear_units(xy=False),
         {**_coef(lambda s, t: 1 / s),
          "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: 1.0)},
-        rtol=_LINEAR_RTOL, draws=_LINEAR_DRAWS),
+        rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
     "NonconvexLogisticRegressionCV": Rule(
         classification_data,
         {"gamma": 20.0, "tol": 1e-10, "cv": 3},
@@ -231,7 +234,7 @@ RULES = {
         {**_coef(lambda s, t: 1 / s),
          "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
          "scores_": (lambda e: e.scores_, "scalar", lambda s, t: 1.0)},
-        rtol=_LINEAR_RTOL, draws=_LINEAR_DRAWS),
+        rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
     # loss = 1/2 sum (y - Xw - b)^2 (a sum, alpha = n * 0.1 in mean units):
     # with w -> (t/s) w the ratio is unchanged for alpha * s * t; bound="auto"
     # (centred ||y|| over the column norms) scales as the coefficients.
@@ -245,8 +248,9 @@ RULES = {
          "objective_": (lambda e: e.objective_, "scalar", lambda s, t: 1.0),
          "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: t)},
         y_units=True, rtol=1e-6,
-        # the loss is a weighted sum: weights * c is alpha / c
-        weights=lambda params, c: {**params, "alpha": params["alpha"] / c}),
+        # the loss is a weighted sum: with weights * c, numerator and
+        # denominator divided by c give the ratio of alpha * c / c = alpha
+        weights=lambda params, c: {**params, "alpha": params["alpha"] * c}),
     # w' S_w w and ((mu1 - mu0)' w)^2 are unchanged for w -> w / s, alpha |w|
     # with alpha * s; bound="auto" (1 / median within-class sd) scales as w
     "SparseFisherDiscriminant": Rule(
@@ -468,6 +472,16 @@ def _invariant(rule, est):
     return {k: v for k, v in out.items() if k != "intercept_"}
 
 
+def _estimates(rule, est):
+    """The coefficients or graph only: past the dtype's precision the
+    held-out predictions of cross-validation carry the rounding of the
+    offset (``X_test @ w`` and the intercept cancel to ``eps * offset``),
+    which moves the argmin of a flat error curve between neighbouring
+    alphas."""
+    return {k: v for k, v in _invariant(rule, est).items()
+            if v[1] in ("features", "graph")}
+
+
 def _rtol(rule, dtype):
     # float32 solvers stop at a tolerance floor set by float32 rounding
     return max(rule.rtol, 1e3 * float(np.finfo(dtype).eps))
@@ -498,9 +512,9 @@ def test_offsets_beyond_precision_error_or_right_answer(name, dtype):
         shifted = (X + a).astype(dtype)
         centred = shifted.astype(np.float64) - a
         assert np.all(np.ptp(shifted, axis=0) > 0), "the data must still vary"
-        ref = _invariant(rule, _fit(name, centred, y, params))
+        ref = _estimates(rule, _fit(name, centred, y, params))
         try:
-            got = _invariant(rule, _fit(name, shifted, y, params))
+            got = _estimates(rule, _fit(name, shifted, y, params))
         except ValueError as exc:
             assert _PRECISION_ERROR.search(str(exc)), str(exc)
             continue
