@@ -7,8 +7,8 @@ so a family joins the suites when its package exports it.
 
 Worker usage (what tests/test_bad_input.py runs, one process per estimator)::
 
-    python -m tests._reliability NAME            # every case, JSON on stdout
-    python -m tests._reliability NAME CASE       # one case
+    python -m tests._reliability NAME              # every case, one JSON line each
+    python -m tests._reliability NAME CASE ...     # the named cases
 """
 
 import inspect
@@ -213,12 +213,13 @@ def default_grid(name, cls):
 class Case:
     """One bad input. ``expect`` is "error" (a ValueError/TypeError whose
     message matches ``match``), "finite" (a fit with finite outputs) or
-    "either" (one or the other)."""
+    "either" (one or the other); ``expect`` and ``match`` may also be
+    functions of the context (the estimator's kind, sparse support...)."""
 
     name: str
     build: object  # ctx -> (X, y, fit_params, params, X_predict or None)
     expect: str = "either"
-    match: str = ""
+    match: object = ""  # str, or ctx -> str
     applies: object = None  # ctx -> bool
     # outputs computed by scikit-learn's metrics, undefined for this input
     # (R^2 of one sample; R^2 of y ~ 1e300 overflows inside sklearn)
@@ -267,6 +268,161 @@ def _sparse_case(fmt):
         return "finite" if ctx["sparse"] else "error"
 
     return Case(f"sparse_{fmt}", build, expect=expect_for, match="sparse|dense")
+
+
+# --------------------------------------------------------------------------
+# Sparse structure: legal but non-canonical storage, and corrupt structure
+# (out-of-range or negative indices, a broken indptr) that compiled code
+# must never read. An estimator without sparse support rejects all of them
+# with its TypeError before looking at the structure.
+
+
+def _csc(ctx):
+    return sp.csc_matrix(ctx["X"])
+
+
+def _duplicated_entries(ctx):
+    """Every entry stored twice (2/3 + 1/3 of the value): legal in scipy,
+    and equal to X once the duplicates are summed."""
+    C = _csc(ctx)
+    data = np.column_stack([C.data * (2 / 3), C.data / 3]).ravel()
+    return sp.csc_matrix((data, np.repeat(C.indices, 2), C.indptr * 2),
+                         shape=C.shape)
+
+
+def _unsorted_indices(ctx):
+    C = _csc(ctx)
+    for j in range(C.shape[1]):
+        part = slice(C.indptr[j], C.indptr[j + 1])
+        C.indices[part] = C.indices[part][::-1]
+        C.data[part] = C.data[part][::-1]
+    C.has_sorted_indices = False
+    return C
+
+
+def _int64_indices(ctx, fmt="csc"):
+    M = sp.csc_matrix(ctx["X"]) if fmt == "csc" else sp.csr_matrix(ctx["X"])
+    M.indices = M.indices.astype(np.int64)
+    M.indptr = M.indptr.astype(np.int64)
+    return M
+
+
+def _corrupt(ctx, fmt, part, position, value):
+    """A matrix whose ``part`` array has ``value`` at ``position`` (set after
+    construction, as a buggy producer would)."""
+    M = {"csc": sp.csc_matrix, "csr": sp.csr_matrix, "coo": sp.coo_matrix}[fmt](ctx["X"])
+    getattr(M, part)[position] = value
+    return M
+
+
+_STRUCTURE_MATCH = r"indices|indptr|index|structure|row|col|out of|range|bound"
+
+
+def _valid_storage(ctx):
+    return "finite" if ctx["sparse"] else "error"
+
+
+def _structure_match(ctx):
+    return _STRUCTURE_MATCH if ctx["sparse"] else "sparse|dense"
+
+
+def _structure_case(name, make, valid):
+    return Case(name, lambda c: _with(make(c), c["y"]),
+                expect=_valid_storage if valid else "error",
+                match=(lambda c: "sparse|dense" if not c["sparse"] else "")
+                if valid else _structure_match)
+
+
+def sparse_structure_cases():
+    return [
+        _structure_case("sparse_duplicate_entries", _duplicated_entries, True),
+        _structure_case("sparse_unsorted_indices", _unsorted_indices, True),
+        _structure_case("sparse_int64_indices_csc", _int64_indices, True),
+        _structure_case("sparse_int64_indices_csr",
+                        lambda c: _int64_indices(c, "csr"), True),
+        _structure_case("sparse_index_too_large_csc",
+                        lambda c: _corrupt(c, "csc", "indices", 3, 10**7), False),
+        _structure_case("sparse_index_negative_csc",
+                        lambda c: _corrupt(c, "csc", "indices", 3, -5), False),
+        _structure_case("sparse_index_too_large_csr",
+                        lambda c: _corrupt(c, "csr", "indices", 3, 10**7), False),
+        _structure_case("sparse_index_negative_csr",
+                        lambda c: _corrupt(c, "csr", "indices", 3, -5), False),
+        _structure_case("sparse_row_too_large_coo",
+                        lambda c: _corrupt(c, "coo", "row", 3, 10**7), False),
+        _structure_case("sparse_indptr_decreasing",
+                        lambda c: _corrupt(c, "csc", "indptr", 2, 1), False),
+        _structure_case("sparse_indptr_end_past_data",
+                        lambda c: _corrupt(c, "csc", "indptr", -1,
+                                           c["X"].size + 50), False),
+        _structure_case("sparse_indptr_start_not_zero",
+                        lambda c: _corrupt(c, "csc", "indptr", 0, 2), False),
+    ]
+
+
+# --------------------------------------------------------------------------
+# Sample weights (beyond the basic cases): extreme magnitudes, a single bad
+# entry, and cross-validation folds without weight
+
+
+def _weights(ctx, values):
+    return _with(ctx["X"], ctx["y"], {"sample_weight": values})
+
+
+def _one(ctx, value):
+    sw = np.ones(len(ctx["X"]))
+    sw[1] = value
+    return sw
+
+
+def _cv(ctx):
+    return _sw(ctx) and "cv" in inspect.signature(registry()[ctx["name"]]).parameters
+
+
+def _fold_weights(ctx, test_fold_empty):
+    """Weights for unshuffled 3-fold CV: zero on the first third (its test
+    fold has no weight), or only on the first third (the training part of
+    that fold has no weight)."""
+    from sklearn.model_selection import KFold
+
+    n = len(ctx["X"])
+    first = np.arange(n) < n // 3
+    sw = np.where(first, 0.0, 1.0) if test_fold_empty else np.where(first, 1.0, 0.0)
+    return _with(ctx["X"], ctx["y"], {"sample_weight": sw},
+                 params={"cv": KFold(3)})
+
+
+def weight_cases():
+    return [
+        Case("sample_weight_inf", lambda c: _weights(c, _one(c, np.inf)),
+             "error", "inf|finite", applies=_sw),
+        Case("sample_weight_one_negative", lambda c: _weights(c, _one(c, -1.0)),
+             "error", "negative|weight", applies=_sw),
+        Case("sample_weight_2d", lambda c: _weights(c, np.ones((len(c["X"]), 2))),
+             "error", "weight|shape|1d|dim", applies=_sw),
+        Case("sample_weight_strings", lambda c: _weights(
+            c, np.full(len(c["X"]), "a")), "error", "weight|numeric|float|string",
+            applies=_sw),
+        # the sum of n weights of 1e308 overflows: normalisation must not
+        Case("sample_weight_1e308", lambda c: _weights(
+            c, np.full(len(c["X"]), 1e308)), "either", "weight", applies=_sw),
+        Case("sample_weight_1e-308", lambda c: _weights(
+            c, np.full(len(c["X"]), 1e-308)), "either", "weight", applies=_sw),
+        Case("sample_weight_mixed_1e300", lambda c: _weights(
+            c, np.where(np.arange(len(c["X"])) % 2, 1e300, 1e-300)), "either",
+            "weight", applies=_sw),
+        Case("sample_weight_all_zero_but_one", lambda c: _weights(
+            c, (np.arange(len(c["X"])) == 0).astype(float)), "either",
+            "weight|sample|class|zero", applies=_sw),
+        # a fold without test weight has no score: an error, or the fold is
+        # left out of the mean (NaN in the per-fold scores) with a warning;
+        # tests/test_bad_input.py checks that the selection is then right
+        Case("sample_weight_zero_test_fold", lambda c: _fold_weights(c, True),
+             "either", "weight|fold", applies=_cv,
+             ignore=("mse_path_", "scores_")),
+        Case("sample_weight_zero_train_fold", lambda c: _fold_weights(c, False),
+             "either", "weight|fold", applies=_cv),
+    ]
 
 
 def _classifier_labels(ctx, labels):
@@ -363,6 +519,8 @@ def base_cases():
         Case("X_list_of_lists", lambda c: _with(c["X"].tolist(), c["y"]),
              "finite"),
         *[_sparse_case(fmt) for fmt in _SPARSE_FORMATS],
+        *sparse_structure_cases(),
+        *weight_cases(),
         Case("sparse_with_nan", lambda c: _with(
             sp.csr_matrix(_set(c["X"], np.nan)), c["y"]), "error",
             "nan|finite|sparse|dense"),
@@ -493,8 +651,8 @@ def main(argv):
     cls = registry()[name]
     cases = cases_for(name, cls)
     if len(argv) > 1:
-        cases = [c for c in cases if c.name == argv[1]]
-    reports = []
+        wanted = set(argv[1:])
+        cases = [c for c in cases if c.name in wanted]
     # self-test of the crash isolation (tests/test_bad_input.py): a real
     # segmentation fault at the named case
     crash_at = os.environ.get("SPARSESTAT_SELFTEST_SEGFAULT_AT")
@@ -502,8 +660,9 @@ def main(argv):
         print(f"# running {case.name}", file=sys.stderr, flush=True)
         if case.name == crash_at:
             faulthandler._sigsegv()
-        reports.append(run_case(name, cls, case))
-    print(json.dumps(reports))
+        # one JSON line per case, as soon as it is done: if a later case
+        # crashes the process, the reports so far are kept
+        print(json.dumps(run_case(name, cls, case)), flush=True)
 
 
 if __name__ == "__main__":

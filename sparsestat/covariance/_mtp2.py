@@ -261,9 +261,15 @@ def _check_covariance(S, name="X"):
 def _check_estimate(precision):
     """The returned precision must be finite and positive definite."""
     ok = bool(np.all(np.isfinite(precision)))
+    diag = np.diag(precision).astype(np.float64)
+    ok = ok and bool(np.all(diag > 0))
     if ok:
+        # on the unit-diagonal matrix, so that the test does not depend on
+        # the units of the columns (T of X D is D^-1 T D^-1)
+        root = np.sqrt(diag)
+        scaled = precision / root[:, None] / root[None, :]
         try:
-            pivots = np.diag(np.linalg.cholesky(precision.astype(np.float64)))
+            pivots = np.diag(np.linalg.cholesky(scaled.astype(np.float64)))
         except np.linalg.LinAlgError:
             ok = False
         else:
@@ -281,21 +287,32 @@ def _check_estimate(precision):
         )
 
 
-def _check_variances(S):
+def _check_variances(S, magnitude=None):
+    """Finite covariance without constant columns.
+
+    A column is constant when its variance is at the rounding level of its
+    own values (``magnitude``: the largest ``|X_ij|`` of each column; zero
+    for a precomputed covariance), not when it is small next to another
+    column's: the estimate of ``X D`` is ``D^-1 T D^-1`` whatever the
+    scales.
+    """
     if not np.all(np.isfinite(S)):
         raise ValueError(
             "X has values too large: its covariance overflows float64; rescale "
             "X (e.g. standardize its columns)."
         )
     diag = np.diag(S)
-    scale = max(float(diag.max()), np.finfo(np.float64).tiny)
-    zero = np.flatnonzero(diag <= 1e-12 * scale)
+    if magnitude is None:
+        magnitude = np.zeros_like(diag)
+    rounding = (16 * np.finfo(np.float64).eps * magnitude) ** 2
+    zero = np.flatnonzero((diag <= rounding) | (diag <= 0))
     if zero.size:
         raise ValueError(
-            f"X has constant columns (zero variance, or negligible next to the "
-            f"largest variance) at indices {zero[:10].tolist()}; the MTP2 "
-            "maximum likelihood estimate does not exist. Remove them, or "
-            "standardize X if its columns have very different scales."
+            f"X has constant columns (zero variance, or a spread below the "
+            f"precision of the column's values, e.g. under a huge offset) at "
+            f"indices {zero[:10].tolist()}; the MTP2 maximum likelihood "
+            "estimate does not exist. Remove them (or centre them in higher "
+            "precision)."
         )
 
 
@@ -476,10 +493,19 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
         if precomputed:
             emp_cov = _check_covariance(Xd)
             location = np.zeros(X.shape[1])
+        elif self.assume_centered:
+            location = np.zeros(X.shape[1])
+            emp_cov = empirical_covariance(Xd, assume_centered=True)
         else:
-            location = np.zeros(X.shape[1]) if self.assume_centered else Xd.mean(axis=0)
-            emp_cov = empirical_covariance(Xd, assume_centered=self.assume_centered)
-        _check_variances(emp_cov)
+            # two passes: the second mean corrects the rounding error of the
+            # first, which a large offset would turn into a spurious variance
+            location = Xd.mean(axis=0)
+            centred = Xd - location
+            shift = centred.mean(axis=0)
+            location = location + shift
+            emp_cov = empirical_covariance(centred - shift, assume_centered=True)
+        magnitude = None if precomputed else np.abs(Xd).max(axis=0, initial=0.0)
+        _check_variances(emp_cov, magnitude)
         return Xd, X.dtype, emp_cov, location
 
     def _solver_params(self):

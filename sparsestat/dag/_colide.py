@@ -213,8 +213,11 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             ensure_min_samples=2,
             ensure_min_features=2,
         )
-        with np.errstate(over="ignore"):
-            self.mean_ = X.mean(axis=0, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X.mean(axis=0, dtype=np.float64)
+            # second pass: removes the rounding error of the first mean,
+            # which a large offset would turn into a spurious variance
+            self.mean_ = mean + (np.asarray(X, dtype=np.float64) - mean).mean(axis=0)
         C = _covariance(X, self.mean_)
         if not np.all(np.isfinite(C)):
             raise ValueError(
