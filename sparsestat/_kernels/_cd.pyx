@@ -594,7 +594,9 @@ def cd_solve(
     cdef int prev_ws_size = -1
     cdef bint same_ws
 
-    cdef int i, j, jj, it, ws_size, n_support, n_candidates, n_epochs = 0
+    cdef int i, j, jj, ws_size, n_support, n_candidates, n_epochs = 0
+    # wider than max_iter: the loop bound max_iter + 1 must not overflow
+    cdef long long it
     cdef int n_iter = 0
     cdef bint converged = False, use_gram
     cdef bint use_gap = penalty == PENALTY_L1
@@ -615,7 +617,7 @@ def cd_solve(
 
         # max_iter working-set phases, each preceded and the last one
         # followed by a full-gradient KKT check
-        for it in range(max_iter + 1):
+        for it in range(<long long> max_iter + 1):
             # the full-gradient pass below reads all of X
             if interrupted(&intr, column_cost * p):
                 break

@@ -345,7 +345,9 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     """
     cdef int d = C.shape[0]
     cdef int dd = d * d
-    cdef int i, k, n_iter = 0, status = 0, info
+    cdef int i, k, status = 0, info
+    # wider than max_iter: the loop bound max_iter + 1 must not overflow
+    cdef long long n_iter = 0
     cdef int ix = 0, ixp = 0, iy = 0, iz = 0
     cdef int one = 1
     cdef int lwork = 64 * d
@@ -384,7 +386,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
         else:
             l1s[0] = _asum(dd, &W_[0, 0])
             F_x = smooth[0] + lam * l1s[0]
-            for n_iter in range(1, max_iter + 1):
+            for n_iter in range(1, <long long> max_iter + 1):
                 if interrupted(&intr, trial_work):
                     break
                 theta_next = 0.5 * (1 + sqrt(1 + 4 * theta * theta))

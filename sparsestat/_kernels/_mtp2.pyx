@@ -772,7 +772,7 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
     cdef int i, j, it = 0, ls, status = MAX_ITER
     cdef size_t ij
     cdef double logdet, f, f_n, kkt = INFINITY, t
-    cdef double ss, sy, yy, diff, dgrad, theta_max, s_row
+    cdef double ss, sy, yy, diff, dgrad, theta_max = 1., s_row, t_ref = 1.
     cdef bint accepted
     cdef double cube = <double> p * p * p
     cdef Interrupt intr
@@ -791,6 +791,10 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
             for i in range(p):
                 theta_max = max(theta_max, Ip[i + <size_t> i * p])
             t = 1. / (theta_max * theta_max)
+            # steps are in units of T per unit of G, i.e. variance^-2: their
+            # safeguards are relative to this first one, so that rescaling X
+            # rescales every step and leaves the iterates equivalent
+            t_ref = t
         while status != NOT_PD:
             if interrupted(&intr, cube):
                 break
@@ -853,6 +857,6 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                 t = ss / sy if it % 2 else sy / yy
             else:
                 t = 1. / (theta_max * theta_max)
-            t = min(max(t, 1e-12), 1e12)
+            t = min(max(t, 1e-12 * t_ref), 1e12 * t_ref)
     raise_if_interrupted(&intr)
     return it, kkt, status, Tinv_arr

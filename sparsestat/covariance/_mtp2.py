@@ -13,7 +13,13 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import (
+    C_INT_MAX,
+    Interval,
+    StrOptions,
+    c_int_interval,
+    check_float_grid,
+)
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_finite_scalar, check_gamma
 
@@ -25,7 +31,17 @@ _STATUS = {1: "max_iter was reached", 2: "the line search stalled"}
 
 def _resolve_gamma(penalty, gamma):
     gamma = _DEFAULT_GAMMA[penalty] if gamma is None else gamma
-    check_gamma(penalty, gamma)
+    if penalty == "mcp":
+        # each stage is a weighted L1 problem, convex for any gamma > 0: the
+        # regression bound gamma > 1 (for standardised columns) does not
+        # apply, and gamma carries units (1 / variance^2, see the scaling
+        # rule in MTP2GraphicalModel's notes), so no fixed bound above 0 does
+        if not gamma > 0:
+            raise ValueError(
+                f"gamma must be > 0 for penalty='mcp', got gamma={gamma!r}."
+            )
+    else:
+        check_gamma(penalty, gamma)
     return gamma
 
 
@@ -184,6 +200,15 @@ def mtp2_graphical_model(
         precision = np.diag(1.0 / np.diag(emp_cov))
     else:
         precision = np.array(precision_init, dtype=np.float64)
+        if precision.shape != emp_cov.shape or not np.all(np.isfinite(precision)):
+            # a NaN start would fail every Cholesky test and silently fall
+            # back to the diagonal start
+            raise ValueError(
+                f"precision_init must be a finite array of shape {emp_cov.shape}, "
+                f"got shape {precision.shape}"
+                + ("" if precision.shape != emp_cov.shape else " with NaN or inf")
+                + "."
+            )
     stages = 1 if penalty == "l1" else n_stages
     n_iter = []
     failures = []
@@ -284,9 +309,9 @@ _COMMON_CONSTRAINTS = {
     "constraint": [StrOptions({"m_matrix", "diag_dominant"})],
     "penalty": [StrOptions({"mcp", "scad", "l1"})],
     "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    "n_stages": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_stages": [c_int_interval(1)],
     "solver": [StrOptions({"newton", "pg"})],
-    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "max_iter": [c_int_interval(0)],
     "tol": [Interval(numbers.Real, 0, None, closed="left")],
     "assume_centered": ["boolean"],
     "verbose": ["verbose"],
@@ -313,6 +338,16 @@ class MTP2GraphicalModel(EmpiricalCovariance):
     data term is ``-logdet T + tr(T S)`` with the biased covariance ``S``).
     Standardise the columns if they have very different scales.
 
+    Scaling: ``X -> c X`` maps ``S`` to ``c^2 S``, and the objective at
+    ``T / c^2`` with ``alpha c^2`` is the original one plus a constant, so
+    fitting ``c X`` with ``alpha * c**2`` gives ``precision_ / c**2`` and the
+    same edges for ``penalty="l1"``; MCP needs ``gamma / c**4`` as well (its
+    weights ``max(alpha - |T_ij| / gamma, 0)`` then scale as ``c^2``). SCAD
+    compares ``|T_ij|`` with ``alpha`` itself and has no such rule. The
+    stopping rule is scale-free (every gradient entry ``G_ij`` is measured
+    against ``sqrt(T_ii T_jj)``, see ``tol``), so the rule holds to the
+    solver's tolerance at any scale.
+
     Parameters
     ----------
     alpha : float, default=0.01
@@ -326,7 +361,7 @@ class MTP2GraphicalModel(EmpiricalCovariance):
         Penalty whose derivative gives the weights of the stages after the
         first. ``"l1"`` solves a single weighted-L1 stage.
     gamma : float, default=None
-        Concavity: MCP needs ``gamma > 1`` (2.0 when ``None``), SCAD
+        Concavity: MCP needs ``gamma > 0`` (2.0 when ``None``), SCAD
         ``gamma > 2`` (3.7 when ``None``); unused by ``"l1"``.
     n_stages : int, default=4
         Number of adaptive stages.
@@ -545,7 +580,8 @@ def _refined_alphas(scored, mean, n_alphas):
 
 
 def _fold_scores(X, train, test, candidates, params):
-    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold."""
+    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold,
+    and why the fold cannot score any candidate (None when it can)."""
     X_train, X_test = X[train], X[test]
     params = dict(params)
     if params.pop("assume_centered"):
@@ -555,9 +591,12 @@ def _fold_scores(X, train, test, candidates, params):
     emp_cov = empirical_covariance(X_train - location, assume_centered=True)
     test_cov = empirical_covariance(X_test - location, assume_centered=True)
     diag = np.diag(emp_cov)
-    if np.any(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny)):
+    constant = np.flatnonzero(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny))
+    if constant.size:
         # a column constant within this training fold: no estimate exists
-        return np.full(len(candidates), -np.inf)
+        return np.full(len(candidates), -np.inf), (
+            f"column(s) {constant.tolist()} constant in its training part"
+        )
     scores = []
     precision = None
     for alpha, gamma in candidates:
@@ -567,7 +606,7 @@ def _fold_scores(X, train, test, candidates, params):
                 emp_cov, alpha, gamma=gamma, **params
             )
         scores.append(log_likelihood(test_cov, precision))
-    return np.asarray(scores)
+    return np.asarray(scores), None
 
 
 class MTP2GraphicalModelCV(MTP2GraphicalModel):
@@ -634,10 +673,10 @@ stop_crit_, n_features_in_, feature_names_in_
 
     _parameter_constraints: dict = {
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
-        "n_refinements": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_refinements": [c_int_interval(0)],
         "gammas": ["array-like", None],
         "cv": ["cv_object"],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [Interval(numbers.Integral, -C_INT_MAX, C_INT_MAX, closed="both"), None],
         **_COMMON_CONSTRAINTS,
     }
 
@@ -699,21 +738,21 @@ stop_crit_, n_features_in_, feature_names_in_
         if self.gammas is None:
             gammas = np.array([_resolve_gamma(self.penalty, self.gamma)])
         else:
-            gammas = np.asarray(self.gammas, dtype=np.float64).ravel()
-            if gammas.size == 0:
-                raise ValueError("gammas must be non-empty.")
+            gammas = check_float_grid(self.gammas, "gammas")
             for g in gammas:
-                check_finite_scalar(g, "gammas")
                 _resolve_gamma(self.penalty, g)
         candidates = [(a, g) for g in gammas for a in alphas]
         params = {**self._solver_params(), "assume_centered": self.assume_centered}
         splits = list(check_cv(self.cv).split(X64))
-        scores = self._cv_scores(X64, splits, candidates, params)
+        failures = {}
+        scores = self._cv_scores(X64, splits, candidates, params, failures)
         n_refinements = (
             self.n_refinements if isinstance(self.alphas, numbers.Integral) else 0
         )
         for _ in range(n_refinements):
             mean = scores.mean(axis=0)
+            if not np.isfinite(mean).any():
+                break
             best_gamma = candidates[_argmax(mean)][1]
             at_gamma = np.array([g == best_gamma for _, g in candidates])
             scored = np.array([a for a, _ in candidates])[at_gamma]
@@ -721,8 +760,11 @@ stop_crit_, n_features_in_, feature_names_in_
             new = [(a, best_gamma) for a in new if not np.any(np.isclose(a, scored))]
             if not new:
                 break
-            scores = np.hstack([scores, self._cv_scores(X64, splits, new, params)])
+            scores = np.hstack(
+                [scores, self._cv_scores(X64, splits, new, params, failures)]
+            )
             candidates += new
+        _check_scores(candidates, scores, failures)
         mean = scores.mean(axis=0)
         best = _argmax(mean)
         self.cv_results_ = {
@@ -736,13 +778,52 @@ stop_crit_, n_features_in_, feature_names_in_
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
         return self
 
-    def _cv_scores(self, X, splits, candidates, params):
-        """Held-out log-likelihoods, shape (n_folds, n_candidates)."""
+    def _cv_scores(self, X, splits, candidates, params, failures):
+        """Held-out log-likelihoods, shape (n_folds, n_candidates); the
+        reasons of the folds that could score nothing go to ``failures``
+        (fold index -> reason)."""
         jobs = (
             delayed(_fold_scores)(X, train, test, candidates, params)
             for train, test in progress(splits, verbose=self.verbose, desc="CV folds")
         )
-        return np.array(Parallel(n_jobs=self.n_jobs)(jobs))
+        results = Parallel(n_jobs=self.n_jobs)(jobs)
+        for k, (_, reason) in enumerate(results):
+            if reason is not None:
+                failures[k] = reason
+        return np.array([scores for scores, _ in results])
+
+
+def _check_scores(candidates, scores, failures):
+    """Error when no candidate has a finite mean score, warning naming the
+    candidates that have none (they cannot be selected)."""
+    failed = ~np.all(np.isfinite(scores), axis=0)
+    if not failed.any():
+        return
+    folds = "; ".join(f"fold {k}: {reason}" for k, reason in sorted(failures.items()))
+    why = (
+        f"Folds that could score no candidate: {folds}."
+        if folds
+        else "Their held-out log-likelihood is not finite in some fold."
+    )
+    several_gammas = len({g for _, g in candidates}) > 1
+    names = ", ".join(
+        f"alpha={a:.4g}" + (f" (gamma={g:g})" if several_gammas else "")
+        for (a, g), bad in zip(candidates, failed)
+        if bad
+    )
+    if failed.all():
+        raise ValueError(
+            "MTP2GraphicalModelCV: no candidate could be scored on every fold, "
+            f"so none can be selected. {why} Use fewer folds (more training "
+            "rows per fold), shuffle the rows (e.g. cv=KFold(shuffle=True)) or "
+            "remove near-constant columns."
+        )
+    warnings.warn(
+        f"MTP2GraphicalModelCV: {int(failed.sum())} of {failed.size} candidates "
+        f"have no finite held-out score and were not selected: {names}. {why}",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _argmax(mean):

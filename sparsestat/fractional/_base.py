@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils.validation import check_finite_scalar, csc_int32
 
 # mirrored by the enums of sparsestat/_kernels/_fractional.pyx
@@ -20,7 +20,7 @@ COMMON_CONSTRAINTS = {
     "solver": [StrOptions(set(SOLVERS))],
     "selection": [StrOptions(set(SELECTIONS))],
     "theta": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "max_iter": [c_int_interval(1)],
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_time": [None, Interval(Real, 0, None, closed="neither")],
     "random_state": ["random_state"],

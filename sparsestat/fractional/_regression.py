@@ -21,7 +21,7 @@ from sparsestat.fractional._base import (
     seed_from,
     weighted_col_sq,
 )
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils.validation import check_sample_weight
 
 class FractionalSparseRegression(RegressorMixin, BaseEstimator):
@@ -140,7 +140,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "k": [Interval(Integral, 1, None, closed="left")],
+        "k": [c_int_interval(1)],
         "fit_intercept": ["boolean"],
         **COMMON_CONSTRAINTS,
     }

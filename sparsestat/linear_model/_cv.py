@@ -25,7 +25,13 @@ from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import _path, alpha_grid, check_alphas
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import (
+    C_INT_MAX,
+    Interval,
+    StrOptions,
+    c_int_interval,
+    check_float_grid,
+)
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
@@ -36,20 +42,16 @@ _CV_CONSTRAINTS = {
     "n_alphas": [Interval(Integral, 1, None, closed="left")],
     "eps": [Interval(Real, 0, 1, closed="right")],
     "cv": ["cv_object"],
-    "max_iter": [Interval(Integral, 1, None, closed="left"), None],
-    "n_jobs": [Integral, None],
+    "max_iter": [c_int_interval(1), None],
+    "n_jobs": [Interval(Integral, -C_INT_MAX, C_INT_MAX, closed="both"), None],
 }
 
 
 def _gamma_grid(penalty, gamma):
-    gammas = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
-    if gammas.ndim != 1 or gammas.size == 0:
-        raise ValueError("gamma must be a number or a non-empty 1-D array-like.")
+    gammas = check_float_grid(gamma, "gamma")
     if penalty == "l1":
         return gammas[:1]
     for g in gammas:
-        if not np.isfinite(g):
-            raise ValueError(f"gamma must be finite, got {g!r}.")
         check_gamma(penalty, g)
     return gammas
 

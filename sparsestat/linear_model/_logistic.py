@@ -16,7 +16,7 @@ from sparsestat.linear_model._base import (
 from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 
@@ -116,7 +116,7 @@ class NonconvexLogisticRegression(BinaryLinearClassifierMixin, ClassifierMixin, 
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
     }
 

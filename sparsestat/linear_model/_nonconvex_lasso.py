@@ -15,7 +15,7 @@ from sparsestat.linear_model._solvers import (
     resolve_max_iter,
     solve_squared,
 )
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils.validation import check_gamma, check_sample_weight
 
 
@@ -132,7 +132,7 @@ class NonconvexLasso(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
     }

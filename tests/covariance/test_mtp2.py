@@ -338,7 +338,7 @@ def test_cv_selects_alpha():
         parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
     with pytest.raises(ValueError, match="gamma"):
-        MTP2GraphicalModelCV(gammas=[0.5], cv=3).fit(X)
+        MTP2GraphicalModelCV(gammas=[-0.5], cv=3).fit(X)
 
 
 def test_cv_refines_the_alpha_grid():
