@@ -39,7 +39,10 @@ def _sample(p=12, n=150, seed=0):
 @pytest.mark.parametrize("c", [1e-4, 1e4])
 def test_rescaled_data_gives_rescaled_precision(penalty, solver, constraint, c):
     X = _sample()
-    params = dict(penalty=penalty, solver=solver, constraint=constraint)
+    # projected gradient needs more than the default 1000 iterations on the
+    # later stages here
+    params = dict(penalty=penalty, solver=solver, constraint=constraint,
+                  max_iter=5000)
     alpha, gamma = 0.05, 2.0
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
