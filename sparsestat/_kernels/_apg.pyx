@@ -25,6 +25,9 @@ from libc.math cimport exp, fabs, fmax, log1p, sqrt, INFINITY
 
 from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
 from sparsestat._kernels._design cimport col_axpy, col_dot
+from sparsestat._kernels._interrupt cimport (
+    Interrupt, interrupt_init, interrupted, raise_if_interrupted,
+)
 from sparsestat._kernels._penalties cimport (
     PENALTY_L1, penalty_derivative, penalty_value, subdiff_distance,
 )
@@ -299,6 +302,11 @@ def apg_solve(
     cdef floating b_ag = intercept, b_s = intercept
     cdef floating kkt = INFINITY, obj, obj_prev
     cdef floating inv_L = 1. / lipschitz
+    # entries of X read by one step (one X^T product, about two X products)
+    cdef double step_work = 3. * (X_data.shape[0] if is_sparse
+                                  else <double> n * p)
+    cdef Interrupt intr
+    interrupt_init(&intr)
 
     with nogil:
         for j in range(p):
@@ -315,6 +323,8 @@ def apg_solve(
             trace[0] = obj_prev
 
         while True:
+            if interrupted(&intr, step_work):
+                break
             # KKT test at the returned point; its gradient is the step's
             # gradient for proximal gradient
             if (not accelerated or n_iter % check_every == 0
@@ -388,6 +398,7 @@ def apg_solve(
                 b_s = b_ag
             obj_prev = obj
 
+    raise_if_interrupted(&intr)
     for j in range(p):
         w[j] = w_ag[j]
     return n_iter, float(kkt), bool(converged), float(b_ag)

@@ -22,6 +22,9 @@ from libc.stdlib cimport free, malloc, qsort, realloc
 
 from sparsestat._kernels._blas cimport _axpy, _dot, _gemm_tn, _gemv_t
 from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
+from sparsestat._kernels._interrupt cimport (
+    Interrupt, interrupt_init, interrupted, raise_if_interrupted,
+)
 from sparsestat._kernels._penalties cimport (
     PENALTY_L1, penalty_value, prox_1d, subdiff_distance,
 )
@@ -349,19 +352,22 @@ cdef int _residual_epochs(
     floating* w, floating* q, floating* S, floating* t, const int* ws,
     int ws_size, int penalty, floating alpha, floating gamma, bint positive,
     int max_epochs, floating inner_tol, floating* iterates, floating* w_trial,
-    floating* q_trial,
+    floating* q_trial, Interrupt* intr,
 ) noexcept nogil:
     """CD epochs on the working set, keeping the residual q up to date.
 
     Each coordinate's violation just before its own update is free (its
     gradient is needed anyway); their maximum over an epoch is the inner
     stopping test. Every ANDERSON_K + 1 epochs, an Anderson extrapolation is
-    tried and kept only if it lowers the objective. Returns the epochs run.
+    tried and kept only if it lowers the objective. Returns the epochs run
+    (stopping early, with a consistent state, on a pending interrupt).
     """
     cdef int epoch, jj, j, i, n_stored = 0
     cdef floating g, u, w_old, w_new, delta, inner_kkt
     cdef floating S_trial, t_trial, obj_now, obj_trial
     for epoch in range(max_epochs):
+        if interrupted(intr, <double> n * ws_size):
+            return epoch
         inner_kkt = 0.
         for jj in range(ws_size):
             j = ws[jj]
@@ -421,7 +427,7 @@ cdef int _gram_epochs(
     floating* w, floating* grad_ws, const int* ws, int ws_size, int penalty,
     floating alpha, floating gamma, bint positive, int max_epochs,
     floating inner_tol, floating* iterates, floating* w_trial,
-    floating* step,
+    floating* step, Interrupt* intr,
 ) noexcept nogil:
     """CD epochs on the working set through its (compact) Gram matrix.
 
@@ -436,6 +442,9 @@ cdef int _gram_epochs(
     cdef int epoch, jj, j, n_stored = 0
     cdef floating u, w_old, w_new, delta, inner_kkt, change
     for epoch in range(max_epochs):
+        # an epoch costs at most |ws|^2 (every coordinate moving)
+        if interrupted(intr, <double> ws_size * ws_size):
+            return epoch
         inner_kkt = 0.
         for jj in range(ws_size):
             j = ws[jj]
@@ -592,13 +601,17 @@ def cd_solve(
     cdef int prev_ws_size = -1
     cdef bint same_ws
 
-    cdef int i, j, jj, it, ws_size, n_support, n_candidates, n_epochs = 0
+    cdef int i, j, jj, ws_size, n_support, n_candidates, n_epochs = 0
+    # wider than max_iter: the loop bound max_iter + 1 must not overflow
+    cdef long long it
     cdef int n_iter = 0
     cdef bint converged = False, use_gram
     cdef bint use_gap = penalty == PENALTY_L1
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
     cdef floating viol, inner_tol, delta
+    cdef Interrupt intr
+    interrupt_init(&intr)
 
     with nogil:
         # q = y - X w, S = sum(sw * q), t = m^T w
@@ -611,7 +624,10 @@ def cd_solve(
 
         # max_iter working-set phases, each preceded and the last one
         # followed by a full-gradient KKT check
-        for it in range(max_iter + 1):
+        for it in range(<long long> max_iter + 1):
+            # the full-gradient pass below reads all of X
+            if interrupted(&intr, column_cost * p):
+                break
             S = 0.
             for i in range(n):
                 S += sw[i] * q[i]
@@ -710,7 +726,7 @@ def cd_solve(
                     gram_ws, &norms2[0], &kkt_scale[0], &w[0], &grad_ws[0],
                     &ws[0], ws_size,
                     penalty, alpha, gamma, positive, max_epochs, inner_tol,
-                    &iterates[0], &w_trial[0], &step[0])
+                    &iterates[0], &w_trial[0], &step[0], &intr)
                 # bring the residual up to date with the moves of the phase
                 for jj in range(ws_size):
                     j = ws[jj]
@@ -726,8 +742,9 @@ def cd_solve(
                     sw_sum, &X_mean[0], &norms2[0], &kkt_scale[0], &w[0],
                     &q[0], &S, &t, &ws[0],
                     ws_size, penalty, alpha, gamma, positive, max_epochs,
-                    inner_tol, &iterates[0], &w_trial[0], &q_trial[0])
+                    inner_tol, &iterates[0], &w_trial[0], &q_trial[0], &intr)
     free(gram_ws)
+    raise_if_interrupted(&intr)
     if not use_gap:
         gap = float("nan")
     return n_iter, kkt, gap, converged, n_epochs

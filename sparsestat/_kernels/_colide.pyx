@@ -19,6 +19,10 @@ from libc.math cimport fabs, log, sqrt
 from scipy.linalg.cython_blas cimport dgemm, dtrsm, sgemm, strsm
 from scipy.linalg.cython_lapack cimport dgetri
 
+from sparsestat._kernels._interrupt cimport (
+    Interrupt, interrupt_init, interrupted, raise_if_interrupted,
+)
+
 
 # Panel width of the blocked factorisation; below 2 panels the unblocked
 # loops are faster than the BLAS calls they would make.
@@ -341,7 +345,9 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     """
     cdef int d = C.shape[0]
     cdef int dd = d * d
-    cdef int i, k, n_iter = 0, status = 0, info
+    cdef int i, k, status = 0, info
+    # wider than max_iter: the loop bound max_iter + 1 must not overflow
+    cdef long long n_iter = 0
     cdef int ix = 0, ixp = 0, iy = 0, iz = 0
     cdef int one = 1
     cdef int lwork = 64 * d
@@ -363,6 +369,11 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     cdef double[::1] C_diag = np.ascontiguousarray(np.diagonal(C))
     cdef int[::1] ipiv = np.arange(1, d + 1, dtype=np.intc)
     cdef const double* Cp = &C[0, 0]
+    # flops of one trial point (a d x d product and an LU), the unit of the
+    # interrupt checks
+    cdef double trial_work = 3. * d * dd
+    cdef Interrupt intr
+    interrupt_init(&intr)
 
     with nogil:
         for i in range(dd):
@@ -375,7 +386,9 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
         else:
             l1s[0] = _asum(dd, &W_[0, 0])
             F_x = smooth[0] + lam * l1s[0]
-            for n_iter in range(1, max_iter + 1):
+            for n_iter in range(1, <long long> max_iter + 1):
+                if interrupted(&intr, trial_work):
+                    break
                 theta_next = 0.5 * (1 + sqrt(1 + 4 * theta * theta))
                 beta = (theta - 1) / theta_next
                 iy = ix
@@ -401,6 +414,8 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 iz = _free_slot(ix, ixp, iy)
                 accepted = False
                 for k in range(_MAX_HALVINGS):
+                    if interrupted(&intr, trial_work):
+                        break
                     lin = _prox_step(&W_[iy, 0], &grad[0], &metric[0], step, lam,
                                      d, &W_[iz, 0], &quad, &l1)
                     # CW[iz] = C @ W[iz]
@@ -414,6 +429,8 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                         accepted = True
                         break
                     step *= 0.5
+                if intr.raised:
+                    break
                 if not accepted:
                     # no step of any length decreases the model: stationary
                     # to machine precision
@@ -438,6 +455,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 if rel_change <= tol:
                     status = 1
                     break
+    raise_if_interrupted(&intr)
     # copies (not views) so that the four working slots are freed
     W_out = W[ix].reshape((d, d), order="F").copy(order="F")
     CW_out = CW[ix].reshape((d, d), order="F").copy(order="F")

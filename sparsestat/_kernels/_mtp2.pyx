@@ -23,6 +23,9 @@ from scipy.linalg.cython_lapack cimport dpotrf, dpotri, spotrf, spotri
 import numpy as np
 
 from sparsestat._kernels._blas cimport _axpy, _copy, _dot
+from sparsestat._kernels._interrupt cimport (
+    Interrupt, interrupt_init, interrupted, raise_if_interrupted,
+)
 
 # status codes returned to the Python layer
 cdef enum:
@@ -207,7 +210,8 @@ cdef int _cmp_double(const void* a, const void* b) noexcept nogil:
 
 
 cdef int _project_dd(int p, const floating* Y, floating* X, double* mu,
-                     double* breaks, int max_sweeps, double tol) noexcept nogil:
+                     double* breaks, int max_sweeps, double tol,
+                     Interrupt* intr) noexcept nogil:
     """X = projection of Y onto the diagonally dominant M-matrices.
 
     Dual coordinate ascent on the row-sum multipliers mu_i >= 0 of
@@ -220,11 +224,13 @@ cdef int _project_dd(int p, const floating* Y, floating* X, double* mu,
     b_j = -2 Y_ij - mu_j, so the exact coordinate maximiser is either 0
     (if h_i(0) >= 0) or the root of h_i, located by walking the sorted
     breakpoints. ``mu`` is used as warm start and returned.
-    Returns the number of sweeps.
+    Returns the number of sweeps (stopping early on a pending interrupt).
     """
     cdef int i, j, k, l, sweep = 0
     cdef double c, slope, b, root, change, scale, y
     for sweep in range(1, max_sweeps + 1):
+        if interrupted(intr, <double> p * p):
+            break
         change = 0.
         scale = 0.
         for i in range(p):
@@ -304,9 +310,12 @@ def project_diag_dominant(const floating[:, ::1] Y, int max_sweeps=10000,
     cdef double[::1] mu = mu_arr
     cdef double[::1] breaks = breaks_arr
     cdef int sweeps
+    cdef Interrupt intr
+    interrupt_init(&intr)
     with nogil:
         sweeps = _project_dd(p, &Y[0, 0], &X[0, 0], &mu[0], &breaks[0],
-                             max_sweeps, tol)
+                             max_sweeps, tol, &intr)
+    raise_if_interrupted(&intr)
     return X_arr, mu_arr, sweeps
 
 
@@ -578,6 +587,11 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
     cdef double logdet, f, f_n, kkt = INFINITY, eps, t
     cdef double s, g, wn, curv, rz, rz_new, rz0, pq, a
     cdef bint accepted
+    # flops of one p x p factorisation (or inversion), and of one dense
+    # Hessian product, the units of the interrupt checks
+    cdef double cube = <double> p * p * p
+    cdef Interrupt intr
+    interrupt_init(&intr)
 
     with nogil:
         if not _chol_logdet(p, Tp, &L[0, 0], &logdet):
@@ -586,6 +600,8 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
             f = _objective(p, Tp, Kp, logdet)
             _inverse_from_factor(p, &L[0, 0], Ip)
         while status != NOT_PD:
+            if interrupted(&intr, cube):
+                break
             for ij in range(<size_t> p * p):
                 Gp[ij] = Kp[ij] - Ip[ij]  # G = K - inv(T)
             kkt = _kkt(p, Tp, Gp, &d[0], dd)
@@ -630,7 +646,7 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                 Zp[ij] = 0.
             _copy(p * p, &Zr[0, 0], 1, &Pd[0, 0], 1)  # Pd[:] = Zr
             for cg in range(max_cg):
-                if not rz > 0:
+                if not rz > 0 or interrupted(&intr, 4. * cube):
                     break
                 _hess_product(p, Ip, &Pd[0, 0], &W[0, 0], &Y[0, 0], Ap,
                               &colptr[0], &rowind[0], &vals[0], max_nnz)
@@ -671,9 +687,13 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                             if j == i or not Ap[min(i, j) + <size_t> max(i, j) * p]:
                                 s += Zp[i + <size_t> j * p]
                         dstep[i] = s
+            if intr.raised:
+                break
             t = 1.
             accepted = False
             for ls in range(MAX_BACKTRACK):
+                if interrupted(&intr, cube / 3.):
+                    break
                 # the trial point P(x - t Z), assembled as a matrix
                 for i in range(p):
                     ii = i + <size_t> i * p
@@ -699,6 +719,8 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                     accepted = True
                     break
                 t *= BETA
+            if intr.raised:
+                break
             if not accepted:
                 status = LINE_SEARCH_FAILED
                 break
@@ -707,6 +729,7 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                 _copy(p, &dn[0], 1, &d[0], 1)  # d[:] = dn
             f = f_n
             _inverse_from_factor(p, &L[0, 0], Ip)
+    raise_if_interrupted(&intr)
     return it, kkt, status, Tinv_arr
 
 
@@ -749,8 +772,11 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
     cdef int i, j, it = 0, ls, status = MAX_ITER
     cdef size_t ij
     cdef double logdet, f, f_n, kkt = INFINITY, t
-    cdef double ss, sy, yy, diff, dgrad, theta_max, s_row
+    cdef double ss, sy, yy, diff, dgrad, theta_max = 1., s_row, t_ref = 1.
     cdef bint accepted
+    cdef double cube = <double> p * p * p
+    cdef Interrupt intr
+    interrupt_init(&intr)
 
     with nogil:
         if not _chol_logdet(p, Tp, &L[0, 0], &logdet):
@@ -765,7 +791,13 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
             for i in range(p):
                 theta_max = max(theta_max, Ip[i + <size_t> i * p])
             t = 1. / (theta_max * theta_max)
+            # steps are in units of T per unit of G, i.e. variance^-2: their
+            # safeguards are relative to this first one, so that rescaling X
+            # rescales every step and leaves the iterates equivalent
+            t_ref = t
         while status != NOT_PD:
+            if interrupted(&intr, cube):
+                break
             if diag_dominant:
                 for i in range(p):
                     s_row = 0.
@@ -783,10 +815,15 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
             it += 1
             accepted = False
             for ls in range(MAX_BACKTRACK):
+                if interrupted(&intr, cube / 3.):
+                    break
                 for ij in range(<size_t> p * p):
                     Yp[ij] = Tp[ij] - t * Gp[ij]  # Y = T - t G
                 if diag_dominant:
-                    _project_dd(p, Yp, Tnp, &mu[0], &breaks[0], 10000, 1e-14)
+                    _project_dd(p, Yp, Tnp, &mu[0], &breaks[0], 10000, 1e-14,
+                                &intr)
+                    if intr.raised:
+                        break
                 else:
                     for i in range(p):
                         for j in range(p):
@@ -796,6 +833,8 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                     accepted = True
                     break
                 t *= BETA
+            if intr.raised:
+                break
             if not accepted:
                 status = LINE_SEARCH_FAILED
                 break
@@ -818,5 +857,6 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                 t = ss / sy if it % 2 else sy / yy
             else:
                 t = 1. / (theta_max * theta_max)
-            t = min(max(t, 1e-12), 1e12)
+            t = min(max(t, 1e-12 * t_ref), 1e12 * t_ref)
+    raise_if_interrupted(&intr)
     return it, kkt, status, Tinv_arr

@@ -16,9 +16,15 @@ from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat._kernels._mtp2 import mtp2_newton, mtp2_pg
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._networkx import build_graph, upper_edges
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import (
+    c_int_interval,
+    C_INT_MAX,
+    check_float_grid,
+    Interval,
+    StrOptions,
+)
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
+from sparsestat.utils._routing import cv_splits, SplitterRoutingMixin
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_finite_scalar, check_gamma
 
@@ -30,7 +36,17 @@ _STATUS = {1: "max_iter was reached", 2: "the line search stalled"}
 
 def _resolve_gamma(penalty, gamma):
     gamma = _DEFAULT_GAMMA[penalty] if gamma is None else gamma
-    check_gamma(penalty, gamma)
+    if penalty == "mcp":
+        # each stage is a weighted L1 problem, convex for any gamma > 0: the
+        # regression bound gamma > 1 (for standardised columns) does not
+        # apply, and gamma carries units (1 / variance^2, see the scaling
+        # rule in MTP2GraphicalModel's notes), so no fixed bound above 0 does
+        if not gamma > 0:
+            raise ValueError(
+                f"gamma must be > 0 for penalty='mcp', got gamma={gamma!r}."
+            )
+    else:
+        check_gamma(penalty, gamma)
     return gamma
 
 
@@ -203,6 +219,15 @@ def mtp2_graphical_model(
         precision = np.diag(1.0 / np.diag(emp_cov))
     else:
         precision = np.array(precision_init, dtype=np.float64)
+        if precision.shape != emp_cov.shape or not np.all(np.isfinite(precision)):
+            # a NaN start would fail every Cholesky test and silently fall
+            # back to the diagonal start
+            raise ValueError(
+                f"precision_init must be a finite array of shape {emp_cov.shape}, "
+                f"got shape {precision.shape}"
+                + ("" if precision.shape != emp_cov.shape else " with NaN or inf")
+                + "."
+            )
     stages = 1 if penalty == "l1" else n_stages
     n_iter = []
     failures = []
@@ -320,9 +345,9 @@ _COMMON_CONSTRAINTS = {
     "constraint": [StrOptions({"m_matrix", "diag_dominant"})],
     "penalty": [StrOptions({"mcp", "scad", "l1"})],
     "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    "n_stages": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_stages": [c_int_interval(1)],
     "solver": [StrOptions({"newton", "pg"})],
-    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "max_iter": [c_int_interval(0)],
     "tol": [Interval(numbers.Real, 0, None, closed="left")],
     "assume_centered": ["boolean"],
     "verbose": ["verbose"],
@@ -349,6 +374,16 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     data term is ``-logdet T + tr(T S)`` with the biased covariance ``S``).
     Standardise the columns if they have very different scales.
 
+    Scaling: ``X -> c X`` maps ``S`` to ``c^2 S``, and the objective at
+    ``T / c^2`` with ``alpha c^2`` is the original one plus a constant, so
+    fitting ``c X`` with ``alpha * c**2`` gives ``precision_ / c**2`` and the
+    same edges for ``penalty="l1"``; MCP needs ``gamma / c**4`` as well (its
+    weights ``max(alpha - |T_ij| / gamma, 0)`` then scale as ``c^2``). SCAD
+    compares ``|T_ij|`` with ``alpha`` itself and has no such rule. The
+    stopping rule is scale-free (every gradient entry ``G_ij`` is measured
+    against ``sqrt(T_ii T_jj)``, see ``tol``), so the rule holds to the
+    solver's tolerance at any scale.
+
     Parameters
     ----------
     alpha : float, default=0.01
@@ -362,7 +397,7 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
         Penalty whose derivative gives the weights of the stages after the
         first. ``"l1"`` solves a single weighted-L1 stage.
     gamma : float, default=None
-        Concavity: MCP needs ``gamma > 1`` (2.0 when ``None``), SCAD
+        Concavity: MCP needs ``gamma > 0`` (2.0 when ``None``), SCAD
         ``gamma > 2`` (3.7 when ``None``); unused by ``"l1"``.
     n_stages : int, default=4
         Number of adaptive stages.
@@ -632,7 +667,8 @@ def _refined_alphas(scored, mean, n_alphas):
 
 
 def _fold_scores(X, train, test, candidates, params):
-    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold."""
+    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold,
+    and why the fold cannot score any candidate (None when it can)."""
     X_train, X_test = X[train], X[test]
     params = dict(params)
     if params.pop("assume_centered"):
@@ -642,9 +678,12 @@ def _fold_scores(X, train, test, candidates, params):
     emp_cov = empirical_covariance(X_train - location, assume_centered=True)
     test_cov = empirical_covariance(X_test - location, assume_centered=True)
     diag = np.diag(emp_cov)
-    if np.any(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny)):
+    constant = np.flatnonzero(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny))
+    if constant.size:
         # a column constant within this training fold: no estimate exists
-        return np.full(len(candidates), -np.inf)
+        return np.full(len(candidates), -np.inf), (
+            f"column(s) {constant.tolist()} constant in its training part"
+        )
     scores = []
     precision = None
     for alpha, gamma in candidates:
@@ -654,7 +693,7 @@ def _fold_scores(X, train, test, candidates, params):
                 emp_cov, alpha, gamma=gamma, **params
             )
         scores.append(log_likelihood(test_cov, precision))
-    return np.asarray(scores)
+    return np.asarray(scores), None
 
 
 class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
@@ -762,10 +801,10 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
 
     _parameter_constraints: dict = {
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
-        "n_refinements": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_refinements": [c_int_interval(0)],
         "gammas": ["array-like", None],
         "cv": ["cv_object"],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [Interval(numbers.Integral, -C_INT_MAX, C_INT_MAX, closed="both"), None],
         **_COMMON_CONSTRAINTS,
     }
 
@@ -835,19 +874,20 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         if self.gammas is None:
             gammas = np.array([_resolve_gamma(self.penalty, self.gamma)])
         else:
-            gammas = np.asarray(self.gammas, dtype=np.float64).ravel()
-            if gammas.size == 0:
-                raise ValueError("gammas must be non-empty.")
+            gammas = check_float_grid(self.gammas, "gammas")
             for g in gammas:
-                check_finite_scalar(g, "gammas")
                 _resolve_gamma(self.penalty, g)
         candidates = [(a, g) for g in gammas for a in alphas]
         splits = cv_splits(self, check_cv(self.cv), X64, y, groups=groups,
                            params=params)
         fit_params = {**self._solver_params(), "assume_centered": self.assume_centered}
-        scores = self._cv_scores(X64, splits, candidates, fit_params, "CV grid")
+        failures = {}
+        scores = self._cv_scores(X64, splits, candidates, fit_params, failures,
+                                 "CV grid")
         for round_ in range(n_refinements):
             mean = scores.mean(axis=0)
+            if not np.isfinite(mean).any():
+                break
             best_gamma = candidates[_argmax(mean)][1]
             at_gamma = np.array([g == best_gamma for _, g in candidates])
             scored = np.array([a for a, _ in candidates])[at_gamma]
@@ -856,9 +896,11 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
             if not new:
                 break
             label = f"CV refinement {round_ + 1}/{n_refinements}"
-            scores = np.hstack([scores, self._cv_scores(X64, splits, new, fit_params,
-                                                        label)])
+            scores = np.hstack(
+                [scores, self._cv_scores(X64, splits, new, fit_params, failures, label)]
+            )
             candidates += new
+        _check_scores(candidates, scores, failures)
         mean = scores.mean(axis=0)
         best = _argmax(mean)
         self.cv_results_ = {
@@ -872,8 +914,10 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
         return self
 
-    def _cv_scores(self, X, splits, candidates, params, label):
-        """Held-out log-likelihoods, shape (n_folds, n_candidates)."""
+    def _cv_scores(self, X, splits, candidates, params, failures, label):
+        """Held-out log-likelihoods, shape (n_folds, n_candidates); the
+        reasons of the folds that could score nothing go to ``failures``
+        (fold index -> reason)."""
         jobs = (
             delayed(_fold_scores)(X, train, test, candidates, params)
             for train, test in splits
@@ -884,12 +928,47 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
             desc=f"{label}: {len(splits)} folds x {len(candidates)} (alpha, gamma)",
         )
         scores = []
-        for fold_scores in results:
+        for k, (fold_scores, reason) in enumerate(results):
+            if reason is not None:
+                failures[k] = reason
             scores.append(fold_scores)
             finite = np.asarray(fold_scores)[np.isfinite(fold_scores)]
             results.set_postfix(best_loglik=float(finite.max()) if finite.size
                                 else float("-inf"))
         return np.array(scores)
+
+
+def _check_scores(candidates, scores, failures):
+    """Error when no candidate has a finite mean score, warning naming the
+    candidates that have none (they cannot be selected)."""
+    failed = ~np.all(np.isfinite(scores), axis=0)
+    if not failed.any():
+        return
+    folds = "; ".join(f"fold {k}: {reason}" for k, reason in sorted(failures.items()))
+    why = (
+        f"Folds that could score no candidate: {folds}."
+        if folds
+        else "Their held-out log-likelihood is not finite in some fold."
+    )
+    several_gammas = len({g for _, g in candidates}) > 1
+    names = ", ".join(
+        f"alpha={a:.4g}" + (f" (gamma={g:g})" if several_gammas else "")
+        for (a, g), bad in zip(candidates, failed)
+        if bad
+    )
+    if failed.all():
+        raise ValueError(
+            "MTP2GraphicalModelCV: no candidate could be scored on every fold, "
+            f"so none can be selected. {why} Use fewer folds (more training "
+            "rows per fold), shuffle the rows (e.g. cv=KFold(shuffle=True)) or "
+            "remove near-constant columns."
+        )
+    warnings.warn(
+        f"MTP2GraphicalModelCV: {int(failed.sum())} of {failed.size} candidates "
+        f"have no finite held-out score and were not selected: {names}. {why}",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _argmax(mean):

@@ -12,7 +12,12 @@ from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.dag._graph import threshold_to_dag
 from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
 from sparsestat.utils._networkx import build_graph
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import (
+    c_int_interval,
+    check_float_grid,
+    Interval,
+    StrOptions,
+)
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_finite_scalar
 
@@ -124,6 +129,25 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     of ``X`` (float32 or float64). ``X`` is centred in a copy; the caller's
     array is never modified.
 
+    *Scaling.* CoLiDE is not scale-invariant by design: the score is in the
+    units of the noise scales while ``h_s`` and the edge weights are
+    dimensionless. Multiplying ``X`` by ``c > 0`` multiplies ``C`` by
+    ``c^2``, the closed-form scales by ``c`` and the score ``S(W)`` by ``c``
+    at every ``W``, so ``mu_k (S + alpha ||W||_1)`` is unchanged when
+    ``alpha`` is multiplied by ``c`` and ``mu_init`` divided by ``c``:
+    ``CoLiDE(alpha=c * a, mu_init=m / c).fit(c * X)`` gives the
+    ``raw_coef_``, ``coef_`` and ``adjacency_`` of
+    ``CoLiDE(alpha=a, mu_init=m).fit(X)`` and ``noise_scale_`` times ``c``.
+    With the same parameters, small ``c`` lets the L1 term and ``h_s``
+    dominate (``coef_`` tends to zero) and large ``c`` weakens both (denser
+    estimates). The floor of the scales is relative to the data's scale and
+    the stopping rule (``tol``) is a relative decrease of the objective, so
+    neither makes a stage stop early on small-scale data or run on for
+    large-scale data: the rule above holds to rounding. Scaling a single
+    variable ``j`` by ``c_j`` changes the model itself (the true weights
+    become ``W_ij c_j / c_i``, and the equal-variance assumption breaks);
+    standardise the columns only if that is the model intended.
+
     BLAS runs with one thread inside ``fit`` by default, whatever the number
     of cores, so results do not depend on it; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -153,11 +177,11 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         "noise": [StrOptions({"equal", "nonequal"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "w_threshold": [Interval(numbers.Real, 0, None, closed="left")],
-        "T": [Interval(numbers.Integral, 1, None, closed="left")],
+        "T": [c_int_interval(1)],
         "mu_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "mu_factor": [Interval(numbers.Real, 0, 1, closed="right")],
         "s": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [c_int_interval(1)],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "verbose": ["verbose"],
     }
@@ -266,14 +290,12 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         if isinstance(self.s, numbers.Real):
             check_finite_scalar(self.s, "s")
             return [float(self.s)] * self.T
-        values = np.asarray(self.s, dtype=np.float64)
-        if values.ndim != 1 or values.size == 0:
-            raise ValueError(
-                "s must be a positive number or a non-empty 1-d sequence, got "
-                f"{self.s!r}."
-            )
-        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        values = check_float_grid(self.s, "s")
+        if np.any(values <= 0):
             raise ValueError(f"s values must be positive and finite, got {self.s!r}.")
+        if np.ndim(self.s) == 0:
+            # a 0-d array is not a Real: the number it holds, for every stage
+            return [float(values[0])] * self.T
         if np.any(np.diff(values) > 0):
             raise ValueError(
                 f"s must be non-increasing along the central path, got {self.s!r}."

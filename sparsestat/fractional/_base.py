@@ -1,14 +1,14 @@
 """Pieces shared by the fractional estimators: design preparation, codes."""
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsestat._config import user_stacklevel
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import c_int_interval, Interval, StrOptions
 from sparsestat.utils.validation import (
     check_finite_scalar,
     check_sample_weight,
@@ -25,8 +25,7 @@ COMMON_CONSTRAINTS = {
     "solver": [StrOptions(set(SOLVERS))],
     "selection": [StrOptions(set(SELECTIONS))],
     "theta": [Interval(Real, 0, None, closed="neither")],
-    # the kernels count epochs in a C int
-    "max_iter": [Interval(Integral, 1, 2**31 - 1, closed="both")],
+    "max_iter": [c_int_interval(1)],
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_time": [None, Interval(Real, 0, None, closed="neither")],
     "random_state": ["random_state"],

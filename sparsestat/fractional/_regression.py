@@ -2,7 +2,6 @@
 
 import time
 import warnings
-from numbers import Integral
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,7 +31,7 @@ from sparsestat.fractional._base import (
     weights_too_large,
     working_design,
 )
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import c_int_interval
 from sparsestat.utils.validation import csc_int32
 
 # a column whose centred norm is below NEAR_ZERO times the root mean square
@@ -206,7 +205,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "k": [Interval(Integral, 1, None, closed="left")],
+        "k": [c_int_interval(1)],
         "fit_intercept": ["boolean"],
         **COMMON_CONSTRAINTS,
     }

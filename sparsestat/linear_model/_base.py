@@ -1,13 +1,13 @@
 """Parameter constraints and prediction shared by the linear estimators."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 
 PENALTY_CONSTRAINTS = {
     "penalty": [StrOptions({"l1", "mcp", "scad"})],
@@ -15,7 +15,7 @@ PENALTY_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
     "solver": [StrOptions({"cd", "apg", "pgd"})],
     "damping": [StrOptions({"tuned", "ghadimi-lan"})],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "max_iter": [c_int_interval(1)],
     "tol": [Interval(Real, 0, None, closed="neither")],
     "verbose": ["verbose"],
 }

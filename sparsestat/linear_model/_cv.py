@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
@@ -32,9 +31,15 @@ from sparsestat.linear_model._path import (
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.utils._grid import check_alpha_grid
-from sparsestat.utils._param_validation import Interval, StrOptions
+from sparsestat.utils._param_validation import (
+    c_int_interval,
+    C_INT_MAX,
+    check_float_grid,
+    Interval,
+    StrOptions,
+)
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
+from sparsestat.utils._routing import cv_splits, SplitterRoutingMixin
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
     check_gamma,
@@ -48,20 +53,16 @@ _CV_CONSTRAINTS = {
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
     "eps": [Interval(Real, 0, 1, closed="right")],
     "cv": ["cv_object"],
-    "max_iter": [Interval(Integral, 1, None, closed="left"), None],
-    "n_jobs": [Integral, None],
+    "max_iter": [c_int_interval(1), None],
+    "n_jobs": [Interval(Integral, -C_INT_MAX, C_INT_MAX, closed="both"), None],
 }
 
 
 def _gamma_grid(penalty, gamma):
-    gammas = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
-    if gammas.ndim != 1 or gammas.size == 0:
-        raise ValueError("gamma must be a number or a non-empty 1-D array-like.")
+    gammas = check_float_grid(gamma, "gamma")
     if penalty == "l1":
         return gammas[:1]
     for g in gammas:
-        if not np.isfinite(g):
-            raise ValueError(f"gamma must be finite, got {g!r}.")
         check_gamma(penalty, g)
     return gammas
 

@@ -1,7 +1,7 @@
 """NonconvexLogisticRegression: binary logistic regression with L1/MCP/SCAD."""
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -17,7 +17,7 @@ from sparsestat.linear_model._base import (
 from sparsestat.linear_model._preprocess import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
     check_gamma,
@@ -147,7 +147,7 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
     }
 

@@ -1,7 +1,7 @@
 """NonconvexLasso: least squares with an L1, MCP or SCAD penalty."""
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -16,7 +16,7 @@ from sparsestat.linear_model._solvers import (
     resolve_max_iter,
     solve_squared,
 )
-from sparsestat.utils._param_validation import Interval
+from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
     check_gamma,
@@ -155,7 +155,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
     }

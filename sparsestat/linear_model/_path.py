@@ -16,6 +16,7 @@ from sparsestat.linear_model._solvers import (
     solve_squared,
 )
 from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._param_validation import C_INT_MAX
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
     check_gamma,
@@ -73,8 +74,12 @@ def _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solv
         raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
     if not isinstance(tol, Real) or not tol > 0:
         raise ValueError(f"tol must be positive, got {tol!r}.")
-    if max_iter is not None and (not isinstance(max_iter, Integral) or max_iter < 1):
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
+    if max_iter is not None and (
+        not isinstance(max_iter, Integral) or not 1 <= max_iter <= C_INT_MAX
+    ):
+        raise ValueError(
+            f"max_iter must be an integer in [1, {C_INT_MAX}], got {max_iter!r}."
+        )
     if solver not in ("cd", "apg", "pgd"):
         raise ValueError(f"solver must be 'cd', 'apg' or 'pgd', got {solver!r}.")
     if damping not in ("tuned", "ghadimi-lan"):

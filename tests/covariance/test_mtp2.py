@@ -302,7 +302,7 @@ def test_convergence_warning_returns_pd_iterate():
         ({}, [[1.0, 1.0], [1.0, 2.0], [1.0, 3.0]], "zero variance"),
         ({"alpha": -1.0}, None, "alpha"),
         ({"alpha": np.nan}, None, "alpha"),
-        ({"penalty": "mcp", "gamma": 1.0}, None, "gamma"),
+        ({"penalty": "mcp", "gamma": 0.0}, None, "gamma"),
         ({"penalty": "scad", "gamma": 2.0}, None, "gamma"),
         ({"penalty": "other"}, None, "penalty"),
         ({"constraint": "box"}, None, "constraint"),
@@ -338,7 +338,7 @@ def test_cv_selects_alpha():
         parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
     with pytest.raises(ValueError, match="gamma"):
-        MTP2GraphicalModelCV(gammas=[0.5], cv=3).fit(X)
+        MTP2GraphicalModelCV(gammas=[-0.5], cv=3).fit(X)
 
 
 def test_cv_refines_the_alpha_grid():
