@@ -57,7 +57,7 @@ est = NonconvexLogisticRegression(alpha=1e-4, tol=1e-300, max_iter=10**8)
     # a Python-level loop of kernel calls (the path)
     "lasso_cv": """
 from sparsestat.linear_model import NonconvexLassoCV
-X = np.asfortranarray(rng.standard_normal((300, 3000)))
+X = np.asfortranarray(np.cumsum(rng.standard_normal((300, 2000)), axis=1))
 y = X[:, :50] @ rng.standard_normal(50) + rng.standard_normal(300)
 est = NonconvexLassoCV(tol=1e-300, max_iter=10**8, cv=3)
 """,
