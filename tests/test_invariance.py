@@ -315,8 +315,9 @@ def _params(name, rule, drawn, n):
     if "cv" in params:
         params["cv"] = _folds(n)
     cls = rel.registry()[name]
-    if "n_alphas" in cls().get_params():
-        params.setdefault("n_alphas", 10)
+    if "alphas" in cls().get_params() and "alphas" not in params:
+        # a short automatic grid keeps the CV classes fast
+        params["alphas"] = 10
     return params
 
 

@@ -80,7 +80,7 @@ def test_path_reports_alphas_done_of_total(plain, capsys, regression):
     from sparsestat.linear_model import nonconvex_path
 
     X, y = regression
-    nonconvex_path(X, y, n_alphas=7, verbose=1)
+    nonconvex_path(X, y, alphas=7, verbose=1)
     lines = _lines(capsys)
     assert len(lines) == 7 and lines[-1].startswith("[path]")
     assert "7/7 alphas" in lines[-1]

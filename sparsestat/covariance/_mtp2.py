@@ -677,8 +677,11 @@ def _fold_scores(X, train, test, candidates, params):
         location = X_train.mean(axis=0)
     emp_cov = empirical_covariance(X_train - location, assume_centered=True)
     test_cov = empirical_covariance(X_test - location, assume_centered=True)
+    # the same criterion as the full fit (_check_variances): a variance at the
+    # rounding level of the column's own values, whatever the other columns' scales
     diag = np.diag(emp_cov)
-    constant = np.flatnonzero(diag <= 1e-12 * max(diag.max(), np.finfo(float).tiny))
+    rounding = (16 * np.finfo(np.float64).eps * np.abs(X_train).max(axis=0)) ** 2
+    constant = np.flatnonzero((diag <= rounding) | (diag <= 0))
     if constant.size:
         # a column constant within this training fold: no estimate exists
         return np.full(len(candidates), -np.inf), (

@@ -5,7 +5,8 @@
 compiled FCD / PCD coordinate-descent kernels (see the user guide).
 """
 
-from sparsestat.fractional._base import DegenerateRatioWarning
+# importable from here for warnings filters
+from sparsestat.fractional._base import DegenerateRatioWarning  # noqa: F401
 from sparsestat.fractional._fisher import SparseFisherDiscriminant
 from sparsestat.fractional._regression import FractionalSparseRegression
 

@@ -12,7 +12,6 @@ from sparsestat.utils._param_validation import c_int_interval, Interval, StrOpti
 from sparsestat.utils.validation import (
     check_finite_scalar,
     check_sample_weight,
-    csc_int32,
 )
 
 # mirrored by the enums of sparsestat/_kernels/_fractional.pyx
@@ -115,40 +114,6 @@ def check_finite_params(estimator, names):
     """``Interval`` accepts inf; the fractional solvers need finite scalars."""
     for name in names:
         check_finite_scalar(getattr(estimator, name), name)
-
-
-def check_sparse_structure(X):
-    """A canonical CSC copy of sparse ``X`` after a full structure check.
-
-    Out-of-range or negative indices, a broken ``indptr`` or mismatched
-    array lengths raise a ``ValueError`` (they would make the kernels read
-    out of bounds); duplicate entries are summed (scipy's meaning of them)
-    and indices sorted, on a copy, so the caller's matrix is never changed.
-    Dense input is returned as is.
-    """
-    # TODO(lead): switch to the shared helper of sparsestat.utils.validation
-    if not sp.issparse(X):
-        return X
-    X = X.copy()
-    fmt = X.format
-    try:
-        if fmt in ("csr", "csc", "bsr"):
-            X.check_format(full_check=True)
-        elif fmt == "coo":
-            rows, cols = X.coords if hasattr(X, "coords") else (X.row, X.col)
-            if rows.size and (
-                rows.min() < 0 or cols.min() < 0
-                or rows.max() >= X.shape[0] or cols.max() >= X.shape[1]
-            ):
-                raise ValueError("row or column index out of range")
-    except ValueError as exc:
-        raise ValueError(
-            f"X is a sparse matrix with a corrupt structure ({exc}); rebuild it "
-            "with scipy.sparse constructors."
-        ) from None
-    X = X.tocsc()
-    X.sum_duplicates()
-    return csc_int32(X)
 
 
 # squares of numbers in this range neither overflow nor lose precision

@@ -19,7 +19,6 @@ from sparsestat.fractional._base import (
     check_data_term,
     check_finite_params,
     check_representable,
-    check_sparse_structure,
     contrast,
     finish_fit,
     scaled_norms,
@@ -30,10 +29,11 @@ from sparsestat.fractional._base import (
     weighted_mean,
     working_design,
 )
-from sparsestat.utils.validation import csc_int32
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.validation import check_sparse_input, csc_int32
 
 
-class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
+class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
     r"""Binary sparse Fisher discriminant by fractional coordinate descent.
 
     Minimises
@@ -193,8 +193,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         names = ["alpha", "theta", "tol", "max_time"]
         check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
         start = time.perf_counter()
-        if sp.issparse(X):
-            X = check_sparse_structure(X)
+        X = check_sparse_input(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32]
         )
@@ -275,7 +274,7 @@ class SparseFisherDiscriminant(ClassifierMixin, BaseEstimator):
         else:
             bound = float(self.bound) * x_scale
         alpha = self.alpha / x_scale
-        if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny
+        if not (np.isfinite(alpha) and alpha > float(np.finfo(dtype).tiny)
                 and np.isfinite(bound)):
             raise ValueError(
                 f"alpha={self.alpha!r} or bound={self.bound!r} is out of range for "

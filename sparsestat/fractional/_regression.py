@@ -20,7 +20,6 @@ from sparsestat.fractional._base import (
     check_data_term,
     check_finite_params,
     check_representable,
-    check_sparse_structure,
     finish_fit,
     scaled_norms,
     seed_from,
@@ -32,7 +31,8 @@ from sparsestat.fractional._base import (
     working_design,
 )
 from sparsestat.utils._param_validation import c_int_interval
-from sparsestat.utils.validation import csc_int32
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.validation import check_sparse_input, csc_int32
 
 # a column whose centred norm is below NEAR_ZERO times the root mean square
 # column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
@@ -67,7 +67,7 @@ def _csc(p):
     return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
                           p.indptr), shape=(n_samples, p.n_features))
 
-class FractionalSparseRegression(RegressorMixin, BaseEstimator):
+class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
 
     Minimises the ratio
@@ -324,8 +324,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         so that units, offsets and the data's magnitude (1e-155 or 1e200)
         change nothing but the conversion factors ``x_scale``, ``y_scale``.
         """
-        if sp.issparse(X):
-            X = check_sparse_structure(X)
+        X = check_sparse_input(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
             y_numeric=True,
@@ -354,7 +353,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 f"k={self.k} is larger than n_features={n_features}; using "
                 f"k={n_features}.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         if self.fit_intercept and np.count_nonzero(sw_unit) < 2:
             raise ValueError(
@@ -421,7 +420,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 raise weights_too_large("the curvature of the weighted sum of squares")
         check_data_term(x_scale, "the curvature of the sum of squares")
         alpha = self.alpha / x_scale / y_scale
-        if not (np.isfinite(alpha) and alpha > np.finfo(dtype).tiny):
+        if not (np.isfinite(alpha) and alpha > float(np.finfo(dtype).tiny)):
             raise ValueError(
                 f"alpha={self.alpha!r} is out of range for the scale of the data "
                 f"(alpha / (x_scale * y_scale) = {alpha:g} in the unit-scale "
@@ -471,7 +470,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
         has a positive denominator. Computed on the unit-scale problem,
         returned in the caller's units.
         """
-        Xc, xm, y, sw = _Centred(prob), prob.x_mean_kernel, prob.y, prob.sw
+        Xc, y, sw = _Centred(prob), prob.y, prob.sw
         grad = Xc.rmatvec(sw * y)
         inactive = np.ones(prob.n_features, dtype=bool)
         inactive[prob.active] = False
@@ -528,7 +527,7 @@ class FractionalSparseRegression(RegressorMixin, BaseEstimator):
                 + "; and ".join(causes) + ". Pass an explicit bound to accept "
                 "the boxed solution.",
                 DegenerateRatioWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
     def predict(self, X):

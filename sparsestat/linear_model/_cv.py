@@ -12,7 +12,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
-from sparsestat._config import delayed, limit_blas_threads
+from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     BinaryLinearClassifierMixin,
@@ -22,6 +22,7 @@ from sparsestat.linear_model._logistic import (
     NonconvexLogisticRegression,
     encode_binary_target,
 )
+from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
     _gradient_at_zero,
@@ -29,17 +30,16 @@ from sparsestat.linear_model._path import (
     resolve_alphas,
 )
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
-from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import (
-    c_int_interval,
     C_INT_MAX,
-    check_float_grid,
     Interval,
     StrOptions,
+    c_int_interval,
+    check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils._routing import cv_splits, SplitterRoutingMixin
+from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
     check_gamma,
@@ -77,7 +77,11 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
         alphas=alphas, eps=1.0, return_intercept=True,
         verbose=0, **params,
     )
-    decision = np.asarray(safe_sparse_dot(X[test], coefs)) + intercepts
+    # held-out predictions in float64: with float32 X under an offset, the
+    # product X w and the intercept cancel, and float32 rounding of the
+    # scores would move the selected alpha
+    X_test = X[test].astype(np.float64)
+    decision = np.asarray(safe_sparse_dot(X_test, coefs.astype(np.float64))) + intercepts
     return decision, sw[test]
 
 
@@ -114,7 +118,7 @@ def _check_fold_weights(sw, folds):
             f"{np.flatnonzero(~scored).tolist()}: they have no score (NaN) "
             "and are left out of the mean over folds.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return scored
 

@@ -25,10 +25,13 @@ PENALTY_CODES = {"l1": 0, "mcp": 1, "scad": 2}
 # rather than its coefficient silently held at zero.
 _NOISE_ULPS = 100
 # Implicit centring loses about eps * (|m_j| / s_j)^2 of relative gradient
-# accuracy (m_j the mean, s_j the spread). Dense designs where this exceeds
-# _COPY_LOSS are centred on a copy; sparse ones where it exceeds
-# _SPARSE_LOSS are refused (below that, the tolerance floor absorbs it).
-_COPY_LOSS = 1e-6
+# accuracy (m_j the mean, s_j the spread), which raises the reachable KKT
+# tolerance (Design.precision). Dense designs where this loss exceeds
+# _COPY_LOSS, or the dtype's own rounding when that is larger (float32), are
+# centred on a copy, so that tolerances down to about 1e-9 stay reachable in
+# float64; sparse ones where it exceeds _SPARSE_LOSS are refused (below that,
+# the tolerance floor absorbs it).
+_COPY_LOSS = 1e-11
 _SPARSE_LOSS = 1e-4
 # Columns per block in the dense statistics (keeps float64 temporaries small).
 _BLOCK = 256
@@ -85,7 +88,10 @@ class Design:
         scale = np.sqrt(self.norms2.astype(np.float64)) * float(residual_scale)
         with np.errstate(divide="ignore"):
             inv = np.where(scale > 0, 1.0 / scale, 0.0)
-        return np.ascontiguousarray(inv, dtype=self.X_mean.dtype)
+        # a residual scale at the underflow limit of float32 (y of 1e-45)
+        # would make the inverse overflow the kernel's dtype
+        dtype = self.X_mean.dtype
+        return np.ascontiguousarray(np.minimum(inv, np.finfo(dtype).max), dtype=dtype)
 
 
 def residual_scale(y_c, sw):
@@ -159,7 +165,7 @@ def make_design(X, sw, fit_intercept, checked=False):
         data, indices, indptr = X.data, X.indices, X.indptr
         is_sparse = True
     else:
-        if not checked and eps * cancellation > _COPY_LOSS:
+        if not checked and eps * cancellation > max(_COPY_LOSS, eps):
             return _centred_copy(X, sw, X_mean, norms2 > 0)
         dense, data = X, placeholder
         indices = indptr = np.zeros(1, dtype=np.intc)

@@ -1,11 +1,12 @@
 """Calls into the Cython kernels for the penalised linear problems."""
 
-import numpy as np
-
-from sparsestat._kernels._cd import cd_solve
-from sparsestat.linear_model._apg_solver import solve_apg
 import warnings
 
+import numpy as np
+
+from sparsestat._config import user_stacklevel
+from sparsestat._kernels._cd import cd_solve
+from sparsestat.linear_model._apg_solver import solve_apg
 from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.
@@ -184,7 +185,7 @@ def initial_coef(estimator, n_features, dtype):
             f"warm_start=True but the previous coef_ holds NaN or inf (in "
             f"{dtype}); starting from zeros instead.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return np.zeros(n_features, dtype=dtype), False
     return w, True

@@ -196,12 +196,12 @@ def test_corrupt_sparse_indices_are_an_error(linear, binary, bad):
     X, y = linear
     Xs = sp.csc_matrix(X)
     Xs.indices[3] = bad
-    with pytest.raises(ValueError, match="corrupt"):
+    with pytest.raises(ValueError, match="invalid structure"):
         FractionalSparseRegression(k=2).fit(Xs, y)
     Xc, yc = binary
     Xs = sp.csr_matrix(Xc)
     Xs.indices[3] = bad
-    with pytest.raises(ValueError, match="corrupt"):
+    with pytest.raises(ValueError, match="invalid structure"):
         SparseFisherDiscriminant().fit(Xs, yc)
 
 

@@ -89,17 +89,17 @@ def test_logistic_offset_matches_unshifted_fit(solver, offset, dtype, atol):
 
 def test_cv_and_path_with_offset():
     X, y = issue_data()
-    ref = NonconvexLassoCV(cv=3, n_alphas=20).fit(X, y)
-    model = NonconvexLassoCV(cv=3, n_alphas=20).fit(X + 3e6, y)
+    ref = NonconvexLassoCV(cv=3, alphas=20).fit(X, y)
+    model = NonconvexLassoCV(cv=3, alphas=20).fit(X + 3e6, y)
     assert model.alpha_ == pytest.approx(ref.alpha_)
     np.testing.assert_allclose(model.mse_path_, ref.mse_path_, rtol=1e-5)
     np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
-    _, coefs_ref, _ = nonconvex_path(X, y, n_alphas=10)
-    _, coefs, _ = nonconvex_path(X + 3e6, y, n_alphas=10)
+    _, coefs_ref, _ = nonconvex_path(X, y, alphas=10)
+    _, coefs, _ = nonconvex_path(X + 3e6, y, alphas=10)
     np.testing.assert_allclose(coefs, coefs_ref, atol=1e-6)
     y01 = (y > 0).astype(int)
-    ref = NonconvexLogisticRegressionCV(cv=3, n_alphas=8).fit(X, y01)
-    model = NonconvexLogisticRegressionCV(cv=3, n_alphas=8).fit(X + 3e6, y01)
+    ref = NonconvexLogisticRegressionCV(cv=3, alphas=8).fit(X, y01)
+    model = NonconvexLogisticRegressionCV(cv=3, alphas=8).fit(X + 3e6, y01)
     np.testing.assert_allclose(model.scores_, ref.scores_, rtol=1e-6)
 
 
@@ -174,7 +174,7 @@ def test_issue_small_units_reproducers():
     assert model.n_iter_ > 0 and np.all(model.coef_ != 0)
     cv = NonconvexLassoCV(cv=3).fit(X * 0.01, y * 0.01)
     assert np.all(cv.coef_ != 0)
-    assert np.ptp(cv.mse_path_.mean(axis=1)) > 0.1 * np.var(y * 0.01)
+    assert np.ptp(cv.mse_path_.mean(axis=-1)) > 0.1 * np.var(y * 0.01)
 
 
 def test_one_huge_column_does_not_freeze_the_others():
@@ -210,8 +210,8 @@ def test_duplicate_entries_reproducer():
     np.testing.assert_array_equal(D.data, before[0])
     np.testing.assert_array_equal(D.indices, before[1])
     y01 = (y > 0).astype(int)
-    ref = NonconvexLogisticRegressionCV(cv=3, n_alphas=10).fit(X, y01)
-    model = NonconvexLogisticRegressionCV(cv=3, n_alphas=10).fit(D, y01)
+    ref = NonconvexLogisticRegressionCV(cv=3, alphas=10).fit(X, y01)
+    model = NonconvexLogisticRegressionCV(cv=3, alphas=10).fit(D, y01)
     # (alpha_ itself is an argmax over scores that tie at small alphas)
     np.testing.assert_allclose(model.scores_, ref.scores_, rtol=1e-7)
     ref = NonconvexLogisticRegression(alpha=0.05).fit(X, y01)
@@ -266,9 +266,9 @@ def test_sparse_storage_gives_same_fit(make):
 @pytest.mark.parametrize("fit", [
     lambda X, y: NonconvexLasso(alpha=0.05).fit(X, y),
     lambda X, y: NonconvexLogisticRegression(alpha=0.05).fit(X, y > 0),
-    lambda X, y: NonconvexLassoCV(cv=3, n_alphas=3).fit(X, y),
-    lambda X, y: NonconvexLogisticRegressionCV(cv=3, n_alphas=3).fit(X, y > 0),
-    lambda X, y: nonconvex_path(X, y, n_alphas=3),
+    lambda X, y: NonconvexLassoCV(cv=3, alphas=3).fit(X, y),
+    lambda X, y: NonconvexLogisticRegressionCV(cv=3, alphas=3).fit(X, y > 0),
+    lambda X, y: nonconvex_path(X, y, alphas=3),
 ])
 @pytest.mark.parametrize("fmt", ["csc", "csr"])
 def test_corrupt_sparse_structure_raises(bad, fit, fmt):
@@ -293,21 +293,21 @@ def test_cv_test_fold_without_weight_is_skipped():
     X, y = issue_data(60)
     sw = np.r_[np.zeros(20), np.ones(40)]
     with pytest.warns(UserWarning, match=r"zero on every test sample of CV fold\(s\) \[0\]"):
-        model = NonconvexLassoCV(cv=3, n_alphas=20).fit(X, y, sample_weight=sw)
-    assert np.all(np.isnan(model.mse_path_[:, 0]))
-    assert np.all(np.isfinite(model.mse_path_[:, 1:]))
+        model = NonconvexLassoCV(cv=3, alphas=20).fit(X, y, sample_weight=sw)
+    assert np.all(np.isnan(model.mse_path_[..., 0]))
+    assert np.all(np.isfinite(model.mse_path_[..., 1:]))
     assert model.alpha_ < model.alphas_[0]
     assert model.score(X[20:], y[20:]) > 0.9
     # the same as cross-validating on the two scored folds only
     folds = [(np.r_[20:60], np.r_[0:20]), (np.r_[0:20, 40:60], np.r_[20:40]),
              (np.r_[0:40], np.r_[40:60])]
-    other = NonconvexLassoCV(cv=folds[1:], n_alphas=20, alphas=model.alphas_).fit(
+    other = NonconvexLassoCV(cv=folds[1:], alphas=model.alphas_).fit(
         X, y, sample_weight=sw)
     assert other.alpha_ == model.alpha_
     y01 = (y > np.median(y)).astype(int)
     with pytest.warns(UserWarning, match="zero on every test sample"):
-        clf = NonconvexLogisticRegressionCV(cv=folds, n_alphas=5).fit(X, y01, sample_weight=sw)
-    assert np.all(np.isnan(clf.scores_[:, 0])) and np.all(np.isfinite(clf.scores_[:, 1:]))
+        clf = NonconvexLogisticRegressionCV(cv=folds, alphas=5).fit(X, y01, sample_weight=sw)
+    assert np.all(np.isnan(clf.scores_[..., 0])) and np.all(np.isfinite(clf.scores_[..., 1:]))
 
 
 @pytest.mark.parametrize("cv_cls", [NonconvexLassoCV, NonconvexLogisticRegressionCV])
@@ -318,7 +318,7 @@ def test_cv_training_fold_without_weight_raises(cv_cls):
     folds = [(np.r_[20:60], np.r_[0:20]), (np.r_[0:20], np.r_[20:60])]
     sw = np.r_[np.ones(20), np.zeros(40)]
     with pytest.raises(ValueError, match="zero on every training sample of CV fold 0"):
-        cv_cls(cv=folds, n_alphas=3).fit(X, y, sample_weight=sw)
+        cv_cls(cv=folds, alphas=3).fit(X, y, sample_weight=sw)
 
 
 # ------------------------------------------------------------ warm starts
