@@ -41,8 +41,9 @@ FUZZ_ALLOWED_ERRORS = {
     "CoLiDE": r"constant columns",
     "MTP2GraphicalModel": r"constant columns|No positive definite MTP2 estimate",
     "MTP2GraphicalModelCV": r"constant columns|No positive definite MTP2 estimate",
-    # the ratio is undefined when every column is zero
-    "FractionalSparseRegression": r"no non-zero column",
+    # the ratio is undefined when every column is zero; y at the underflow
+    # limit of float32 puts alpha beyond the dtype in the unit-scale problem
+    "FractionalSparseRegression": r"no non-zero column|out of range for the scale",
     "SparseFisherDiscriminant": r"no non-zero column|all-zero|class means",
 }
 

@@ -274,8 +274,9 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         else:
             bound = float(self.bound) * x_scale
         alpha = self.alpha / x_scale
-        if not (np.isfinite(alpha) and alpha > float(np.finfo(dtype).tiny)
-                and np.isfinite(bound)):
+        # the kernel works in X's dtype: both must be representable there
+        big = float(np.finfo(dtype).max)
+        if not (float(np.finfo(dtype).tiny) < alpha < big and 0 < bound < big):
             raise ValueError(
                 f"alpha={self.alpha!r} or bound={self.bound!r} is out of range for "
                 "the scale of X: rescale X, or alpha and bound with it."

@@ -420,7 +420,9 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
                 raise weights_too_large("the curvature of the weighted sum of squares")
         check_data_term(x_scale, "the curvature of the sum of squares")
         alpha = self.alpha / x_scale / y_scale
-        if not (np.isfinite(alpha) and alpha > float(np.finfo(dtype).tiny)):
+        # the kernel works in X's dtype: alpha must be representable there
+        info = np.finfo(dtype)
+        if not (float(info.tiny) < alpha < float(info.max)):
             raise ValueError(
                 f"alpha={self.alpha!r} is out of range for the scale of the data "
                 f"(alpha / (x_scale * y_scale) = {alpha:g} in the unit-scale "
@@ -437,7 +439,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             bound = AUTO_FACTOR * regular_scale
         else:
             bound = float(self.bound) * x_scale / y_scale
-        if not (np.isfinite(bound) and bound > 0):
+        if not (0 < bound < float(info.max)):
             raise ValueError(
                 f"bound={self.bound!r} is out of range for the scale of the data: "
                 "rescale X and y."
