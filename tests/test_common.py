@@ -14,21 +14,10 @@ CHECK_PARAMS = {
     "FractionalSparseRegression": {"k": 3},
 }
 
-# Checks an estimator fails by design, with the reason.
-_CV_FOLDS = (
-    "repeating a sample changes the cross-validation folds, so the selected "
-    "alpha differs from the weighted fit's (as for scikit-learn's LassoCV)"
-)
-EXPECTED_FAILED_CHECKS = {
-    "NonconvexLassoCV": {
-        "check_sample_weight_equivalence_on_dense_data": _CV_FOLDS,
-        "check_sample_weight_equivalence_on_sparse_data": _CV_FOLDS,
-    },
-    "NonconvexLogisticRegressionCV": {
-        "check_sample_weight_equivalence_on_dense_data": _CV_FOLDS,
-        "check_sample_weight_equivalence_on_sparse_data": _CV_FOLDS,
-    },
-}
+# Checks an estimator fails by design, with the reason (none today: the CV
+# classes pass the sample-weight equivalence checks since their folds and
+# weights are handled consistently).
+EXPECTED_FAILED_CHECKS = {}
 
 
 def _instances():
