@@ -11,7 +11,6 @@ from sparsestat._config import user_stacklevel
 from sparsestat.utils._param_validation import c_int_interval, Interval, StrOptions
 from sparsestat.utils.validation import (
     check_finite_scalar,
-    check_sample_weight,
 )
 
 # mirrored by the enums of sparsestat/_kernels/_fractional.pyx
@@ -83,22 +82,6 @@ def check_representable(values, what, dtype):
         raise ValueError(
             f"The {what} of X overflow in {np.dtype(dtype).name}: rescale X."
         )
-
-
-def unit_weights(sample_weight, n_samples):
-    """``check_sample_weight`` (weights summing to one) for any finite scale.
-
-    Weights whose sum overflows float64 (e.g. all 1e308) are divided by
-    their largest entry first: normalised weights do not depend on it, and
-    the plain sum would turn them into zeros.
-    """
-    if sample_weight is not None and not sp.issparse(sample_weight):
-        raw = np.asarray(sample_weight)
-        if raw.dtype.kind in "biuf" and raw.size and np.all(np.isfinite(raw)):
-            top = float(np.max(np.abs(raw)))
-            if top * max(n_samples, raw.size) > 1e300:
-                sample_weight = raw / top
-    return check_sample_weight(sample_weight, n_samples, np.float64)
 
 
 def weights_too_large(what, dtype=np.float64):

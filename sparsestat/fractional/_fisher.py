@@ -25,12 +25,15 @@ from sparsestat.fractional._base import (
     seed_from,
     sparse_centred_norms,
     unit_scale,
-    unit_weights,
     weighted_mean,
     working_design,
 )
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import check_sparse_input, csc_int32
+from sparsestat.utils.validation import (
+    check_sample_weight,
+    check_sparse_input,
+    csc_int32,
+)
 
 
 class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
@@ -214,7 +217,7 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
             )
         dtype = X.dtype
         n_samples, n_features = X.shape
-        sw, uniform = unit_weights(sample_weight, n_samples)
+        sw, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
         cls = np.ascontiguousarray(y_idx, dtype=np.int8)
         class_weight = np.bincount(cls, weights=sw, minlength=2)
         if np.any(class_weight <= 0):

@@ -25,14 +25,17 @@ from sparsestat.fractional._base import (
     seed_from,
     sparse_centred_norms,
     unit_scale,
-    unit_weights,
     weighted_mean,
     weights_too_large,
     working_design,
 )
 from sparsestat.utils._param_validation import c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import check_sparse_input, csc_int32
+from sparsestat.utils.validation import (
+    check_sample_weight,
+    check_sparse_input,
+    csc_int32,
+)
 
 # a column whose centred norm is below NEAR_ZERO times the root mean square
 # column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
@@ -333,7 +336,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             X = csc_int32(X)
         dtype = X.dtype
         n_samples, n_features = X.shape
-        sw_unit, uniform = unit_weights(sample_weight, n_samples)
+        sw_unit, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
         # the loss is a weighted sum: raw weights, so that integer weights
         # equal repeated samples
         raw = np.asarray(1.0 if sample_weight is None else sample_weight, dtype=float)
