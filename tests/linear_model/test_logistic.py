@@ -6,7 +6,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model import NonconvexLogisticRegression
-from tests.linear_model.test_nonconvex_lasso import penalty_derivative_reference
+from tests.linear_model._reference import penalty_derivative_reference
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sklearn.linear_model import lasso_path
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model import NonconvexLasso, nonconvex_path
 from sparsestat.linear_model._path import strong_rule_threshold
-from tests.linear_model.test_nonconvex_lasso import kkt_violation_reference
+from tests.linear_model._reference import kkt_violation_reference
 
 
 @pytest.fixture
