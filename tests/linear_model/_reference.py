@@ -18,7 +18,9 @@ def kkt_violation_reference(X, y, sw, model):
     r = y - X @ model.coef_ - model.intercept_
     grad = -(X.T @ (sw * r))
     w = model.coef_
-    deriv = penalty_derivative_reference(np.abs(w), model.penalty, model.alpha, model.gamma)
+    deriv = penalty_derivative_reference(
+        np.abs(w), model.penalty, model.alpha, model.gamma
+    )
     viol = np.where(
         w == 0,
         np.maximum(np.abs(grad) - model.alpha, 0),

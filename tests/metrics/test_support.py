@@ -33,5 +33,5 @@ def test_column_vectors_are_flattened():
 
 
 def test_shape_mismatch_raises():
-    with pytest.raises(ValueError, match="coef_true and coef_est must have the same shape"):
+    with pytest.raises(ValueError, match="must have the same shape"):
         support_recovery([1, 0, 1], [1, 0])
