@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
 
 from sparsestat.covariance import MTP2GraphicalModelCV
 from sparsestat.dag import CoLiDE
@@ -37,7 +36,14 @@ from sparsestat.fractional import FractionalSparseRegression, SparseFisherDiscri
 from sparsestat.linear_model import NonconvexLassoCV, NonconvexLogisticRegressionCV
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    load_average,
+    markdown_table,
+    one_thread,
+    thread_pools,
+    utc_stamp,
+    wall_and_cpu,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "threads.md"
 BAR = 1.3
@@ -74,14 +80,14 @@ def cases():
 
 
 def _timed(factory, args, limited):
+    """Wall and CPU seconds of one fit, default or on one thread."""
     est = factory()
-    wall, cpu = time.perf_counter(), time.process_time()
     if limited:
-        with threadpool_limits(limits=1):
-            est.fit(*args)
+        with one_thread():
+            _, wall, cpu = wall_and_cpu(lambda: est.fit(*args))
     else:
-        est.fit(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu
+        _, wall, cpu = wall_and_cpu(lambda: est.fit(*args))
+    return wall, cpu
 
 
 def start_load(n_procs):
@@ -105,15 +111,6 @@ def stop_load(procs):
         proc.wait()
 
 
-def blas_libraries():
-    rows = []
-    for lib in threadpool_info():
-        rows.append(f"{lib['internal_api']} {lib.get('version')} "
-                    f"({lib['user_api']}, {lib['num_threads']} threads by default, "
-                    f"{Path(lib['filepath']).name})")
-    return rows
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -128,13 +125,13 @@ def main():
 
     # SIGTERM (a timeout) ends the script through the finally clause below
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    libraries = blas_libraries()
+    libraries = thread_pools()
     n_cores = os.cpu_count() or 1
     load = None if args.no_load else start_load(n_cores)
     rows = []
     start = time.perf_counter()
     try:
-        load_before = os.getloadavg()
+        load_before = load_average()
         for family, name, factory, fit_args in cases():
             if args.only and not any(k in name for k in args.only.split(",")):
                 continue
@@ -160,7 +157,7 @@ def main():
             print(f"{name}: wall {default_wall:.3f} s vs {limited_wall:.3f} s "
                   f"(x{row['ratio wall']:.2f}), CPU {default_cpu:.3f} s vs "
                   f"{limited_cpu:.3f} s (x{row['ratio CPU']:.2f})", flush=True)
-        load_after = os.getloadavg()
+        load_after = load_average()
     finally:
         if load is not None:
             stop_load(load)
@@ -168,11 +165,10 @@ def main():
 
     columns = ["family", "fit", "default wall (s)", "1 thread wall (s)", "ratio wall",
                "default CPU (s)", "1 thread CPU (s)", "ratio CPU", "within 1.3x"]
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# BLAS threads: default settings against threadpool_limits(1)",
         "",
-        f"Produced {stamp} by `python benchmarks/bench_threads.py` on {n_cores} "
+        f"Produced {utc_stamp()} by `python benchmarks/bench_threads.py` on {n_cores} "
         f"cores, Python {sys.version.split()[0]}"
         + (f"; code: {args.label}" if args.label else "") + ".",
         "",
@@ -181,8 +177,8 @@ def main():
         f"{args.repeats}; ratio = default / one thread (the bar is {BAR}). "
         + ("No load generator." if args.no_load else
            f"A load generator kept {n_cores} busy Python loops running."),
-        f"Load average (1, 5, 15 min): {', '.join(f'{v:.2f}' for v in load_before)} "
-        f"at the start, {', '.join(f'{v:.2f}' for v in load_after)} at the end; "
+        f"Load average (1, 5, 15 min): {load_before} at the start, "
+        f"{load_after} at the end; "
         f"{elapsed:.0f} s in all.",
         "",
         "Thread pools threadpoolctl saw:",

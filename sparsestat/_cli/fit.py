@@ -60,16 +60,17 @@ class FitFamily:
     @property
     def supervised(self):
         """Whether ``fit`` needs a target column."""
-        return self.estimator_class().__sklearn_tags__().target_tags.required
+        return self.estimator_class()().__sklearn_tags__().target_tags.required
 
     @property
     def labels(self):
         """A classifier: the target may hold text labels."""
         from sklearn.base import is_classifier
 
-        return is_classifier(self.estimator_class())
+        return is_classifier(self.estimator_class()())
 
     def estimator_class(self, cv=False):
+        """The estimator class, or its cross-validated variant."""
         name = self.cv_estimator if cv else self.estimator
         return _registry()[name][1]
 
