@@ -11,15 +11,6 @@ from sparsestat.utils._demo import DemoCase
 def demo_cases(random_state=0):
     """The M-matrix and diagonally dominant MTP2 models on simulated data.
 
-    Parameters
-    ----------
-    random_state : int, default=0
-        Seed of the simulated data.
-
-    Yields
-    ------
-    case : DemoCase
-
     Examples
     --------
     >>> from sparsestat.covariance._demo import demo_cases

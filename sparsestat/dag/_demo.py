@@ -11,15 +11,6 @@ from sparsestat.utils._demo import DemoCase
 def demo_cases(random_state=0):
     """CoLiDE-EV and CoLiDE-NV on a 20-node ER2 linear SEM.
 
-    Parameters
-    ----------
-    random_state : int, default=0
-        Seed of the simulated data.
-
-    Yields
-    ------
-    case : DemoCase
-
     Examples
     --------
     >>> from sparsestat.dag._demo import demo_cases

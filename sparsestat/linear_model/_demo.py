@@ -11,15 +11,6 @@ from sparsestat.utils._demo import DemoCase
 def demo_cases(random_state=0):
     """``NonconvexLasso`` with each penalty on one simulated design.
 
-    Parameters
-    ----------
-    random_state : int, default=0
-        Seed of the simulated data.
-
-    Yields
-    ------
-    case : DemoCase
-
     Examples
     --------
     >>> from sparsestat.linear_model._demo import demo_cases

@@ -1,6 +1,10 @@
-"""The runner of ``python -m sparsestat demo``: each family's ``_demo``
-module yields :class:`DemoCase` objects (data, an unfitted estimator and how
-to score it); :func:`run_case` times the fit and makes the table row."""
+"""The runner of ``python -m sparsestat demo``.
+
+Each family's ``_demo`` module has ``demo_cases(random_state=0)``, a
+generator of :class:`DemoCase` objects (data simulated from
+``random_state``, an unfitted estimator and how to score it);
+:func:`run_case` times the fit and makes the table row.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
