@@ -44,7 +44,8 @@ def _read_csv(path):
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise UserError(
-                f"{path}, line {number}: {len(row)} fields, the header has {len(header)}")
+                f"{path}, line {number}: {len(row)} fields, the header has "
+                f"{len(header)}")
     return header, body
 
 
@@ -187,7 +188,8 @@ def check_binary(y, column, path, family):
     if len(classes) == 2:
         return
     shown = ", ".join(f"{c:g}" if isinstance(c, float) else str(c)
-                      for c in classes[:5].tolist()) + (", ..." if len(classes) > 5 else "")
+                      for c in classes[:5].tolist())
+    shown += ", ..." if len(classes) > 5 else ""
     if len(classes) < 2:
         raise UserError(f"{path}: target column {column!r} holds a single "
                         f"class ({shown}); logistic regression needs two")

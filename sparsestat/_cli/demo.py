@@ -63,9 +63,11 @@ def format_table(rows):
     cells = [[_format_cell(key, row) for key in DEMO_COLUMNS] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
     numeric = {"f1", "value", "time_s"}
+
     def line(values):
+        columns = zip(DEMO_COLUMNS, values, widths, strict=True)
         return " | ".join(v.rjust(w) if key in numeric else v.ljust(w)
-                          for key, v, w in zip(DEMO_COLUMNS, values, widths)).rstrip()
+                          for key, v, w in columns).rstrip()
     lines = [line(header), "-+-".join("-" * w for w in widths)]
     lines += [line(r) for r in cells]
     lines.append("")

@@ -55,14 +55,14 @@ def fit_result(name, family, est, feature_names, n_samples, scale=None):
             W = np.where(np.asarray(est.adjacency_, dtype=bool), W, 0.0)
         result["edges"] = [
             {"source": feature_names[i], "target": feature_names[j],
-             "weight": float(W[i, j])} for i, j in zip(*np.nonzero(W))]
+             "weight": float(W[i, j])} for i, j in zip(*np.nonzero(W), strict=True)]
     else:
         P = np.asarray(est.precision_, dtype=float)
         result["precision"] = P.tolist()
         result["edges"] = [
             {"source": feature_names[i], "target": feature_names[j],
              "weight": float(P[i, j])}
-            for i, j in zip(*np.nonzero(np.triu(P, 1)))]
+            for i, j in zip(*np.nonzero(np.triu(P, 1)), strict=True)]
     return result
 
 
@@ -72,7 +72,8 @@ def _csv_text(result, family):
     if family.output == "coefficients":
         writer.writerow(["feature", "coefficient"])
         writer.writerow(["(intercept)", repr(result["intercept"])])
-        writer.writerows([f, repr(c)] for f, c in zip(result["features"], result["coef"]))
+        writer.writerows([f, repr(c)] for f, c in
+                         zip(result["features"], result["coef"], strict=True))
     elif family.output == "edges":
         writer.writerow(["source", "target", "weight"])
         writer.writerows([e["source"], e["target"], repr(e["weight"])]
@@ -80,7 +81,8 @@ def _csv_text(result, family):
     else:
         writer.writerow(["", *result["features"]])
         writer.writerows([f, *map(repr, row)]
-                         for f, row in zip(result["features"], result["precision"]))
+                         for f, row in zip(result["features"], result["precision"],
+                                           strict=True))
     return out.getvalue()
 
 
