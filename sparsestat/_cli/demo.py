@@ -8,8 +8,6 @@ fit commands come first, in their order, then any other.
 
 from importlib import import_module
 
-from sparsestat.utils._demo import run_case
-
 #: keys of a demo row shown in the table (rows also carry "family"), and
 #: the header of each
 DEMO_COLUMNS = {
@@ -96,6 +94,9 @@ def _format_cell(key, row):
 
 def run_demo(random_state=0):
     """Fit every implemented family on simulated data; return the table rows."""
+    # imported here: the other commands start without scikit-learn
+    from sparsestat.utils._demo import run_case
+
     return [run_case(family, case)
             for family, demo_cases in _demo_families()
             for case in demo_cases(random_state=random_state)]
