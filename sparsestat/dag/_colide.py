@@ -9,14 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.dag._graph import threshold_to_dag
 from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
+from sparsestat.dag._threshold import threshold_to_dag
 from sparsestat.utils._networkx import build_graph
 from sparsestat.utils._param_validation import (
-    c_int_interval,
-    check_float_grid,
     Interval,
     StrOptions,
+    c_int_interval,
+    check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_finite_scalar
@@ -371,7 +371,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         """
         check_is_fitted(self)
         edges = ((i, j, {"weight": float(self.coef_[i, j])})
-                 for i, j in zip(*np.nonzero(self.adjacency_)))
+                 for i, j in zip(*np.nonzero(self.adjacency_), strict=True))
         return build_graph(self, edges, directed=True)
 
 

@@ -6,7 +6,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sparsestat.dag import CoLiDE
-from sparsestat.dag._graph import is_dag
+from sparsestat.utils._graph import is_dag
 from sparsestat.datasets import make_dag, sample_linear_sem
 from sparsestat.metrics import edge_recovery
 
