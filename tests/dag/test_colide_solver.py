@@ -74,7 +74,7 @@ def test_closed_form_scales_minimise_the_joint_score(equal):
     _, C = _data()
     W = 0.3 * rng.standard_normal(C.shape)
     np.fill_diagonal(W, 0.0)
-    sigma, score = noise_scales_and_score(W, C - C @ W, equal, 1e-8)
+    sigma, score = noise_scales_and_score(C, W, equal, 1e-8)
     np.testing.assert_allclose(score, _joint_score(W, C, sigma, equal), rtol=1e-12)
     if equal:
         best = minimize_scalar(lambda t: _joint_score(W, C, t, True),
@@ -95,7 +95,7 @@ def test_scales_are_floored():
     _, C = _data()
     # W that explains nothing: the residual is C itself; a huge floor binds
     W = np.zeros_like(C)
-    sigma, _ = noise_scales_and_score(W, C, False, 1e3)
+    sigma, _ = noise_scales_and_score(C, W, False, 1e3)
     assert np.all(sigma == 1e3)
 
 
