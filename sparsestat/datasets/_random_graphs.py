@@ -54,32 +54,37 @@ def barabasi_albert_edges(n_nodes, m, rng, *, first_node):
         (``old`` increasing for each ``new``).
     """
     # every node once plus both endpoints of every edge: a uniform draw from
-    # this list is a draw proportional to degree + 1
+    # this list is a draw proportional to degree + 1; counts holds the same
+    # law as one number per node
     pool = list(range(first_node))
+    counts = np.zeros(n_nodes)
+    counts[:first_node] = 1.0
     edges = []
     for new in range(first_node, n_nodes):
-        for old in _distinct_draws(rng, pool, new, min(m, new)):
+        chosen = _distinct_draws(rng, pool, counts[:new], min(m, new))
+        for old in chosen:
             edges.append((new, old))
             pool.extend((new, old))
+            counts[old] += 1.0
         pool.append(new)
+        counts[new] = len(chosen) + 1.0
     return edges
 
 
-def _distinct_draws(rng, pool, n_candidates, k):
-    """``k`` distinct nodes below ``n_candidates``, drawn in turn from ``pool``'s law.
+def _distinct_draws(rng, pool, counts, k):
+    """``k`` distinct nodes, drawn in turn with probability proportional to ``counts``.
 
-    Both branches are successive sampling without replacement with
-    probability proportional to the counts in ``pool``; each keeps the random
-    stream its simulator always had: ``make_mtp2_precision`` (a Generator)
-    redraws uniformly from the pool until ``k`` nodes are distinct,
-    ``make_dag`` (a RandomState, scikit-learn's convention) calls
-    ``RandomState.choice`` on the counts.
+    ``pool`` lists node ``v`` ``counts[v]`` times. Both branches are
+    successive sampling without replacement with probability proportional
+    to the counts; each keeps the random stream its simulator always had:
+    ``make_mtp2_precision`` (a Generator) redraws uniformly from the pool
+    until ``k`` nodes are distinct, ``make_dag`` (a RandomState,
+    scikit-learn's convention) calls ``RandomState.choice`` on the counts.
     """
     if isinstance(rng, np.random.Generator):
         chosen = set()
         while len(chosen) < k:
             chosen.add(int(pool[rng.integers(len(pool))]))
         return sorted(chosen)
-    counts = np.bincount(pool, minlength=n_candidates).astype(np.float64)
-    chosen = rng.choice(n_candidates, size=k, replace=False, p=counts / counts.sum())
+    chosen = rng.choice(counts.size, size=k, replace=False, p=counts / counts.sum())
     return sorted(chosen.tolist())
