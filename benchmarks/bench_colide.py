@@ -6,7 +6,8 @@ Three solvers side by side in one process, BLAS pinned to one thread:
 * ``reference``: a numpy re-implementation, written here, of the optimiser
   of the CoLiDE paper's code (Saboksayr, Mateos, Tepper, ICLR 2024): Adam on
   the subgradient of ``mu (S + lambda ||W||_1) + h_s``, noise scales in
-  closed form after each step, central path ``T=4``, ``s = [1, .9, .8, .7]``,
+  closed form after each step, ``n_stages=4`` stages of the central path,
+  ``s = [1, .9, .8, .7]``,
   ``lambda = 0.05``, 2e4 steps per warm stage, 7e4 in the last, learning
   rate 3e-4, objective checked every 1000 steps (relative change 1e-6), the
   same restart rule when an iterate leaves the M-matrix domain (halve the
@@ -44,7 +45,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # dagma's progress bar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from sparsestat.dag._graph import threshold_to_dag
+from sparsestat.dag import threshold_to_dag
 from sparsestat.datasets import make_dag, sample_linear_sem
 from sparsestat.metrics import edge_recovery
 
@@ -142,7 +143,7 @@ def _ref_adam_stage(C, W, sigma, mu, n_steps, s, lr, lam, equal, checkpoint, tol
     return W, sigma, True
 
 
-def reference_colide(X, variance, lam=0.05, T=4, s=(1.0, 0.9, 0.8, 0.7),
+def reference_colide(X, variance, lam=0.05, n_stages=4, s=(1.0, 0.9, 0.8, 0.7),
                      warm_iter=20000, max_iter=70000, lr=3e-4, checkpoint=1000,
                      tol=1e-6, mu_init=1.0, mu_factor=0.1):
     """The reference CoLiDE optimiser; returns the raw weighted adjacency."""
@@ -153,10 +154,10 @@ def reference_colide(X, variance, lam=0.05, T=4, s=(1.0, 0.9, 0.8, 0.7),
     W = np.zeros((d, d))
     norms = np.linalg.norm(Xc, axis=0) / np.sqrt(n)
     sigma = norms.min() if equal else norms
-    s = list(s) + [s[-1]] * (T - len(s))
+    s = list(s) + [s[-1]] * (n_stages - len(s))
     mu = mu_init
-    for stage in range(T):
-        n_steps = max_iter if stage == T - 1 else warm_iter
+    for stage in range(n_stages):
+        n_steps = max_iter if stage == n_stages - 1 else warm_iter
         lr_stage, s_stage = lr, s[stage]
         while True:
             W_new, sigma_new, ok = _ref_adam_stage(
@@ -229,7 +230,7 @@ def write_table(runs, seeds, ref_seeds_large, scaling_rows, methods):
         "`sample_linear_sem`; EV: weights ±[0.5, 2], noise variance 1; NV: "
         "weights ±[0.25, 1], variances U[0.5, 10]. CoLiDE-EV is fitted on EV "
         "data and CoLiDE-NV on NV data (alpha = lambda = 0.05, threshold 0.3, "
-        "T = 4, s = [1, .9, .8, .7]); DAGMA (l2 loss, lambda1 = 0.02, its "
+        "n_stages = 4, s = [1, .9, .8, .7]); DAGMA (l2 loss, lambda1 = 0.02, its "
         "default schedule) on both. Mean ± standard deviation over seeds; "
         "SHD/TPR/FDR after the same always-DAG post-processing.",
         "",

@@ -79,7 +79,7 @@ from sparsestat.dag import CoLiDE
 X = rng.standard_normal((400, 200))
 X[:, 1:] += 0.8 * X[:, :-1]
 y = None
-est = CoLiDE(alpha=1e-4, tol=0, max_iter=10**8, T=20, s=1.0, mu_factor=0.5)
+est = CoLiDE(alpha=1e-4, tol=0, max_iter=10**8, n_stages=20, s=1.0, mu_factor=0.5)
 """,
 }
 

@@ -141,7 +141,7 @@ def lu_nopivot(floating[::1, :] A):
     return n_positive, logdet
 
 
-cdef int _mmatrix_factor(const floating* W, int d, double s, floating* A,
+cdef int _mmatrix_factor(const double* W, int d, double s, double* A,
                          double* logdet) noexcept nogil:
     """A = s I - W∘W, then :func:`_lu`; returns the number of positive pivots."""
     cdef int i, j
@@ -152,7 +152,7 @@ cdef int _mmatrix_factor(const floating* W, int d, double s, floating* A,
     return _lu(A, d, logdet)
 
 
-def mmatrix_factor(const floating[::1, :] W, double s, floating[::1, :] A):
+def mmatrix_factor(const double[::1, :] W, double s, double[::1, :] A):
     """Write ``A = s I - W∘W`` and factor it with :func:`lu_nopivot`.
 
     Returns ``(n_positive, logdet)`` as :func:`lu_nopivot`.
@@ -164,11 +164,11 @@ def mmatrix_factor(const floating[::1, :] W, double s, floating[::1, :] A):
     return n_positive, logdet
 
 
-cdef void _residual_variances(const floating* C, const floating* W,
-                              const floating* CW, floating* P, int d,
-                              floating* resid) noexcept nogil:
+cdef void _residual_variances(const double* C, const double* W,
+                              const double* CW, double* P, int d,
+                              double* resid) noexcept nogil:
     cdef int i, j
-    cdef floating acc
+    cdef double acc
     for j in range(d):
         acc = 0
         for i in range(d):
@@ -178,9 +178,9 @@ cdef void _residual_variances(const floating* C, const floating* W,
         resid[j] = acc if acc > 0 else 0
 
 
-def residual_variances(const floating[::1, :] C, const floating[::1, :] W,
-                       const floating[::1, :] CW, floating[::1, :] P,
-                       floating[::1] resid):
+def residual_variances(const double[::1, :] C, const double[::1, :] W,
+                       const double[::1, :] CW, double[::1, :] P,
+                       double[::1] resid):
     """``P = C - C W`` (that is ``C (I - W)``) and ``resid = diag((I-W)^T P)``.
 
     ``resid[j] = P[j, j] - sum_i W[i, j] P[i, j]`` is the residual variance
@@ -192,13 +192,13 @@ def residual_variances(const floating[::1, :] C, const floating[::1, :] W,
     return None
 
 
-cdef void _gradient_and_metric(const floating* W, const floating* P,
-                               const floating* inv, const floating* sigma,
-                               bint equal, const floating* C_diag, floating mu,
-                               int d, floating* grad,
-                               floating* metric) noexcept nogil:
+cdef void _gradient_and_metric(const double* W, const double* P,
+                               const double* inv, const double* sigma,
+                               bint equal, const double* C_diag, double mu,
+                               int d, double* grad,
+                               double* metric) noexcept nogil:
     cdef int i, j
-    cdef floating inv_sigma, w_inv
+    cdef double inv_sigma, w_inv
     for j in range(d):
         inv_sigma = 1 / (sigma[0] if equal else sigma[j])
         for i in range(d):
@@ -211,10 +211,10 @@ cdef void _gradient_and_metric(const floating* W, const floating* P,
         metric[j + j * d] = 1
 
 
-def gradient_and_metric(const floating[::1, :] W, const floating[::1, :] P,
-                        const floating[::1, :] inv, const floating[::1] sigma,
-                        const floating[::1] C_diag, double mu,
-                        floating[::1, :] grad, floating[::1, :] metric):
+def gradient_and_metric(const double[::1, :] W, const double[::1, :] P,
+                        const double[::1, :] inv, const double[::1] sigma,
+                        const double[::1] C_diag, double mu,
+                        double[::1, :] grad, double[::1, :] metric):
     """Gradient of ``mu S + h_s`` and the diagonal of its Hessian.
 
     ``grad = -mu P / sigma[None, :] + 2 W ∘ inv.T`` (``inv = (sI - W∘W)^{-1}``),
@@ -229,13 +229,19 @@ def gradient_and_metric(const floating[::1, :] W, const floating[::1, :] P,
     return None
 
 
-cdef double _prox_step(const floating* Y, const floating* grad,
-                       const floating* metric, floating step, floating lam,
-                       int d, floating* Z, double* quad,
+cdef double _prox_step(const double* Y, const double* grad,
+                       const double* metric, double step, double lam,
+                       int d, double* Z, double* quad,
                        double* l1) noexcept nogil:
-    """The prox step into Z; returns <grad, Z - Y>, sets quad and l1."""
+    """Variable-metric proximal step with the L1 prox, and its model terms.
+
+    ``Z = soft(Y - step grad / metric, step lam / metric)`` off the diagonal,
+    0 on it. Returns ``lin = <grad, Z - Y>`` and sets ``quad = <metric (Z -
+    Y), Z - Y>`` and ``l1 = ||Z||_1``, the terms of the sufficient-decrease
+    test ``f(Z) <= f(Y) + lin + quad / (2 step)``.
+    """
     cdef int i, j, ij
-    cdef floating t, u, thresh, diff
+    cdef double t, u, thresh, diff
     cdef double lin = 0
     quad[0] = 0
     l1[0] = 0
@@ -262,23 +268,6 @@ cdef double _prox_step(const floating* Y, const floating* grad,
     return lin
 
 
-def prox_step(const floating[::1, :] Y, const floating[::1, :] grad,
-              const floating[::1, :] metric, double step, double lam,
-              floating[::1, :] Z):
-    """Variable-metric proximal step with the L1 prox, and its model terms.
-
-    ``Z = soft(Y - step grad / metric, step lam / metric)`` off the diagonal,
-    0 on it. Returns ``(lin, quad, l1)`` with ``lin = <grad, Z - Y>``,
-    ``quad = <metric (Z - Y), Z - Y>`` and ``l1 = ||Z||_1``, the terms of the
-    sufficient-decrease test ``f(Z) <= f(Y) + lin + quad / (2 step)``.
-    """
-    cdef double lin, quad, l1
-    with nogil:
-        lin = _prox_step(&Y[0, 0], &grad[0, 0], &metric[0, 0], step, lam,
-                         Y.shape[0], &Z[0, 0], &quad, &l1)
-    return lin, quad, l1
-
-
 # ---------------------------------------------------------------------------
 # One stage of the central path, the whole loop without the GIL (float64:
 # the estimator always solves in double precision).
@@ -292,20 +281,65 @@ cdef enum:
     _MAX_HALVINGS = 60
 
 
-cdef double _scales_and_score(const double* resid, int d, bint equal,
-                              double sigma_min, double* sigma) noexcept nogil:
-    """Closed-form scales into ``sigma`` (1 or d values) and the score S."""
+cdef void _noise_scales(const double* resid, int d, bint equal,
+                        double sigma_min, double* sigma) noexcept nogil:
+    """Closed-form minimisers of the score in the scales, floored at sigma_min.
+
+    EV: ``sigma[0] = sqrt(sum(resid) / d)``; NV: ``sigma[j] = sqrt(resid[j])``.
+    """
+    cdef int j
+    cdef double total = 0
+    if equal:
+        for j in range(d):
+            total += resid[j]
+        sigma[0] = max(sqrt(total / d), sigma_min)
+        return
+    for j in range(d):
+        sigma[j] = max(sqrt(resid[j]), sigma_min)
+
+
+cdef double _score(const double* resid, int d, bint equal,
+                   const double* sigma) noexcept nogil:
+    """The CoLiDE score at the scales ``sigma`` (1 value for EV, d for NV).
+
+    EV: ``sum(resid) / (2 sigma) + d sigma / 2``;
+    NV: ``sum_j resid[j] / (2 sigma[j]) + sigma[j] / 2``.
+    """
     cdef int j
     cdef double total = 0, score = 0
     if equal:
         for j in range(d):
             total += resid[j]
-        sigma[0] = max(sqrt(total / d), sigma_min)
         return 0.5 * total / sigma[0] + 0.5 * d * sigma[0]
     for j in range(d):
-        sigma[j] = max(sqrt(resid[j]), sigma_min)
         score += 0.5 * (resid[j] / sigma[j] + sigma[j])
     return score
+
+
+def noise_scales(const double[::1] resid, bint equal, double sigma_min):
+    """Closed-form noise scales from the residual variances ``resid``.
+
+    Returns an array of 1 value (``equal``: ``sqrt(sum(resid) / d)``) or d
+    values (``sqrt(resid)``), floored at ``sigma_min``.
+    """
+    sigma = np.empty(1 if equal else resid.shape[0])
+    cdef double[::1] sigma_ = sigma
+    with nogil:
+        _noise_scales(&resid[0], resid.shape[0], equal, sigma_min, &sigma_[0])
+    return sigma
+
+
+def colide_score(const double[::1] resid, const double[::1] sigma):
+    """The CoLiDE score from the residual variances and the noise scales.
+
+    ``sigma`` of length 1 is the equal-variance score
+    ``sum(resid) / (2 sigma) + d sigma / 2``, of length d the non-equal one
+    ``sum_j resid_j / (2 sigma_j) + sigma_j / 2`` (no L1 term).
+    """
+    cdef double value
+    with nogil:
+        value = _score(&resid[0], resid.shape[0], sigma.shape[0] == 1, &sigma[0])
+    return value
 
 
 cdef int _free_slot(int a, int b, int c) noexcept nogil:
@@ -337,15 +371,16 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     W, CW : ndarray of shape (d, d), Fortran-ordered
         The last iterate and ``C @ W``.
     n_iter : int
-    status : int
-        1 converged (tol met or no decreasing step), 0 max_iter reached,
-        -1 the start is outside the domain.
+    status : StageStatus
+        ``CONVERGED`` (tol met or no decreasing step), ``MAX_ITER_REACHED``,
+        or ``INFEASIBLE_START`` (the start is outside the domain).
     step : float
         Last step size, to start the next stage with.
     """
     cdef int d = C.shape[0]
     cdef int dd = d * d
-    cdef int i, k, status = 0, info
+    cdef int i, k, info
+    cdef StageStatus status = MAX_ITER_REACHED
     # wider than max_iter: the loop bound max_iter + 1 must not overflow
     cdef long long n_iter = 0
     cdef int ix = 0, ixp = 0, iy = 0, iz = 0
@@ -382,7 +417,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
         if not _evaluate(Cp, d, s, log_s, mu, equal, sigma_min, &W_[0, 0],
                          &CW_[0, 0], &P_[0, 0], &LU_[0, 0], &sigma_[0, 0],
                          &resid[0], &smooth[0]):
-            status = -1
+            status = INFEASIBLE_START
         else:
             l1s[0] = _asum(dd, &W_[0, 0])
             F_x = smooth[0] + lam * l1s[0]
@@ -434,7 +469,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 if not accepted:
                     # no step of any length decreases the model: stationary
                     # to machine precision
-                    status = 1
+                    status = CONVERGED
                     break
                 l1s[iz] = l1
                 F_z = smooth[iz] + lam * l1
@@ -443,7 +478,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                     ixp = ix
                     theta = 1
                     if iy == ix:
-                        status = 1
+                        status = CONVERGED
                         break
                     continue
                 rel_change = (F_x - F_z) / max(fabs(F_x), 1e-300)
@@ -453,7 +488,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 theta = theta_next
                 step *= step_growth
                 if rel_change <= tol:
-                    status = 1
+                    status = CONVERGED
                     break
     raise_if_interrupted(&intr)
     # copies (not views) so that the four working slots are freed
@@ -471,8 +506,8 @@ cdef bint _evaluate(const double* C, int d, double s, double log_s, double mu,
     if _mmatrix_factor(W, d, s, LU, &logdet) < d:
         return False
     _residual_variances(C, W, CW, P, d, resid)
-    smooth[0] = (mu * _scales_and_score(resid, d, equal, sigma_min, sigma)
-                 - logdet + d * log_s)
+    _noise_scales(resid, d, equal, sigma_min, sigma)
+    smooth[0] = mu * _score(resid, d, equal, sigma) - logdet + d * log_s
     return True
 
 

@@ -9,14 +9,19 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.dag._graph import threshold_to_dag
-from sparsestat.dag._solver import colide_central_path, noise_scales_and_score
+from sparsestat._kernels._colide import colide_score
+from sparsestat.dag._solver import (
+    colide_central_path,
+    noise_scales_and_score,
+    residual_variances_of,
+)
+from sparsestat.dag._threshold import threshold_to_dag
 from sparsestat.utils._networkx import build_graph
 from sparsestat.utils._param_validation import (
-    c_int_interval,
-    check_float_grid,
     Interval,
     StrOptions,
+    c_int_interval,
+    check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_finite_scalar
@@ -69,7 +74,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         paper (the score is already normalised by ``n`` through ``C``).
     w_threshold : float, default=0.3
         Edges with ``|w| < w_threshold`` are dropped after fitting.
-    T : int, default=4
+    n_stages : int, default=4
         Number of stages of the central path.
     mu_init : float, default=1.0
         Weight of the score in the first stage.
@@ -78,7 +83,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     s : float or sequence of float, default=(1.0, 0.9, 0.8, 0.7)
         Log-det parameter of each stage: a positive scalar (all stages) or a
         non-increasing sequence of positive values; a sequence shorter than
-        ``T`` is padded with its last value, a longer one is cut to ``T``.
+        ``n_stages`` is padded with its last value, a longer one is cut to
+        ``n_stages``.
         When the warm start of a stage lies outside ``{rho(W∘W) < s_k}``,
         ``s_k`` is raised by steps of 0.1 (the values used are in ``s_``).
         The parameter is never modified.
@@ -177,7 +183,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         "noise": [StrOptions({"equal", "nonequal"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "w_threshold": [Interval(numbers.Real, 0, None, closed="left")],
-        "T": [c_int_interval(1)],
+        "n_stages": [c_int_interval(1)],
         "mu_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "mu_factor": [Interval(numbers.Real, 0, 1, closed="right")],
         "s": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
@@ -191,7 +197,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         noise="equal",
         alpha=0.05,
         w_threshold=0.3,
-        T=4,
+        n_stages=4,
         mu_init=1.0,
         mu_factor=0.1,
         s=(1.0, 0.9, 0.8, 0.7),
@@ -202,7 +208,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         self.noise = noise
         self.alpha = alpha
         self.w_threshold = w_threshold
-        self.T = T
+        self.n_stages = n_stages
         self.mu_init = mu_init
         self.mu_factor = mu_factor
         self.s = s
@@ -289,26 +295,23 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         """The per-stage ``s`` as a new list (``self.s`` is left untouched)."""
         if isinstance(self.s, numbers.Real):
             check_finite_scalar(self.s, "s")
-            return [float(self.s)] * self.T
+            return [float(self.s)] * self.n_stages
         values = check_float_grid(self.s, "s")
         if np.any(values <= 0):
             raise ValueError(f"s values must be positive and finite, got {self.s!r}.")
         if np.ndim(self.s) == 0:
             # a 0-d array is not a Real: the number it holds, for every stage
-            return [float(values[0])] * self.T
+            return [float(values[0])] * self.n_stages
         if np.any(np.diff(values) > 0):
             raise ValueError(
                 f"s must be non-increasing along the central path, got {self.s!r}."
             )
-        values = values[: self.T].tolist()
-        return values + [values[-1]] * (self.T - len(values))
+        values = values[: self.n_stages].tolist()
+        return values + [values[-1]] * (self.n_stages - len(values))
 
     def _scales(self, C, W):
-        P = C - C @ W
-        sigma, _ = noise_scales_and_score(
-            W, P, self.noise == "equal", self._sigma_min
-        )
-        return float(sigma) if self.noise == "equal" else sigma
+        sigma, _ = noise_scales_and_score(C, W, self.noise == "equal", self._sigma_min)
+        return float(sigma[0]) if self.noise == "equal" else sigma
 
     def score(self, X, y=None):
         """Minus the CoLiDE score of ``X`` under the fitted model.
@@ -335,14 +338,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         C = _covariance(X, self.mean_)
-        W = self.coef_.astype(np.float64)
-        resid = np.einsum("ij,ij->j", np.eye(W.shape[0]) - W, C - C @ W)
-        sigma = self.noise_scale_
-        if self.noise == "equal":
-            value = 0.5 * resid.sum() / sigma + 0.5 * W.shape[0] * sigma
-        else:
-            value = 0.5 * np.sum(resid / sigma + sigma)
-        return -float(value)
+        resid = residual_variances_of(C, self.coef_)
+        sigma = np.atleast_1d(np.asarray(self.noise_scale_, dtype=np.float64))
+        return -colide_score(resid, sigma)
 
     def to_networkx(self):
         """The estimated DAG as a ``networkx.DiGraph`` with ``weight`` on edges.
@@ -371,7 +369,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         """
         check_is_fitted(self)
         edges = ((i, j, {"weight": float(self.coef_[i, j])})
-                 for i, j in zip(*np.nonzero(self.adjacency_)))
+                 for i, j in zip(*np.nonzero(self.adjacency_), strict=True))
         return build_graph(self, edges, directed=True)
 
 

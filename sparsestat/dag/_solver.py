@@ -30,9 +30,12 @@ import numpy as np
 from scipy.linalg.lapack import dgetri
 
 from sparsestat._kernels._colide import (
+    StageStatus,
+    colide_score,
     fista_stage,
     gradient_and_metric,
     mmatrix_factor,
+    noise_scales,
     residual_variances,
 )
 
@@ -51,9 +54,9 @@ class _Point:
     All matrices are Fortran-ordered float64 (the kernels' layout).
     """
 
-    __slots__ = ("W", "CW", "P", "sigma", "score", "lu", "h", "smooth", "l1", "_inv")
+    __slots__ = ("W", "CW", "P", "sigma", "score", "lu", "h", "smooth", "_inv")
 
-    def __init__(self, W, CW, problem, l1=None):
+    def __init__(self, W, CW, problem):
         self.W = W = np.asfortranarray(W, dtype=np.float64)
         self.CW = CW = np.asfortranarray(CW, dtype=np.float64)
         self._inv = None
@@ -68,16 +71,13 @@ class _Point:
         self.P = _empty(d)  # C (I - W)
         resid = np.empty(d)
         residual_variances(problem.C, W, CW, self.P, resid)
-        self.sigma, self.score = problem.scales_and_score(resid)
+        self.sigma = noise_scales(resid, problem.equal, problem.sigma_min)
+        self.score = colide_score(resid, self.sigma)
         self.smooth = problem.mu * self.score + self.h
-        self.l1 = np.abs(W).sum() if l1 is None else l1
 
     @property
     def feasible(self):
         return self.lu is not None
-
-    def objective(self, problem):
-        return self.smooth + problem.mu * problem.alpha * self.l1
 
     def gradient_and_metric(self, problem):
         """Gradient of the smooth part ``mu S + h_s`` and its diagonal metric.
@@ -99,7 +99,7 @@ class _Point:
         grad = _empty(d)
         metric = _empty(d)
         gradient_and_metric(
-            self.W, self.P, self._inv, np.atleast_1d(self.sigma), problem.C_diag,
+            self.W, self.P, self._inv, self.sigma, problem.C_diag,
             problem.mu, grad, metric,
         )
         return grad, metric
@@ -119,40 +119,34 @@ class _Problem:
         self.mu = 1.0
         self.s = 1.0
 
-    def scales_and_score(self, resid):
-        """Closed-form noise scales and the CoLiDE score (no penalty)."""
-        return _scales_and_score(resid, self.equal, self.sigma_min)
 
-    def product(self, W):
-        """``C @ W`` as a Fortran array (C is symmetric: ``(W^T C)^T``)."""
-        return (W.T @ self.C).T
+def residual_variances_of(C, W):
+    """``diag((I-W)^T C (I-W))``: the residual variance of each node (>= 0)."""
+    C = np.asfortranarray(C, dtype=np.float64)
+    W = np.asfortranarray(W, dtype=np.float64)
+    d = W.shape[0]
+    resid = np.empty(d)
+    residual_variances(C, W, np.asfortranarray(C @ W), _empty(d), resid)
+    return resid
 
 
-def _scales_and_score(resid, equal, sigma_min):
-    """EV: ``sigma = sqrt(sum(resid) / d)``, ``S = sum(resid)/(2 sigma) + d sigma/2``;
-    NV: ``sigma_j = sqrt(resid_j)``, ``S = sum_j resid_j/(2 sigma_j) + sigma_j/2``;
-    scales floored at ``sigma_min``.
+def noise_scales_and_score(C, W, equal, sigma_min):
+    """Closed-form noise scales and the CoLiDE score ``S`` at ``W``.
+
+    With ``r = diag((I-W)^T C (I-W))``: EV ``sigma = sqrt(sum(r) / d)``, NV
+    ``sigma_j = sqrt(r_j)``, both floored at ``sigma_min``; then
+    EV ``S = sum(r)/(2 sigma) + d sigma/2``,
+    NV ``S = sum_j r_j/(2 sigma_j) + sigma_j/2``. The kernel's functions, the
+    ones every iteration of the stages evaluates.
+
+    Returns
+    -------
+    sigma : ndarray of shape (1,) (EV) or (d,) (NV)
+    score : float
     """
-    if equal:
-        total = resid.sum()
-        sigma = max(np.sqrt(total / resid.size), sigma_min)
-        return sigma, 0.5 * total / sigma + 0.5 * resid.size * sigma
-    sigma = np.maximum(np.sqrt(resid), sigma_min)
-    return sigma, 0.5 * np.sum(resid / sigma + sigma)
-
-
-def noise_scales_and_score(W, P, equal, sigma_min):
-    """Closed-form noise scales and the score ``S`` given ``P = C (I - W)``.
-
-    ``diag((I-W)^T C (I-W))_j = sum_i (I-W)_ij P_ij``; EV:
-    ``sigma = sqrt(tr / d)``, NV: ``sigma_j = sqrt(diag_j)``, both floored
-    at ``sigma_min``; then
-    EV ``S = tr/(2 sigma) + d sigma/2``,
-    NV ``S = sum_j diag_j/(2 sigma_j) + sigma_j/2``.
-    """
-    resid = np.diagonal(P) - np.einsum("ij,ij->j", P, W)
-    np.maximum(resid, 0.0, out=resid)  # round-off on a PSD quadratic form
-    return _scales_and_score(resid, equal, sigma_min)
+    resid = residual_variances_of(C, W)
+    sigma = noise_scales(resid, equal, sigma_min)
+    return sigma, colide_score(resid, sigma)
 
 
 def solve_stage(problem, start, max_iter, tol, step):
@@ -184,15 +178,15 @@ def solve_stage(problem, start, max_iter, tol, step):
         problem.equal, problem.sigma_min, start.W, start.CW, max_iter, tol, step,
         _STEP_GROWTH,
     )
-    if status < 0:
+    if status == StageStatus.INFEASIBLE_START:
         raise ValueError("solve_stage needs a start inside the domain of h_s.")
-    return _Point(W, CW, problem), n_iter, status == 1, step
+    return _Point(W, CW, problem), n_iter, status == StageStatus.CONVERGED, step
 
 
 def colide_central_path(
     C, *, noise, alpha, s, mu_init, mu_factor, max_iter, tol, sigma_min, verbose=0
 ):
-    """Run the T stages of the central path from ``W = 0``.
+    """Run the stages of the central path from ``W = 0``.
 
     Parameters
     ----------
@@ -201,7 +195,7 @@ def colide_central_path(
     noise : {"equal", "nonequal"}
     alpha : float
     s : sequence of float
-        One ``s`` per stage (its length is the number of stages ``T``).
+        One ``s`` per stage (its length is the number of stages).
     mu_init, mu_factor : float
     max_iter : int
         Iterations per stage.

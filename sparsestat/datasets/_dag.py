@@ -3,7 +3,8 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from sparsestat.dag._graph import topological_order
+from sparsestat.datasets._random_graphs import barabasi_albert_edges, erdos_renyi_upper
+from sparsestat.utils._graph import topological_order
 
 _NOISES = ("gaussian", "exponential", "gumbel")
 
@@ -55,7 +56,7 @@ def make_dag(
     Examples
     --------
     >>> from sparsestat.datasets import make_dag
-    >>> from sparsestat.dag._graph import is_dag
+    >>> from sparsestat.utils._graph import is_dag
     >>> W = make_dag(20, graph="ER", edges_per_node=2, random_state=0)
     >>> W.shape, is_dag(W), bool((abs(W[W != 0]) >= 0.5).all())
     ((20, 20), True, True)
@@ -72,10 +73,9 @@ def make_dag(
     rng = check_random_state(random_state)
     d = int(n_nodes)
     if graph == "ER":
-        prob = min(1.0, 2.0 * edges_per_node / (d - 1)) if d > 1 else 0.0
-        upper = np.triu(rng.uniform(size=(d, d)) < prob, k=1)
+        upper = erdos_renyi_upper(d, edges_per_node, rng)
     else:
-        upper = _barabasi_albert_upper(d, max(1, round(edges_per_node)), rng)
+        upper = _scale_free_upper(d, max(1, round(edges_per_node)), rng)
     perm = rng.permutation(d)
     pattern = upper[np.ix_(perm, perm)]
     signs = rng.choice([-1.0, 1.0], size=(d, d))
@@ -98,19 +98,13 @@ def _check_range(weight_range):
     return low, high
 
 
-def _barabasi_albert_upper(d, m, rng):
-    """Preferential attachment; returns an upper-triangular pattern (j > i: i -> j)."""
+def _scale_free_upper(d, m, rng):
+    """Barabasi-Albert graph as an upper-triangular pattern (j > i: i -> j)."""
     upper = np.zeros((d, d), dtype=bool)
-    degree = np.zeros(d)
-    for new in range(1, d):
-        k = min(m, new)
-        weights = degree[:new] + 1.0
-        parents = rng.choice(new, size=k, replace=False, p=weights / weights.sum())
+    for new, old in barabasi_albert_edges(d, m, rng, first_node=1):
         # new node -> earlier (hub) nodes: in the reversed index order the
         # earlier nodes come later, so store the edge as (d-1-new) -> (d-1-old)
-        upper[d - 1 - new, d - 1 - parents] = True
-        degree[parents] += 1
-        degree[new] += k
+        upper[d - 1 - new, d - 1 - old] = True
     return upper
 
 

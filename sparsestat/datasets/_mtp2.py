@@ -1,29 +1,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-
-def _ba_edges(p, m, rng):
-    """Preferential attachment: each new node links to m distinct earlier
-    nodes, drawn with probability proportional to degree + 1.
-
-    The "+ 1" (igraph's default zero appeal, used by the reference MTP2
-    simulations) lets leaves keep attracting links; pure degree-proportional
-    attachment grows larger hubs and so weaker partial correlations.
-    """
-    edges = []
-    seeds = min(m, p)
-    # every node once plus every endpoint of every edge: a uniform draw
-    # from this list is a draw proportional to degree + 1
-    pool = list(range(seeds))
-    for new in range(seeds, p):
-        chosen = set()
-        while len(chosen) < min(m, new):
-            chosen.add(int(pool[rng.integers(len(pool))]))
-        for t in sorted(chosen):
-            edges.append((new, t))
-            pool.extend((new, t))
-        pool.append(new)
-    return edges
+from sparsestat.datasets._random_graphs import barabasi_albert_edges, erdos_renyi_upper
 
 
 def _grid_edges(p):
@@ -36,12 +14,6 @@ def _grid_edges(p):
         if k + ncols < p:
             edges.append((k, k + ncols))
     return edges
-
-
-def _random_edges(p, m, rng):
-    prob = min(1.0, 2.0 * m / max(p - 1, 1))
-    upper = np.triu(rng.random((p, p)) < prob, k=1)
-    return list(zip(*np.nonzero(upper)))
 
 
 def make_mtp2_precision(
@@ -120,11 +92,13 @@ def make_mtp2_precision(
     p = int(n_features)
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
     if graph == "BA":
-        edges = _ba_edges(p, int(edges_per_node), rng)
+        m = int(edges_per_node)
+        edges = barabasi_albert_edges(p, m, rng, first_node=min(m, p))
     elif graph == "grid":
         edges = _grid_edges(p)
     else:
-        edges = _random_edges(p, int(edges_per_node), rng)
+        upper = erdos_renyi_upper(p, int(edges_per_node), rng)
+        edges = list(zip(*np.nonzero(upper), strict=True))
     A = np.zeros((p, p))
     for i, j in edges:
         A[i, j] = A[j, i] = rng.uniform(low, high)

@@ -6,9 +6,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sparsestat.dag import CoLiDE
-from sparsestat.dag._graph import is_dag
 from sparsestat.datasets import make_dag, sample_linear_sem
 from sparsestat.metrics import edge_recovery
+from sparsestat.utils._graph import is_dag
 
 
 def _sem(d=8, n=500, seed=0, scale=1.0, k=1):
@@ -111,7 +111,7 @@ def test_output_is_always_a_dag(seed):
     # solution may keep cycles, adjacency_ never does
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((60, 7)) @ rng.standard_normal((7, 7))
-    est = CoLiDE(w_threshold=0.0, alpha=0.0, T=2, s=1.0).fit(X)
+    est = CoLiDE(w_threshold=0.0, alpha=0.0, n_stages=2, s=1.0).fit(X)
     assert is_dag(est.adjacency_)
     np.testing.assert_array_equal(est.adjacency_, est.coef_ != 0)
     assert np.all(np.isfinite(est.raw_coef_))
@@ -121,7 +121,7 @@ def test_input_and_parameters_not_modified():
     _, X = _sem()
     X_copy = X.copy()
     s = [1.0, 0.9]
-    est = CoLiDE(s=s, T=3).fit(X)
+    est = CoLiDE(s=s, n_stages=3).fit(X)
     np.testing.assert_array_equal(X, X_copy)
     assert s == [1.0, 0.9] and est.s is s
     assert len(est.s_) == 3
@@ -142,7 +142,7 @@ def test_s_raised_when_warm_start_leaves_domain():
     # s drops too fast for the warm start: the stage's s is raised by 0.1
     W, X = _sem(seed=0, k=2)
     X = X * 3
-    est = CoLiDE(s=[1.0, 0.05], T=2, alpha=0.01).fit(X)
+    est = CoLiDE(s=[1.0, 0.05], n_stages=2, alpha=0.01).fit(X)
     assert est.s_[0] == 1.0
     assert est.s_[1] > 0.05
     assert np.all(np.isfinite(est.raw_coef_))
@@ -212,7 +212,7 @@ def test_convergence_warning_when_max_iter_reached():
 
 def test_verbose_runs(capsys):
     _, X = _sem(d=4)
-    CoLiDE(verbose=1, T=2).fit(X)
+    CoLiDE(verbose=1, n_stages=2).fit(X)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_verbose_runs(capsys):
         ({"s": [[1.0]]}, "s"),
         ({"s": np.nan}, "s"),
         ({"noise": "gaussian"}, "noise"),
-        ({"T": 0}, "T"),
+        ({"n_stages": 0}, "n_stages"),
         ({"mu_init": 0.0}, "mu_init"),
         ({"mu_factor": 1.5}, "mu_factor"),
         ({"max_iter": 0}, "max_iter"),

@@ -51,8 +51,8 @@ def test_same_parameters_on_tiny_data_are_the_model_not_the_tolerance(data):
 
 
 def test_zero_dim_s_is_a_number(data):
-    a = CoLiDE(s=np.array(0.9), T=2).fit(data)
-    b = CoLiDE(s=0.9, T=2).fit(data)
+    a = CoLiDE(s=np.array(0.9), n_stages=2).fit(data)
+    b = CoLiDE(s=0.9, n_stages=2).fit(data)
     np.testing.assert_array_equal(a.raw_coef_, b.raw_coef_)
     with pytest.raises(ValueError, match="s must be"):
         CoLiDE(s=[1.0, "a"]).fit(data)

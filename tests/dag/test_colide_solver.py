@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize, minimize_scalar
 
-from sparsestat._kernels._colide import lu_nopivot
+from sparsestat._kernels._colide import StageStatus, fista_stage, lu_nopivot
 from sparsestat.dag._solver import _Point, _Problem, noise_scales_and_score, solve_stage
 from sparsestat.datasets import make_dag, sample_linear_sem
 
@@ -74,7 +74,7 @@ def test_closed_form_scales_minimise_the_joint_score(equal):
     _, C = _data()
     W = 0.3 * rng.standard_normal(C.shape)
     np.fill_diagonal(W, 0.0)
-    sigma, score = noise_scales_and_score(W, C - C @ W, equal, 1e-8)
+    sigma, score = noise_scales_and_score(C, W, equal, 1e-8)
     np.testing.assert_allclose(score, _joint_score(W, C, sigma, equal), rtol=1e-12)
     if equal:
         best = minimize_scalar(lambda t: _joint_score(W, C, t, True),
@@ -95,7 +95,7 @@ def test_scales_are_floored():
     _, C = _data()
     # W that explains nothing: the residual is C itself; a huge floor binds
     W = np.zeros_like(C)
-    sigma, _ = noise_scales_and_score(W, C, False, 1e3)
+    sigma, _ = noise_scales_and_score(C, W, False, 1e3)
     assert np.all(sigma == 1e3)
 
 
@@ -199,3 +199,53 @@ def test_huge_initial_step_stays_in_the_domain():
     assert point.feasible
     assert np.all(np.isfinite(point.W))
     assert np.max(np.abs(np.linalg.eigvals(point.W * point.W))) < 0.2
+
+
+@pytest.mark.parametrize("noise", ["equal", "nonequal"])
+def test_estimator_scales_and_score_are_the_solvers(noise):
+    """noise_scale_, score(X) and the stage objective share one implementation:
+    at the training data they agree to the last bit."""
+    from sparsestat.dag import CoLiDE
+
+    W, X = _sem_data(seed=5)
+    est = CoLiDE(noise=noise).fit(X)
+    Xc = X - est.mean_
+    C = Xc.T @ Xc / len(Xc)
+    equal = noise == "equal"
+    sigma, score = noise_scales_and_score(C, est.coef_, equal, est._sigma_min)
+    np.testing.assert_array_equal(np.atleast_1d(est.noise_scale_), sigma)
+    assert est.score(X) == -score
+    problem = _Problem(C, noise, alpha=0.0, sigma_min=est._sigma_min)
+    problem.s = 1.0
+    point = _Point(est.coef_, C @ est.coef_, problem)
+    np.testing.assert_array_equal(point.sigma, sigma)
+    assert point.score == score
+
+
+def _sem_data(seed):
+    W = make_dag(7, edges_per_node=1.5, random_state=seed)
+    return W, sample_linear_sem(W, 400, noise_scale=np.linspace(0.5, 2, 7),
+                                random_state=seed)
+
+
+def test_stage_statuses_are_the_kernel_enum():
+    _, C = _data(d=5, seed=6)
+    problem = _Problem(C, "equal", alpha=0.05, sigma_min=1e-8)
+    problem.mu, problem.s = 1.0, 1.0
+    start = _Point(np.zeros_like(C), np.zeros_like(C), problem)
+    W, CW, _, status, _ = fista_stage(
+        problem.C, 1.0, 1.0, 0.05, True, 1e-8, start.W, start.CW, 10**5, 1e-10, 1.0,
+        1.1)
+    assert status == StageStatus.CONVERGED
+    *_, status, _ = fista_stage(
+        problem.C, 1.0, 1.0, 0.0, True, 1e-8, start.W, start.CW, 1, 0.0, 1.0, 1.1)
+    assert status == StageStatus.MAX_ITER_REACHED
+    outside = np.asfortranarray(np.full_like(C, 2.0) - 2.0 * np.eye(len(C)))
+    *_, status, _ = fista_stage(
+        problem.C, 1.0, 1.0, 0.0, True, 1e-8, outside,
+        np.asfortranarray(problem.C @ outside), 10, 0.0, 1.0, 1.1)
+    assert status == StageStatus.INFEASIBLE_START
+    start = _Point(outside, C @ outside, problem)
+    assert not start.feasible
+    with pytest.raises(ValueError, match="inside the domain"):
+        solve_stage(problem, start, 10, 0.0, 1.0)

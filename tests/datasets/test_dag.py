@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sparsestat.dag._graph import is_dag
 from sparsestat.datasets import make_dag, sample_linear_sem
+from sparsestat.utils._graph import is_dag
 
 
 @pytest.mark.parametrize("graph", ["ER", "SF"])

@@ -105,7 +105,7 @@ def test_colide_reports_stages_and_score(plain, capsys):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((100, 5))
     X[:, 1] += X[:, 0]
-    model = CoLiDE(T=3, s=(1.0, 0.9, 0.8), verbose=1).fit(X)
+    model = CoLiDE(n_stages=3, s=(1.0, 0.9, 0.8), verbose=1).fit(X)
     lines = _lines(capsys)
     n_stages = len(model.s_)
     assert [line.split("]")[0] for line in lines] == ["[CoLiDE stages"] * n_stages
