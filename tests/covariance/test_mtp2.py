@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from sklearn.covariance import GraphicalLasso, empirical_covariance
 from sklearn.exceptions import ConvergenceWarning
-
 from sparsestat._kernels._mtp2 import (
     Status,
     mtp2_newton,
@@ -14,6 +13,7 @@ from sparsestat._kernels._mtp2 import (
     project_diag_dominant,
     project_m_matrix,
 )
+
 from sparsestat.covariance import (
     MTP2GraphicalModel,
     MTP2GraphicalModelCV,
