@@ -8,6 +8,7 @@ from joblib import Parallel
 from sklearn.covariance import empirical_covariance, log_likelihood
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
+from sklearn.utils.validation import validate_data
 
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat.covariance._checks import _constant_columns
@@ -254,7 +255,9 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         """
         self._validate_params()
         self._validate_common()
-        X64, dtype, emp_cov, location = self._emp_cov(X, precomputed=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        X64, emp_cov, location = self._emp_cov(X, precomputed=False)
         alphas = check_alpha_grid(self.alphas)
         n_refinements = self.n_refinements if isinstance(alphas, int) else 0
         if isinstance(alphas, int):
@@ -299,7 +302,7 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
             "std_test_score": scores.std(axis=0),
         }
         self.alpha_, self.gamma_ = (float(v) for v in candidates[best])
-        self._fit_emp_cov(emp_cov, location, dtype, self.alpha_, self.gamma_)
+        self._fit_emp_cov(emp_cov, location, X.dtype, self.alpha_, self.gamma_)
         return self
 
     def _cv_scores(self, X, splits, candidates, params, failures, label):

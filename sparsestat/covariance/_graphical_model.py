@@ -199,13 +199,7 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
         _resolve_gamma(self.penalty, self.gamma)
 
     def _emp_cov(self, X, precomputed):
-        """``X`` validated and in float64, its dtype, covariance and location."""
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=1 if precomputed else 2,
-        )
+        """``X`` (validated by ``fit``) in float64, its covariance and location."""
         Xd = X.astype(np.float64)
         if precomputed:
             emp_cov = _check_covariance(Xd)
@@ -223,7 +217,7 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
             emp_cov = empirical_covariance(centred - shift, assume_centered=True)
         magnitude = None if precomputed else np.abs(Xd).max(axis=0, initial=0.0)
         _check_variances(emp_cov, magnitude)
-        return Xd, X.dtype, emp_cov, location
+        return Xd, emp_cov, location
 
     def _solver_params(self):
         """Keyword arguments of ``mtp2_graphical_model`` set by the estimator."""
@@ -254,10 +248,15 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
         self._validate_params()
         check_finite_scalar(self.alpha, "alpha")
         self._validate_common()
-        _, dtype, emp_cov, location = self._emp_cov(
-            X, self.covariance == "precomputed"
+        precomputed = self.covariance == "precomputed"
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=1 if precomputed else 2,
         )
-        self._fit_emp_cov(emp_cov, location, dtype, self.alpha, self.gamma)
+        _, emp_cov, location = self._emp_cov(X, precomputed)
+        self._fit_emp_cov(emp_cov, location, X.dtype, self.alpha, self.gamma)
         return self
 
     def _fit_emp_cov(self, emp_cov, location, dtype, alpha, gamma):
