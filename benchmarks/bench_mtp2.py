@@ -32,7 +32,7 @@ import os
 import platform
 import time
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +44,9 @@ from threadpoolctl import threadpool_limits
 from sparsestat.covariance import (
     MTP2GraphicalModel,
     MTP2GraphicalModelCV,
+    mtp2_graphical_model,
     penalty_weights,
 )
-from sparsestat.covariance._mtp2 import _solve_stage
 from sparsestat.datasets import make_mtp2_precision
 from sparsestat.metrics import edge_recovery
 
@@ -71,12 +71,15 @@ def _timed(estimator, X):
 
 def _oracle(X, T):
     """M-matrix MLE restricted to the true support (zero weight on true
-    edges, a prohibitive one elsewhere)."""
+    edges, a prohibitive one elsewhere).
+
+    A stage sees the data and its weights only through ``S - weights``, so
+    the weighted stage is the unpenalised one (``alpha=0``, one L1 stage)
+    on that matrix, from the usual start ``diag(1 / S_ii)``."""
     S = np.cov(X, rowvar=False, bias=True)
     weights = np.where(T != 0, 0.0, 1e6)
     np.fill_diagonal(weights, 0.0)
-    start = np.diag(1.0 / np.diag(S))
-    return _solve_stage(S, weights, start, False, "newton", 1000, 1e-8)[0]
+    return mtp2_graphical_model(S - weights, 0.0, penalty="l1", tol=1e-8)[0]
 
 
 def _sample(p, ratio, seed, weight_range=(1.0, 1.0)):
@@ -89,7 +92,7 @@ def _sample(p, ratio, seed, weight_range=(1.0, 1.0)):
     return T, X, 1.5 * np.sqrt(np.log(p) / (ratio * p))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _glasso_best(p, ratio, seed, weight_range=(1.0, 1.0)):
     """Scores of GraphicalLasso at the alpha of GLASSO_GRID with the lowest
     error; cached, as the ten-seed tables revisit the same samples."""

@@ -102,7 +102,7 @@ def test_fit_runs_with_one_blas_thread(name, monkeypatch):
      "sparsestat.linear_model._path", "_path"),
     (lambda: mtp2_graphical_model(
         np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), alpha=0.1),
-     "sparsestat.covariance._mtp2", "_solve_stage"),
+     "sparsestat.covariance._path", "_solve_stage"),
 ], ids=["nonconvex_path", "mtp2_graphical_model"])
 def test_public_functions_run_with_one_blas_thread(call, module, attribute,
                                                    monkeypatch):

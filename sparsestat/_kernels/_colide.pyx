@@ -16,41 +16,18 @@ import numpy as np
 
 from cython cimport floating
 from libc.math cimport fabs, log, sqrt
-from scipy.linalg.cython_blas cimport dgemm, dtrsm, sgemm, strsm
-from scipy.linalg.cython_lapack cimport dgetri
 
+from sparsestat._kernels._blas cimport _gemm, _trsm
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
+from sparsestat._kernels._lapack cimport _getri
 
 
 # Panel width of the blocked factorisation; below 2 panels the unblocked
 # loops are faster than the BLAS calls they would make.
 cdef enum:
     _NB = 48
-
-
-cdef inline void _trsm_lower_unit(int m, int n, floating* A, int lda,
-                                  floating* B, int ldb) noexcept nogil:
-    """B = np.linalg.solve(np.tril(A[:m, :m], -1) + I, B), B of shape (m, n)."""
-    cdef char side = b"L", uplo = b"L", trans = b"N", diag = b"U"
-    cdef floating one = 1
-    if floating is float:
-        strsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
-    else:
-        dtrsm(&side, &uplo, &trans, &diag, &m, &n, &one, A, &lda, B, &ldb)
-
-
-cdef inline void _gemm_minus(int m, int n, int k, floating* A, int lda,
-                             floating* B, int ldb, floating* C,
-                             int ldc) noexcept nogil:
-    """C -= A @ B with A (m, k), B (k, n), C (m, n), all Fortran-ordered."""
-    cdef char trans = b"N"
-    cdef floating minus_one = -1, one = 1
-    if floating is float:
-        sgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
-    else:
-        dgemm(&trans, &trans, &m, &n, &k, &minus_one, A, &lda, B, &ldb, &one, C, &ldc)
 
 
 cdef int _panel(floating* A, int d, int k0, int k1, double* logdet) noexcept nogil:
@@ -101,11 +78,12 @@ cdef int _lu(floating* A, int d, double* logdet) noexcept nogil:
         if done < k1 - k0:
             break
         if k1 < d:
-            # A[k0:k1, k1:] = solve(L11, A[k0:k1, k1:])
-            _trsm_lower_unit(k1 - k0, d - k1, A + k0 + k0 * d, d, A + k0 + k1 * d, d)
+            # A[k0:k1, k1:] = solve(np.tril(L11, -1) + I, A[k0:k1, k1:])
+            _trsm(c'L', c'L', c'N', c'U', k1 - k0, d - k1, 1, A + k0 + k0 * d, d,
+                  A + k0 + k1 * d, d)
             # A[k1:, k1:] -= A[k1:, k0:k1] @ A[k0:k1, k1:]
-            _gemm_minus(d - k1, d - k1, k1 - k0, A + k1 + k0 * d, d,
-                        A + k0 + k1 * d, d, A + k1 + k1 * d, d)
+            _gemm(c'N', c'N', d - k1, d - k1, k1 - k0, -1, A + k1 + k0 * d, d,
+                  A + k0 + k1 * d, d, 1, A + k1 + k1 * d, d)
         k0 = k1
     return n_positive
 
@@ -389,8 +367,6 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     cdef bint accepted
     cdef double logdet, lin, quad, l1, F_x, F_z, theta = 1, theta_next, beta
     cdef double rel_change, log_s = log(s)
-    cdef char trans = b"N"
-    cdef double alpha_one = 1, beta_zero = 0
 
     W = np.empty((_N_SLOTS, dd))
     CW = np.empty((_N_SLOTS, dd))
@@ -442,7 +418,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 # permutation (ipiv is 1-based)
                 for i in range(dd):
                     inv[i] = LU_[iy, i]
-                dgetri(&d, &inv[0], &d, &ipiv[0], &work[0], &lwork, &info)
+                info = _getri(d, &inv[0], d, &ipiv[0], &work[0], lwork)
                 _gradient_and_metric(&W_[iy, 0], &P_[iy, 0], &inv[0],
                                      &sigma_[iy, 0], equal, &C_diag[0], mu, d,
                                      &grad[0], &metric[0])
@@ -454,8 +430,8 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                     lin = _prox_step(&W_[iy, 0], &grad[0], &metric[0], step, lam,
                                      d, &W_[iz, 0], &quad, &l1)
                     # CW[iz] = C @ W[iz]
-                    dgemm(&trans, &trans, &d, &d, &d, &alpha_one, <double*> Cp, &d,
-                          &W_[iz, 0], &d, &beta_zero, &CW_[iz, 0], &d)
+                    _gemm(c'N', c'N', d, d, d, 1., Cp, d, &W_[iz, 0], d, 0.,
+                          &CW_[iz, 0], d)
                     if (_evaluate(Cp, d, s, log_s, mu, equal, sigma_min,
                                   &W_[iz, 0], &CW_[iz, 0], &P_[iz, 0],
                                   &LU_[iz, 0], &sigma_[iz, 0], &resid[0],

@@ -14,25 +14,21 @@
 #
 # Positive definiteness is always decided by a Cholesky factorisation
 # (potrf) and the inverse taken from that factor (potri): no eigenvalues.
-from cython cimport floating
+#
+# Double precision only: the estimator solves every stage in float64 (the
+# fitted attributes take X's dtype afterwards), so no float32 build is kept.
+# The status codes (the ``Status`` enum) are declared in _mtp2.pxd, which
+# makes them readable from Python.
 from libc.math cimport INFINITY, fabs, log, sqrt
 from libc.stdlib cimport qsort
-from scipy.linalg.cython_blas cimport dsymm, ssymm
-from scipy.linalg.cython_lapack cimport dpotrf, dpotri, spotrf, spotri
 
 import numpy as np
 
-from sparsestat._kernels._blas cimport _axpy, _copy, _dot
+from sparsestat._kernels._blas cimport _axpy, _copy, _dot, _symm
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
-
-# status codes returned to the Python layer
-cdef enum:
-    CONVERGED = 0
-    MAX_ITER = 1
-    LINE_SEARCH_FAILED = 2
-    NOT_PD = 3
+from sparsestat._kernels._lapack cimport _potrf, _potri
 
 # Armijo constant, backtracking factor and number of halvings
 cdef double SIGMA = 1e-4
@@ -44,44 +40,7 @@ cdef double EPS_ACTIVE = 1e-3
 cdef double SPARSE_FRACTION = 0.1
 
 
-cdef inline int _potrf(int p, floating* A) noexcept nogil:
-    """A = cholesky(A) in the lower (column-major) triangle; returns info."""
-    cdef char uplo = b"L"
-    cdef int info = 0
-    if floating is float:
-        spotrf(&uplo, &p, A, &p, &info)
-    else:
-        dpotrf(&uplo, &p, A, &p, &info)
-    return info
-
-
-cdef inline int _potri(int p, floating* A) noexcept nogil:
-    """A = inv(L @ L.T) from the factor L in the lower triangle of A."""
-    cdef char uplo = b"L"
-    cdef int info = 0
-    if floating is float:
-        spotri(&uplo, &p, A, &p, &info)
-    else:
-        dpotri(&uplo, &p, A, &p, &info)
-    return info
-
-
-cdef inline void _symm(bint left, int p, const floating* A, const floating* B,
-                       floating* C) noexcept nogil:
-    """C = A @ B (left) or C = B @ A, A symmetric (p, p)."""
-    cdef char side = b"L" if left else b"R"
-    cdef char uplo = b"L"
-    cdef floating one = 1.
-    cdef floating zero = 0.
-    if floating is float:
-        ssymm(&side, &uplo, &p, &p, &one, <float*> A, &p, <float*> B, &p,
-              &zero, C, &p)
-    else:
-        dsymm(&side, &uplo, &p, &p, &one, <double*> A, &p, <double*> B, &p,
-              &zero, C, &p)
-
-
-cdef inline void _mirror_lower(int p, floating* A) noexcept nogil:
+cdef inline void _mirror_lower(int p, double* A) noexcept nogil:
     """Copy the lower (column-major) triangle of A onto its upper triangle."""
     cdef int i, j
     for j in range(p):
@@ -89,13 +48,13 @@ cdef inline void _mirror_lower(int p, floating* A) noexcept nogil:
             A[j + <size_t> i * p] = A[i + <size_t> j * p]
 
 
-cdef int _chol_logdet(int p, const floating* T, floating* L,
+cdef int _chol_logdet(int p, const double* T, double* L,
                       double* logdet) noexcept nogil:
     """Factor T into L; return 1 and logdet(T) if T is positive definite."""
     cdef int i
     cdef double acc = 0.
     _copy(p * p, T, 1, L, 1)  # L[:] = T
-    if _potrf(p, L) != 0:
+    if _potrf(c'L', p, L, p) != 0:
         return 0
     for i in range(p):
         if not L[i + <size_t> i * p] > 0:
@@ -105,20 +64,20 @@ cdef int _chol_logdet(int p, const floating* T, floating* L,
     return 1
 
 
-cdef void _inverse_from_factor(int p, floating* L, floating* Tinv) noexcept nogil:
+cdef void _inverse_from_factor(int p, double* L, double* Tinv) noexcept nogil:
     """Tinv = inv(T) from the Cholesky factor held in L (L is overwritten)."""
-    _potri(p, L)
+    _potri(c'L', p, L, p)
     _mirror_lower(p, L)
     _copy(p * p, L, 1, Tinv, 1)  # Tinv[:] = L
 
 
-cdef double _objective(int p, const floating* T, const floating* K,
+cdef double _objective(int p, const double* T, const double* K,
                        double logdet) noexcept nogil:
     # <T, K> over all entries: K is symmetric, so this is tr(T K)
     return -logdet + _dot(p * p, T, 1, K, 1)  # -logdet + np.sum(T * K)
 
 
-cdef double _kkt(int p, const floating* T, const floating* G, const floating* d,
+cdef double _kkt(int p, const double* T, const double* G, const double* d,
                  bint diag_dominant) noexcept nogil:
     """Largest scale-free violation of the stage's KKT conditions.
 
@@ -162,8 +121,8 @@ cdef double _kkt(int p, const floating* T, const floating* G, const floating* d,
     return worst
 
 
-cdef bint _armijo(int p, const floating* T, const floating* Tn,
-                  const floating* G, const floating* K, floating* L, double f,
+cdef bint _armijo(int p, const double* T, const double* Tn,
+                  const double* G, const double* K, double* L, double f,
                   double* f_n) noexcept nogil:
     """Accept the trial Tn: positive definite (Cholesky into L) and
     f(Tn) <= f(T) + SIGMA <G, Tn - T>, up to rounding of f."""
@@ -177,7 +136,30 @@ cdef bint _armijo(int p, const floating* T, const floating* Tn,
     return f_n[0] <= f + SIGMA * decrease + 1e-13 * (1. + fabs(f))
 
 
-def project_m_matrix(const floating[:, ::1] Y):
+cdef int _start(int p, const double* T, const double* K, double* L,
+                double* Tinv, double* f) noexcept nogil:
+    """f = f(T) and Tinv = inv(T) at a stage's start (L is workspace).
+
+    Returns NOT_PD if T is not positive definite, else MAX_ITER: the status
+    of a run until it converges or fails otherwise.
+    """
+    cdef double logdet
+    if not _chol_logdet(p, T, L, &logdet):
+        return NOT_PD
+    f[0] = _objective(p, T, K, logdet)
+    _inverse_from_factor(p, L, Tinv)
+    return MAX_ITER
+
+
+cdef inline void _gradient(int p, const double* K, const double* Tinv,
+                           double* G) noexcept nogil:
+    """G = K - inv(T), the gradient of the stage's objective."""
+    cdef size_t ij
+    for ij in range(<size_t> p * p):
+        G[ij] = K[ij] - Tinv[ij]
+
+
+def project_m_matrix(const double[:, ::1] Y):
     """Euclidean projection of a symmetric matrix onto the M-matrix set.
 
     The set ``{X symmetric: X_ij <= 0, i != j}`` is a box in the
@@ -193,14 +175,21 @@ def project_m_matrix(const floating[:, ::1] Y):
     X : ndarray of shape (p, p)
     """
     cdef int p = Y.shape[0]
-    cdef int i, j
-    X_arr = np.empty((p, p), dtype=np.float32 if floating is float else np.float64)
-    cdef floating[:, ::1] X = X_arr
+    X_arr = np.empty((p, p))
+    cdef double[:, ::1] X = X_arr
     with nogil:
-        for i in range(p):
-            for j in range(p):
-                X[i, j] = Y[i, j] if (i == j or Y[i, j] < 0) else 0.
+        _project_m(p, &Y[0, 0], &X[0, 0])
     return X_arr
+
+
+cdef void _project_m(int p, const double* Y, double* X) noexcept nogil:
+    """X = Y with its positive off-diagonal entries set to 0."""
+    cdef int i, j
+    cdef size_t ij
+    for j in range(p):
+        for i in range(p):
+            ij = i + <size_t> j * p
+            X[ij] = Y[ij] if (i == j or Y[ij] < 0) else 0.
 
 
 cdef int _cmp_double(const void* a, const void* b) noexcept nogil:
@@ -209,7 +198,7 @@ cdef int _cmp_double(const void* a, const void* b) noexcept nogil:
     return (x > y) - (x < y)
 
 
-cdef int _project_dd(int p, const floating* Y, floating* X, double* mu,
+cdef int _project_dd(int p, const double* Y, double* X, double* mu,
                      double* breaks, int max_sweeps, double tol,
                      Interrupt* intr) noexcept nogil:
     """X = projection of Y onto the diagonally dominant M-matrices.
@@ -275,7 +264,7 @@ cdef int _project_dd(int p, const floating* Y, floating* X, double* mu,
     return sweep
 
 
-def project_diag_dominant(const floating[:, ::1] Y, int max_sweeps=10000,
+def project_diag_dominant(const double[:, ::1] Y, int max_sweeps=10000,
                           double tol=1e-12):
     """Euclidean projection onto the diagonally dominant M-matrices.
 
@@ -302,11 +291,10 @@ def project_diag_dominant(const floating[:, ::1] Y, int max_sweeps=10000,
     n_sweeps : int
     """
     cdef int p = Y.shape[0]
-    dtype = np.float32 if floating is float else np.float64
-    X_arr = np.empty((p, p), dtype=dtype)
-    mu_arr = np.zeros(p, dtype=np.float64)
-    breaks_arr = np.empty(max(p, 1), dtype=np.float64)
-    cdef floating[:, ::1] X = X_arr
+    X_arr = np.empty((p, p))
+    mu_arr = np.zeros(p)
+    breaks_arr = np.empty(max(p, 1))
+    cdef double[:, ::1] X = X_arr
     cdef double[::1] mu = mu_arr
     cdef double[::1] breaks = breaks_arr
     cdef int sweeps
@@ -319,8 +307,8 @@ def project_diag_dominant(const floating[:, ::1] Y, int max_sweeps=10000,
     return X_arr, mu_arr, sweeps
 
 
-cdef int _collect(int p, const floating* A, int* colptr, int* rowind,
-                  floating* vals, int max_nnz) noexcept nogil:
+cdef int _collect(int p, const double* A, int* colptr, int* rowind,
+                  double* vals, int max_nnz) noexcept nogil:
     """Column-compressed non-zeros of A; -1 if there are more than max_nnz."""
     cdef int i, j, nnz = 0
     colptr[0] = 0
@@ -336,39 +324,55 @@ cdef int _collect(int p, const floating* A, int* colptr, int* rowind,
     return nnz
 
 
-cdef void _product_tgt(int p, const floating* T, const floating* Gam,
-                       floating* W, floating* D, int* colptr,
-                       int* rowind, floating* vals, int max_nnz) noexcept nogil:
-    """D = T @ Gam @ T (T symmetric), sparse products when T has few non-zeros."""
+cdef void _sandwich(int p, const double* A, const double* B, double* W,
+                    double* C) noexcept nogil:
+    """C = A @ B @ A, A symmetric (p, p), dense (two symm); W is workspace."""
+    _symm(c'L', p, p, 1., A, p, B, p, 0., W, p)  # W = A @ B
+    _symm(c'R', p, p, 1., A, p, W, p, 0., C, p)  # C = W @ A
+
+
+cdef void _csc_matmul(int p, const int* colptr, const int* rowind,
+                      const double* vals, const double* B,
+                      double* C) noexcept nogil:
+    """C = S @ B with S (p, p) in the compressed columns of :func:`_collect`.
+
+    Column j of C combines the sparse columns of S with the weights B[:, j];
+    zero weights are skipped (adding their zero products would not change C).
+    """
     cdef int i, j, k, q
-    cdef floating a
+    cdef double a
+    for j in range(p):
+        for i in range(p):
+            C[i + <size_t> j * p] = 0.
+        for k in range(p):
+            a = B[k + <size_t> j * p]
+            if a == 0:
+                continue
+            for q in range(colptr[k], colptr[k + 1]):
+                C[rowind[q] + <size_t> j * p] += a * vals[q]
+
+
+cdef void _product_tgt(int p, const double* T, const double* Gam,
+                       double* W, double* D, int* colptr,
+                       int* rowind, double* vals, int max_nnz) noexcept nogil:
+    """D = T @ Gam @ T (T symmetric), sparse products when T has few non-zeros."""
+    cdef int i, j, q
     if _collect(p, T, colptr, rowind, vals, max_nnz) < 0:
-        _symm(True, p, T, Gam, W)  # W = T @ Gam
-        _symm(False, p, T, W, D)  # D = W @ T
+        _sandwich(p, T, Gam, W, D)
         return
     # W = Gam @ T, one axpy of a (contiguous) column of Gam per non-zero T_kj
     for j in range(p):
         for i in range(p):
             W[i + <size_t> j * p] = 0.
         for q in range(colptr[j], colptr[j + 1]):
-            k = rowind[q]
             # W[:, j] += T[k, j] * Gam[:, k]
-            _axpy(p, vals[q], Gam + <size_t> k * p, 1, W + <size_t> j * p, 1)
-    # D = T @ W, column j is a combination of the sparse columns of T
-    for j in range(p):
-        for i in range(p):
-            D[i + <size_t> j * p] = 0.
-        for k in range(p):
-            a = W[k + <size_t> j * p]
-            if a == 0:
-                continue
-            for q in range(colptr[k], colptr[k + 1]):
-                D[rowind[q] + <size_t> j * p] += a * vals[q]
+            _axpy(p, vals[q], Gam + <size_t> rowind[q] * p, 1, W + <size_t> j * p, 1)
+    _csc_matmul(p, colptr, rowind, vals, W, D)  # D = T @ W
 
 
-cdef void _hess_product(int p, const floating* Theta, const floating* P,
-                        floating* U, floating* Y, const unsigned char* act,
-                        int* colptr, int* rowind, floating* vals,
+cdef void _hess_product(int p, const double* Theta, const double* P,
+                        double* U, double* Y, const unsigned char* act,
+                        int* colptr, int* rowind, double* vals,
                         int max_nnz) noexcept nogil:
     """Y = Theta @ P @ Theta on the diagonal and the free (not active) entries.
 
@@ -376,20 +380,12 @@ cdef void _hess_product(int p, const floating* Theta, const floating* P,
     nnz(P) p and each needed entry Y_ij = Theta[:, i] @ U[:, j] one dot, so
     the Hessian product costs O((nnz(P) + nnz(free)) p) instead of O(p^3).
     """
-    cdef int i, j, k, q
-    cdef floating a
+    cdef int i, j
+    cdef double a
     if _collect(p, P, colptr, rowind, vals, max_nnz) < 0:
-        _symm(True, p, Theta, P, U)  # U = Theta @ P
-        _symm(False, p, Theta, U, Y)  # Y = U @ Theta
+        _sandwich(p, Theta, P, U, Y)
         return
-    for j in range(p):
-        # U[:, j] = P @ Theta[:, j], through the sparse columns of P
-        for i in range(p):
-            U[i + <size_t> j * p] = 0.
-        for k in range(p):
-            a = Theta[k + <size_t> j * p]
-            for q in range(colptr[k], colptr[k + 1]):
-                U[rowind[q] + <size_t> j * p] += a * vals[q]
+    _csc_matmul(p, colptr, rowind, vals, Theta, U)  # U = P @ Theta
     for j in range(p):
         for i in range(j + 1):
             if i == j or not act[i + <size_t> j * p]:
@@ -399,7 +395,7 @@ cdef void _hess_product(int p, const floating* Theta, const floating* P,
                 Y[j + <size_t> i * p] = a
 
 
-cdef void _dual_of(int p, const floating* Y, floating* R,
+cdef void _dual_of(int p, const double* Y, double* R,
                    const unsigned char* act, bint dd) noexcept nogil:
     """R = partial derivatives (A^* Y) on the free coordinates, 0 elsewhere.
 
@@ -423,7 +419,7 @@ cdef void _dual_of(int p, const floating* Y, floating* R,
                 R[ij] = 2. * Y[ij]
 
 
-cdef void _gamma_of(int p, const floating* R, floating* Gam, bint dd) noexcept nogil:
+cdef void _gamma_of(int p, const double* R, double* Gam, bint dd) noexcept nogil:
     """Gam = A^{-*} R: the symmetric matrix with A^* Gam = R."""
     cdef int i, j
     cdef size_t ij
@@ -439,12 +435,12 @@ cdef void _gamma_of(int p, const floating* R, floating* Gam, bint dd) noexcept n
             Gam[j + <size_t> i * p] = Gam[ij]
 
 
-cdef void _mask_primal(int p, floating* D, const unsigned char* act,
+cdef void _mask_primal(int p, double* D, const unsigned char* act,
                        bint dd) noexcept nogil:
     """Symmetrise D and zero its active coordinates (a direction of the free set)."""
     cdef int i, j
     cdef size_t ij, ji
-    cdef floating s
+    cdef double s
     for j in range(p):
         for i in range(j):
             ij = i + <size_t> j * p
@@ -469,7 +465,7 @@ cdef void _mask_primal(int p, floating* D, const unsigned char* act,
                 D[i + <size_t> i * p] = -s
 
 
-cdef double _pairing(int p, const floating* R, const floating* D,
+cdef double _pairing(int p, const double* R, const double* D,
                      bint dd) noexcept nogil:
     """<R, x(D)>: a dual vector against the coordinates of the direction D."""
     cdef int i, j
@@ -490,18 +486,18 @@ cdef double _pairing(int p, const floating* R, const floating* D,
     return acc
 
 
-cdef void _precondition(int p, const floating* T, const floating* R,
-                        floating* Gam, floating* W, floating* Z,
+cdef void _precondition(int p, const double* T, const double* R,
+                        double* Gam, double* W, double* Z,
                         const unsigned char* act, bint dd, int* colptr,
-                        int* rowind, floating* vals, int max_nnz) noexcept nogil:
+                        int* rowind, double* vals, int max_nnz) noexcept nogil:
     """Z = mask(T A^{-*}(R) T): the inverse Hessian of -logdet over all of x."""
     _gamma_of(p, R, Gam, dd)
     _product_tgt(p, T, Gam, W, Z, colptr, rowind, vals, max_nnz)
     _mask_primal(p, Z, act, dd)
 
 
-def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
-                floating[::1] d, bint diag_dominant, int max_iter, double tol,
+def mtp2_newton(double[:, ::1] T, const double[:, ::1] K,
+                double[::1] d, bint diag_dominant, int max_iter, double tol,
                 int max_cg=50):
     """Projected Newton-like method for one stage, in place on ``T``.
 
@@ -552,39 +548,38 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
     """
     cdef int p = T.shape[0]
     cdef bint dd = diag_dominant
-    dtype = np.float32 if floating is float else np.float64
-    Tinv_arr = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Tinv = Tinv_arr
-    cdef floating[:, ::1] G = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Gam = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Z = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] W = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Tn = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] L = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] R = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Q = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Zr = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Pd = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Y = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] step = np.zeros((p, p), dtype=dtype)
+    Tinv_arr = np.empty((p, p))
+    cdef double[:, ::1] Tinv = Tinv_arr
+    cdef double[:, ::1] G = np.empty((p, p))
+    cdef double[:, ::1] Gam = np.empty((p, p))
+    cdef double[:, ::1] Z = np.empty((p, p))
+    cdef double[:, ::1] W = np.empty((p, p))
+    cdef double[:, ::1] Tn = np.empty((p, p))
+    cdef double[:, ::1] L = np.empty((p, p))
+    cdef double[:, ::1] R = np.empty((p, p))
+    cdef double[:, ::1] Q = np.empty((p, p))
+    cdef double[:, ::1] Zr = np.empty((p, p))
+    cdef double[:, ::1] Pd = np.empty((p, p))
+    cdef double[:, ::1] Y = np.empty((p, p))
+    cdef double[:, ::1] step = np.zeros((p, p))
     cdef unsigned char[:, ::1] active = np.zeros((p, p), dtype=np.uint8)
-    cdef floating[::1] dn = np.empty(p, dtype=dtype)
-    cdef floating[::1] dstep = np.empty(p, dtype=dtype)
+    cdef double[::1] dn = np.empty(p)
+    cdef double[::1] dstep = np.empty(p)
     cdef int max_nnz = max(p, <int> (SPARSE_FRACTION * p * p))
     cdef int[::1] colptr = np.empty(p + 1, dtype=np.intc)
     cdef int[::1] rowind = np.empty(max_nnz, dtype=np.intc)
-    cdef floating[::1] vals = np.empty(max_nnz, dtype=dtype)
-    cdef floating* Tp = &T[0, 0]
-    cdef const floating* Kp = &K[0, 0]
-    cdef floating* Gp = &G[0, 0]
-    cdef floating* Zp = &Z[0, 0]
-    cdef floating* Tnp = &Tn[0, 0]
-    cdef floating* Ip = &Tinv[0, 0]
-    cdef floating* Sp = &step[0, 0]
+    cdef double[::1] vals = np.empty(max_nnz)
+    cdef double* Tp = &T[0, 0]
+    cdef const double* Kp = &K[0, 0]
+    cdef double* Gp = &G[0, 0]
+    cdef double* Zp = &Z[0, 0]
+    cdef double* Tnp = &Tn[0, 0]
+    cdef double* Ip = &Tinv[0, 0]
+    cdef double* Sp = &step[0, 0]
     cdef unsigned char* Ap = &active[0, 0]
     cdef int i, j, it = 0, ls, cg, status = MAX_ITER
     cdef size_t ij, ii, jj
-    cdef double logdet, f, f_n, kkt = INFINITY, eps, t
+    cdef double f, f_n, kkt = INFINITY, eps, t
     cdef double s, g, wn, curv, rz, rz_new, rz0, pq, a
     cdef bint accepted
     # flops of one p x p factorisation (or inversion), and of one dense
@@ -594,16 +589,11 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
     interrupt_init(&intr)
 
     with nogil:
-        if not _chol_logdet(p, Tp, &L[0, 0], &logdet):
-            status = NOT_PD
-        else:
-            f = _objective(p, Tp, Kp, logdet)
-            _inverse_from_factor(p, &L[0, 0], Ip)
+        status = _start(p, Tp, Kp, &L[0, 0], Ip, &f)
         while status != NOT_PD:
             if interrupted(&intr, cube):
                 break
-            for ij in range(<size_t> p * p):
-                Gp[ij] = Kp[ij] - Ip[ij]  # G = K - inv(T)
+            _gradient(p, Kp, Ip, Gp)
             kkt = _kkt(p, Tp, Gp, &d[0], dd)
             if kkt <= tol:
                 status = CONVERGED
@@ -655,8 +645,8 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
                 if not pq > 0:
                     break
                 a = rz / pq
-                _axpy(p * p, <floating> a, &Pd[0, 0], 1, Zp, 1)  # Z += a * Pd
-                _axpy(p * p, <floating> -a, &Q[0, 0], 1, &R[0, 0], 1)  # R -= a * Q
+                _axpy(p * p, <double> a, &Pd[0, 0], 1, Zp, 1)  # Z += a * Pd
+                _axpy(p * p, <double> -a, &Q[0, 0], 1, &R[0, 0], 1)  # R -= a * Q
                 if cg + 1 >= max_cg:
                     break
                 _precondition(p, Tp, &R[0, 0], &Gam[0, 0], &W[0, 0], &Zr[0, 0],
@@ -733,15 +723,15 @@ def mtp2_newton(floating[:, ::1] T, const floating[:, ::1] K,
     return it, kkt, status, Tinv_arr
 
 
-cdef inline void _scal_add(int n, double beta, floating* x,
-                           const floating* y) noexcept nogil:
+cdef inline void _scal_add(int n, double beta, double* x,
+                           const double* y) noexcept nogil:
     """x = y + beta * x"""
     cdef int i
     for i in range(n):
         x[i] = y[i] + beta * x[i]
 
 
-def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
+def mtp2_pg(double[:, ::1] T, const double[:, ::1] K, double[::1] d,
             bint diag_dominant, int max_iter, double tol):
     """Projected gradient with Barzilai-Borwein steps for one stage.
 
@@ -752,26 +742,25 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
     Same parameters and returns as :func:`mtp2_newton`.
     """
     cdef int p = T.shape[0]
-    dtype = np.float32 if floating is float else np.float64
-    Tinv_arr = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Tinv = Tinv_arr
-    cdef floating[:, ::1] G = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Gn = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Y = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] Tn = np.empty((p, p), dtype=dtype)
-    cdef floating[:, ::1] L = np.empty((p, p), dtype=dtype)
-    cdef double[::1] mu = np.zeros(p, dtype=np.float64)
-    cdef double[::1] breaks = np.empty(max(p, 1), dtype=np.float64)
-    cdef floating* Tp = &T[0, 0]
-    cdef const floating* Kp = &K[0, 0]
-    cdef floating* Gp = &G[0, 0]
-    cdef floating* Gnp = &Gn[0, 0]
-    cdef floating* Yp = &Y[0, 0]
-    cdef floating* Tnp = &Tn[0, 0]
-    cdef floating* Ip = &Tinv[0, 0]
+    Tinv_arr = np.empty((p, p))
+    cdef double[:, ::1] Tinv = Tinv_arr
+    cdef double[:, ::1] G = np.empty((p, p))
+    cdef double[:, ::1] Gn = np.empty((p, p))
+    cdef double[:, ::1] Y = np.empty((p, p))
+    cdef double[:, ::1] Tn = np.empty((p, p))
+    cdef double[:, ::1] L = np.empty((p, p))
+    cdef double[::1] mu = np.zeros(p)
+    cdef double[::1] breaks = np.empty(max(p, 1))
+    cdef double* Tp = &T[0, 0]
+    cdef const double* Kp = &K[0, 0]
+    cdef double* Gp = &G[0, 0]
+    cdef double* Gnp = &Gn[0, 0]
+    cdef double* Yp = &Y[0, 0]
+    cdef double* Tnp = &Tn[0, 0]
+    cdef double* Ip = &Tinv[0, 0]
     cdef int i, j, it = 0, ls, status = MAX_ITER
     cdef size_t ij
-    cdef double logdet, f, f_n, kkt = INFINITY, t
+    cdef double f, f_n, kkt = INFINITY, t
     cdef double ss, sy, yy, diff, dgrad, theta_max = 1., s_row, t_ref = 1.
     cdef bint accepted
     cdef double cube = <double> p * p * p
@@ -779,13 +768,9 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
     interrupt_init(&intr)
 
     with nogil:
-        if not _chol_logdet(p, Tp, &L[0, 0], &logdet):
-            status = NOT_PD
-        else:
-            f = _objective(p, Tp, Kp, logdet)
-            _inverse_from_factor(p, &L[0, 0], Ip)
-            for ij in range(<size_t> p * p):
-                Gp[ij] = Kp[ij] - Ip[ij]  # G = K - inv(T)
+        status = _start(p, Tp, Kp, &L[0, 0], Ip, &f)
+        if status != NOT_PD:
+            _gradient(p, Kp, Ip, Gp)
             # 1 / lambda_max(Hessian) <= 1 / max_i Theta_ii^2
             theta_max = 0.
             for i in range(p):
@@ -825,10 +810,7 @@ def mtp2_pg(floating[:, ::1] T, const floating[:, ::1] K, floating[::1] d,
                     if intr.raised:
                         break
                 else:
-                    for i in range(p):
-                        for j in range(p):
-                            ij = i + <size_t> j * p
-                            Tnp[ij] = Yp[ij] if (i == j or Yp[ij] < 0) else 0.
+                    _project_m(p, Yp, Tnp)
                 if _armijo(p, Tp, Tnp, Gp, Kp, &L[0, 0], f, &f_n):
                     accepted = True
                     break

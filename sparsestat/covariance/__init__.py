@@ -1,11 +1,8 @@
 """Gaussian graphical models under total positivity (MTP2)."""
 
-from sparsestat.covariance._mtp2 import (
-    MTP2GraphicalModel,
-    MTP2GraphicalModelCV,
-    mtp2_graphical_model,
-    penalty_weights,
-)
+from sparsestat.covariance._cv import MTP2GraphicalModelCV
+from sparsestat.covariance._graphical_model import MTP2GraphicalModel
+from sparsestat.covariance._path import mtp2_graphical_model, penalty_weights
 
 __all__ = [
     "MTP2GraphicalModel",

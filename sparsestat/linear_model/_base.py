@@ -8,9 +8,10 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
+from sparsestat.utils.penalties import PENALTIES
 
 PENALTY_CONSTRAINTS = {
-    "penalty": [StrOptions({"l1", "mcp", "scad"})],
+    "penalty": [StrOptions(set(PENALTIES))],
     "gamma": [Interval(Real, 1, None, closed="neither")],
     "fit_intercept": ["boolean"],
     "solver": [StrOptions({"cd", "apg", "pgd"})],

@@ -17,8 +17,6 @@ import scipy.sparse as sp
 
 from sparsestat.utils.validation import csc_int32
 
-PENALTY_CODES = {"l1": 0, "mcp": 1, "scad": 2}
-
 # A column whose weighted centred spread is at most this many units of
 # rounding of its largest value (eps * max |x_ij|) holds no information the
 # dtype can represent: if its values are not all equal, the fit is refused

@@ -44,7 +44,7 @@ def test_no_warning_when_every_fold_scores():
 
 def test_some_candidates_failing_is_a_warning_naming_them(monkeypatch):
     # a held-out log-likelihood that is not finite for one candidate only
-    import sparsestat.covariance._mtp2 as mod
+    import sparsestat.covariance._cv as mod
 
     real = mod.log_likelihood
 

@@ -28,7 +28,7 @@ def test_to_networkx_uses_the_column_names(cv):
     assert [graph.nodes[n]["index"] for n in names] == list(range(len(names)))
     T = est.precision_
     expected = {frozenset((names[i], names[j]))
-                for i, j in zip(*np.nonzero(np.triu(est.adjacency_, 1)))}
+                for i, j in zip(*np.nonzero(np.triu(est.adjacency_, 1)), strict=True)}
     assert expected and {frozenset(e) for e in graph.edges} == expected
     for u, v, data in graph.edges(data=True):
         i, j = names.index(u), names.index(v)
