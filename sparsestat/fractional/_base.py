@@ -1,21 +1,37 @@
-"""Pieces shared by the fractional estimators: design preparation, codes."""
+"""Pieces shared by the fractional estimators: fit plumbing, design preparation."""
 
 import warnings
+from collections import namedtuple
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
 
 from sparsestat._config import user_stacklevel
-from sparsestat.utils._param_validation import c_int_interval, Interval, StrOptions
+from sparsestat._kernels._fractional import Selection, Solver, Status
+from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils.validation import (
     check_finite_scalar,
+    check_sparse_input,
+    csc_int32,
 )
 
-# mirrored by the enums of sparsestat/_kernels/_fractional.pyx
-SOLVERS = {"pcd": 0, "fcd": 1}
-SELECTIONS = {"cyclic": 0, "random": 1, "greedy": 2, "greedy-lipschitz": 3}
+
+def option_codes(codes, prefix):
+    """Option names of a kernel enum: ``SELECTION_GREEDY_LIPSCHITZ`` is
+    ``"greedy-lipschitz"``."""
+    return {
+        code.name.removeprefix(prefix).lower().replace("_", "-"): code
+        for code in codes
+    }
+
+
+# the kernel's codes under the names the estimators take
+SOLVERS = option_codes(Solver, "SOLVER_")
+SELECTIONS = option_codes(Selection, "SELECTION_")
 
 COMMON_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None, closed="neither")],
@@ -31,6 +47,14 @@ COMMON_CONSTRAINTS = {
 }
 
 
+# what the kernels return: the final ratio F, the epochs run, the largest
+# move of the last epoch (kernel units), a Status, the histories
+KernelResult = namedtuple(
+    "KernelResult",
+    "ratio n_iter max_step status obj_path time_path rec_idx rec_val",
+)
+
+
 class DegenerateRatioWarning(UserWarning):
     """The fractional ratio has no minimiser at finite weights on these data.
 
@@ -40,40 +64,78 @@ class DegenerateRatioWarning(UserWarning):
     """
 
 
-def finish_fit(estimator, w, F, n_iter, max_step, obj_path, time_path,
-               rec_idx, rec_val, elapsed):
-    """Fitted attributes and warnings shared by both fractional estimators.
+class FractionalFitMixin:
+    """Validation, kernel call and fitted attributes of the fractional estimators.
 
-    ``w`` is in the caller's units; ``max_step`` in the same units; the
-    histories are the kernel's (``rec_val`` already in the caller's units).
+    The estimators differ in their problem set-up (design, scales, start);
+    they share the checks of the parameters and data, the kernel's common
+    arguments, the fitted ``n_iter_``, ``objective_``, ``relative_step_``
+    and histories, and the convergence warning.
     """
-    max_w = float(np.max(np.abs(w))) if w.size else 0.0
-    estimator.n_iter_ = int(n_iter)
-    estimator.objective_ = float(F)
-    estimator.stop_crit_ = float(max_step) / max_w if max_w > 0 else 0.0
-    if estimator.verbose:
-        estimator.objective_path_ = obj_path[: n_iter + 1].copy()
-        estimator.time_path_ = time_path[: n_iter + 1].copy()
-        if estimator.verbose >= 2:
-            estimator.update_path_ = (rec_idx.copy(), rec_val.copy())
-        print(
-            f"[{type(estimator).__name__}] {n_iter} epochs, objective "
-            f"{float(F):.6g}, relative step {estimator.stop_crit_:.2e}, "
-            f"{elapsed:.3f} s"
+
+    def _check_params(self):
+        self._validate_params()
+        names = ["alpha", "theta", "tol", "max_time"]
+        check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
+
+    def _check_data(self, X, y, **kwargs):
+        """Validated ``X`` (float, dense or canonical CSC with int32 indices), ``y``."""
+        X = check_sparse_input(X)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32], **kwargs
         )
-    stopped_by_time = estimator.max_time is not None and elapsed > estimator.max_time
-    if (
-        n_iter == estimator.max_iter
-        and not stopped_by_time
-        and max_step > estimator.tol * max_w
-    ):
-        warnings.warn(
-            f"{type(estimator).__name__} did not converge in max_iter="
-            f"{estimator.max_iter} epochs (relative step "
-            f"{estimator.stop_crit_:.2e} > tol={estimator.tol}); increase max_iter.",
-            ConvergenceWarning,
-            stacklevel=user_stacklevel(),
-        )
+        if sp.issparse(X):
+            X = csc_int32(X)
+        return X, y
+
+    def _run_kernel(self, kernel, model_args, dtype):
+        """``kernel(*model_args, <the options every kernel takes>)``."""
+        rng = check_random_state(self.random_state)
+        return KernelResult(*kernel(
+            *model_args, SOLVERS[self.solver], SELECTIONS[self.selection],
+            self.max_iter, dtype.type(self.tol), float(self.max_time or 0.0),
+            seed_from(rng), bool(self.verbose), self.verbose >= 2,
+        ))
+
+    def _store_result(self, result, coef, unscale, dtype, elapsed):
+        """Fitted attributes and warnings of a kernel run.
+
+        ``coef`` are the coefficients in the caller's units; ``unscale``
+        maps float64 values (coefficients, moves) from the kernel's units to
+        the caller's.
+        """
+        max_w = float(np.max(np.abs(coef))) if coef.size else 0.0
+        n_iter = int(result.n_iter)
+        self.n_iter_ = n_iter
+        self.objective_ = float(result.ratio)
+        max_step = unscale(float(result.max_step))
+        self.relative_step_ = float(max_step) / max_w if max_w > 0 else 0.0
+        if self.verbose:
+            self.objective_path_ = result.obj_path[: n_iter + 1].copy()
+            self.time_path_ = result.time_path[: n_iter + 1].copy()
+            if self.verbose >= 2:
+                self.update_path_ = (
+                    result.rec_idx.copy(),
+                    unscale(result.rec_val.astype(np.float64)).astype(dtype),
+                )
+            print(
+                f"[{type(self).__name__}] {n_iter} epochs, objective "
+                f"{self.objective_:.6g}, relative step {self.relative_step_:.2e}, "
+                f"{elapsed:.3f} s"
+            )
+        if result.status == Status.STATUS_MAX_ITER:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in max_iter="
+                f"{self.max_iter} epochs (relative step "
+                f"{self.relative_step_:.2e} > tol={self.tol}); increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 def check_representable(values, what, dtype):

@@ -15,13 +15,9 @@ from sklearn.utils.validation import validate_data
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
-    BinaryLinearClassifierMixin,
-    linear_decision,
+    LogisticClassifierMixin,
 )
-from sparsestat.linear_model._logistic import (
-    NonconvexLogisticRegression,
-    encode_binary_target,
-)
+from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
@@ -31,6 +27,7 @@ from sparsestat.linear_model._path import (
 )
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._linear import encode_binary_target, linear_decision
 from sparsestat.utils._param_validation import (
     C_INT_MAX,
     Interval,
@@ -386,7 +383,7 @@ def _classification_score(scoring, y01, decision, sw):
 
 
 class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
-                                    BinaryLinearClassifierMixin, ClassifierMixin,
+                                    LogisticClassifierMixin, ClassifierMixin,
                                     BaseEstimator):
     """:class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by CV.
 

@@ -9,13 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
 from sparsestat.linear_model._preprocess import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
     initial_coef,
     resolve_max_iter,
     solve_squared,
 )
+from sparsestat.utils._linear import linear_decision
 from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
