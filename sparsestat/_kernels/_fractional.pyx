@@ -18,9 +18,9 @@
 #   fisher:   f = w' S_w w (pooled within-class covariance),
 #             g = ((mu_1 - mu_0)' w)^2.
 # One epoch driver (_run_epochs: selection rule, greedy bookkeeping,
-# history, stopping) serves both; a model is its state (Problem) and four
-# functions dispatched on Problem.model: the partial gradient, the global
-# 1-D step, the update after a move and the exact recomputation.
+# history, stopping) serves both; a model is its state struct (Recovery,
+# Fisher) and four functions fused over it: the partial gradient, the
+# global 1-D step, the update after a move and the exact recomputation.
 #
 # Interrupts: the loops run without the GIL for minutes on large problems;
 # they count their work and take the GIL now and then for a signal check
@@ -375,18 +375,18 @@ cdef inline floating _within_sq(int n, const signed char* cls, const floating* s
 
 
 # ---------------------------------------------------------------------------
-# Model state. Both models keep a per-sample vector u, linear functionals of
-# w, the smooth numerator f and ||w||_1; they differ in how a move changes u
-# and in the denominator g.
+# Model state. Both models keep a per-sample vector (recovery: the residual
+# r = y_c - X w; Fisher: v = X w), linear functionals of w, the smooth
+# numerator f and ||w||_1; they differ in how a move changes these and in
+# the denominator g. Each model is one struct; the driver and the functions
+# below are fused over the two, so each model gets its own compiled driver
+# (`if Model is Recovery` is resolved at compile time, as the former two
+# hand-written loops were).
 #
-# Cython structs cannot hold fused types: Problem stores the floating arrays
-# untyped and the fused functions below cast them back to the precision
+# Cython structs cannot hold fused types: the structs store the floating
+# arrays untyped and the fused functions cast them back to the precision
 # they were allocated in (the caller's `floating`). The floating scalars of
 # a solve live in one small array, indexed by the names below.
-
-cdef enum Model:
-    RECOVERY = 0
-    FISHER = 1
 
 cdef enum:
     ALPHA = 0    # weight of the L1 norm (kernel units)
@@ -411,9 +411,7 @@ cdef enum:
     STATUS_NO_MEMORY = -2
 
 
-cdef struct Problem:
-    Model model
-    int solver
+cdef struct DesignView:
     bint is_sparse
     int n_samples
     int n_features
@@ -423,122 +421,140 @@ cdef struct Problem:
     const int* indptr
     const void* sw          # sample weights
     bint weighted           # False: all weights equal sw[0]
-    void* u                 # recovery: r = y_c - X w; Fisher: v = X w
-    const void* m0          # recovery: column means of sparse X; Fisher: mu_0
-    const void* m1          # Fisher: mu_1
-    void* val               # recovery: |w|, the keys of the top-k heaps
-    const signed char* cls  # Fisher: class of each sample
-    TopK tk                 # recovery: the top-k heaps
 
 
-cdef inline floating _gradient(Problem* p, const floating* s,
+cdef struct Recovery:
+    DesignView d
+    int solver
+    void* r                 # y_c - X w
+    const void* x_mean      # column means of a sparse X (zeros otherwise)
+    void* val               # |w|, the keys of the top-k heaps
+    TopK tk
+
+
+cdef struct Fisher:
+    DesignView d
+    int solver
+    void* v                 # X w
+    const void* mu0         # class means
+    const void* mu1
+    const signed char* cls  # class of each sample
+
+
+ctypedef fused Model:
+    Recovery
+    Fisher
+
+
+cdef inline floating _gradient(Model* m, const floating* s,
                                int j) noexcept nogil:
     """Partial derivative in w_j of the smooth numerator f."""
-    cdef const floating* X = <const floating*> p.X
-    cdef const floating* data = <const floating*> p.data
-    cdef const floating* sw = <const floating*> p.sw
-    cdef const floating* u = <const floating*> p.u
-    cdef const floating* m0 = <const floating*> p.m0
-    if p.model == RECOVERY:
-        return (_lsq_grad(p.is_sparse, X, p.n_samples, data, p.indices,
-                          p.indptr, j, p.weighted, sw, u)
-                - s[MW] * m0[j] * s[SW_SUM])
-    return _fisher_grad(p.is_sparse, X, p.n_samples, data, p.indices, p.indptr,
-                        j, p.weighted, sw, u, s[N0] * s[P0], s[N1] * s[P1], m0,
-                        <const floating*> p.m1)
+    cdef const DesignView* d = &m.d
+    cdef const floating* X = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    cdef const floating* sw = <const floating*> d.sw
+    if Model is Recovery:
+        return (_lsq_grad(d.is_sparse, X, d.n_samples, data, d.indices,
+                          d.indptr, j, d.weighted, sw, <const floating*> m.r)
+                - s[MW] * (<const floating*> m.x_mean)[j] * s[SW_SUM])
+    else:
+        return _fisher_grad(d.is_sparse, X, d.n_samples, data, d.indices,
+                            d.indptr, j, d.weighted, sw, <const floating*> m.v,
+                            s[N0] * s[P0], s[N1] * s[P1],
+                            <const floating*> m.mu0, <const floating*> m.mu1)
 
 
-cdef inline floating _step(Problem* p, const floating* s, const floating* w,
+cdef inline floating _step(Model* m, const floating* s, const floating* w,
                            const floating* lipschitz, int j,
                            floating b) noexcept nogil:
     """The model's global 1-D step: the new value of w_j given grad_j f = b."""
     cdef floating s_km1, kth
-    cdef floating* val = <floating*> p.val
-    cdef const floating* m0 = <const floating*> p.m0
-    cdef const floating* m1 = <const floating*> p.m1
-    if p.model == RECOVERY:
-        _topk_others(&p.tk, val, s[TOPK], j, &s_km1, &kth)
+    cdef floating* val
+    if Model is Recovery:
+        val = <floating*> m.val
+        _topk_others(&m.tk, val, s[TOPK], j, &s_km1, &kth)
         return _recovery_step(w[j], b, lipschitz[j] + s[THETA], s[ALPHA],
                               s[RATIO], s_km1, kth,
                               s[SMOOTH] + s[ALPHA] * (s[L1] - val[j]),
-                              s[BOUND], p.solver)
-    return _fisher_step(w[j], b, lipschitz[j] + s[THETA], s[ALPHA], s[RATIO],
-                        s[Q], m1[j] - m0[j],
-                        s[SMOOTH] + s[ALPHA] * (s[L1] - fabs(w[j])), s[BOUND],
-                        p.solver)
+                              s[BOUND], m.solver)
+    else:
+        return _fisher_step(
+            w[j], b, lipschitz[j] + s[THETA], s[ALPHA], s[RATIO], s[Q],
+            (<const floating*> m.mu1)[j] - (<const floating*> m.mu0)[j],
+            s[SMOOTH] + s[ALPHA] * (s[L1] - fabs(w[j])), s[BOUND], m.solver)
 
 
-cdef inline floating _denominator(const Problem* p,
+cdef inline floating _denominator(const Model* m,
                                   const floating* s) noexcept nogil:
-    if p.model == RECOVERY:
+    if Model is Recovery:
         return s[ALPHA] * s[TOPK]
-    return s[Q] * s[Q]
+    else:
+        return s[Q] * s[Q]
 
 
-cdef inline void _move(Problem* p, floating* s, floating* w,
+cdef inline void _move(Model* m, floating* s, floating* w,
                        const floating* lipschitz, int j, floating b, floating z,
                        floating t) noexcept nogil:
     """Set w_j = z (a move by t = z - w_j != 0) and update the state."""
-    cdef const floating* X = <const floating*> p.X
-    cdef const floating* data = <const floating*> p.data
-    cdef floating* u = <floating*> p.u
-    cdef const floating* m0 = <const floating*> p.m0
-    cdef const floating* m1 = <const floating*> p.m1
-    if p.model == RECOVERY:
+    cdef const DesignView* d = &m.d
+    cdef const floating* X = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    if Model is Recovery:
         # r -= t * X[:, j]
-        col_axpy(p.is_sparse, X, p.n_samples, data, p.indices, p.indptr, j, -t,
-                 u)
-        s[MW] += t * m0[j]
+        col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, -t,
+                 <floating*> m.r)
+        s[MW] += t * (<const floating*> m.x_mean)[j]
     else:
         # v += t * X[:, j]
-        col_axpy(p.is_sparse, X, p.n_samples, data, p.indices, p.indptr, j, t,
-                 u)
-        s[P0] += t * m0[j]
-        s[P1] += t * m1[j]
+        col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, t,
+                 <floating*> m.v)
+        s[P0] += t * (<const floating*> m.mu0)[j]
+        s[P1] += t * (<const floating*> m.mu1)[j]
         s[Q] = s[P1] - s[P0]
     # f is quadratic with curvature lipschitz[j] along e_j: exact
     s[SMOOTH] += b * t + 0.5 * lipschitz[j] * t * t
     s[L1] += fabs(z) - fabs(w[j])
-    if p.model == RECOVERY:
-        s[TOPK] = _topk_update(&p.tk, <floating*> p.val, s[TOPK], j, fabs(z))
+    if Model is Recovery:
+        s[TOPK] = _topk_update(&m.tk, <floating*> m.val, s[TOPK], j, fabs(z))
     w[j] = z
-    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(p, s)
+    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(m, s)
 
 
-cdef inline floating _refresh(Problem* p, floating* s,
+cdef inline floating _refresh(Model* m, floating* s,
                               const floating* w) noexcept nogil:
     """Recompute the state from w, so that rounding does not drift over
     epochs (the scalar m' w of the recovery model is only ever updated).
     Returns max|w|."""
     cdef int i, j
     cdef floating acc, res, p0 = 0., p1 = 0., max_w = 0.
-    cdef const floating* sw = <const floating*> p.sw
-    cdef const floating* u = <const floating*> p.u
-    cdef const floating* m0 = <const floating*> p.m0
-    cdef const floating* m1 = <const floating*> p.m1
-    if p.model == RECOVERY:
+    cdef const DesignView* d = &m.d
+    cdef const floating* sw = <const floating*> d.sw
+    cdef const floating* u
+    if Model is Recovery:
+        u = <const floating*> m.r
         acc = 0.
-        for i in range(p.n_samples):
+        for i in range(d.n_samples):
             res = u[i] + s[MW]
             acc += sw[i] * res * res
         s[SMOOTH] = acc * 0.5
     else:
-        for j in range(p.n_features):
-            p0 += m0[j] * w[j]
-            p1 += m1[j] * w[j]
+        for j in range(d.n_features):
+            p0 += (<const floating*> m.mu0)[j] * w[j]
+            p1 += (<const floating*> m.mu1)[j] * w[j]
         s[P0] = p0
         s[P1] = p1
         s[Q] = p1 - p0
-        s[SMOOTH] = _within_sq(p.n_samples, p.cls, sw, u, p0, p1)
+        s[SMOOTH] = _within_sq(d.n_samples, m.cls, sw, <const floating*> m.v,
+                               p0, p1)
     acc = 0.
-    for j in range(p.n_features):
+    for j in range(d.n_features):
         acc += fabs(w[j])
         if fabs(w[j]) > max_w:
             max_w = fabs(w[j])
     s[L1] = acc
-    if p.model == RECOVERY:
-        s[TOPK] = _topk_sum(&p.tk, <floating*> p.val)
-    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(p, s)
+    if Model is Recovery:
+        s[TOPK] = _topk_sum(&m.tk, <floating*> m.val)
+    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(m, s)
     return max_w
 
 
@@ -621,7 +637,7 @@ cdef inline void _history_init(History* h, bint keep_path, bint record) noexcept
 # ---------------------------------------------------------------------------
 # The epoch driver shared by both models.
 
-cdef int _run_epochs(Problem* p, floating* s, floating* w,
+cdef int _run_epochs(Model* m, floating* s, floating* w,
                      const floating* lipschitz, const int* active, int n_active,
                      int selection, int max_iter, floating tol, double max_time,
                      unsigned long long seed, History* hist, Interrupt* intr,
@@ -635,13 +651,13 @@ cdef int _run_epochs(Problem* p, floating* s, floating* w,
     cdef floating b, z, t, score, best_score, best_b = 0., largest = 0., max_w
     cdef double start = _now(), elapsed
     # work units of one move: the gradients it reads
-    cdef double move_work = p.n_samples
+    cdef double move_work = m.d.n_samples
     if selection >= SELECTION_GREEDY:
-        move_work = <double> p.n_samples * n_active
+        move_work = <double> m.d.n_samples * n_active
 
     n_iter[0] = 0
     max_step[0] = 0.
-    _refresh(p, s, w)
+    _refresh(m, s, w)
     if not _record_epoch(hist, s[RATIO], 0.):
         return STATUS_NO_MEMORY
     for epoch in range(max_iter):
@@ -654,8 +670,8 @@ cdef int _run_epochs(Problem* p, floating* s, floating* w,
                 j = active[0]
                 for jj in range(n_active):
                     i = active[jj]
-                    b = _gradient(p, s, i)
-                    z = _step(p, s, w, lipschitz, i, b)
+                    b = _gradient(m, s, i)
+                    z = _step(m, s, w, lipschitz, i, b)
                     score = fabs(z - w[i])
                     if selection == SELECTION_GREEDY_LIPSCHITZ:
                         score *= sqrt(lipschitz[i])
@@ -666,24 +682,24 @@ cdef int _run_epochs(Problem* p, floating* s, floating* w,
                 b = best_b
             else:
                 j = _pick(selection, it, n_active, active, &rng)
-                b = _gradient(p, s, j)
-            z = _step(p, s, w, lipschitz, j, b)
+                b = _gradient(m, s, j)
+            z = _step(m, s, w, lipschitz, j, b)
             t = z - w[j]
             if t != 0.:
-                _move(p, s, w, lipschitz, j, b, z, t)
+                _move(m, s, w, lipschitz, j, b, z, t)
                 if fabs(t) > largest:
                     largest = fabs(t)
                 if not _record_move(hist, j, z):
                     return STATUS_NO_MEMORY
             if interrupted(intr, move_work):
                 return STATUS_INTERRUPTED
-        max_w = _refresh(p, s, w)
+        max_w = _refresh(m, s, w)
         n_iter[0] = epoch + 1
         max_step[0] = largest
         elapsed = _now() - start
         if not _record_epoch(hist, s[RATIO], elapsed):
             return STATUS_NO_MEMORY
-        if interrupted(intr, p.n_samples + p.n_features):
+        if interrupted(intr, m.d.n_samples + m.d.n_features):
             return STATUS_INTERRUPTED
         if largest <= tol * max_w:
             return STATUS_CONVERGED
@@ -722,19 +738,20 @@ cdef object _results(int status, Interrupt* intr, History* hist, double F,
             np.asarray(seconds), np.asarray(index), np.asarray(value).astype(dtype))
 
 
-cdef inline void _set_design(Problem* p, const floating[::1, :] X,
+cdef inline void _set_design(DesignView* d, const floating[::1, :] X,
                              const floating[::1] X_data,
                              const int[::1] X_indices, const int[::1] X_indptr,
                              bint is_sparse, const floating[::1] sw,
-                             bint weighted) noexcept:
-    p.is_sparse = is_sparse
-    p.n_samples = sw.shape[0]
-    p.X = &X[0, 0]
-    p.data = &X_data[0]
-    p.indices = &X_indices[0]
-    p.indptr = &X_indptr[0]
-    p.sw = &sw[0]
-    p.weighted = weighted
+                             bint weighted, int n_features) noexcept:
+    d.is_sparse = is_sparse
+    d.n_samples = sw.shape[0]
+    d.n_features = n_features
+    d.X = &X[0, 0]
+    d.data = &X_data[0]
+    d.indices = &X_indices[0]
+    d.indptr = &X_indptr[0]
+    d.sw = &sw[0]
+    d.weighted = weighted
 
 
 cdef inline void _set_constants(floating* s, floating alpha, floating theta,
@@ -805,19 +822,16 @@ def recovery_cd(const floating[::1, :] X,
     cdef signed char[::1] in_top = np.zeros(n_features, dtype=np.int8)
     cdef floating s[N_SCALARS]
     cdef floating max_step = 0., sw_sum = 0., mw = 0.
-    cdef Problem p
+    cdef Recovery p
     cdef History hist
     cdef Interrupt intr
 
-    _set_design(&p, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted)
-    p.model = RECOVERY
+    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
+                n_features)
     p.solver = solver
-    p.n_features = n_features
-    p.u = &r[0]
-    p.m0 = &x_mean[0]
-    p.m1 = &x_mean[0]
+    p.r = &r[0]
+    p.x_mean = &x_mean[0]
     p.val = &val[0]
-    p.cls = NULL
     p.tk.k = k
     p.tk.n_rest = n_features - k
     p.tk.top = &top[0]
@@ -830,13 +844,13 @@ def recovery_cd(const floating[::1, :] X,
 
     with nogil:
         _topk_build(&p.tk, &val[0], &order[0], n_features)
-        for i in range(p.n_samples):
+        for i in range(p.d.n_samples):
             r[i] = y[i]
             sw_sum += sw[i]
         for j in range(n_features):
             if w[j] != 0.:
                 # r -= w_j * X[:, j]
-                col_axpy(is_sparse, &X[0, 0], p.n_samples, &X_data[0],
+                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
                          &X_indices[0], &X_indptr[0], j, -w[j], &r[0])
                 mw += x_mean[j] * w[j]
         s[SW_SUM] = sw_sum
@@ -892,25 +906,23 @@ def fisher_cd(const floating[::1, :] X,
     cdef floating[::1] v = np.zeros(cls.shape[0], dtype=dtype)
     cdef floating s[N_SCALARS]
     cdef floating max_step = 0., n0 = 0., n1 = 0.
-    cdef Problem p
+    cdef Fisher p
     cdef History hist
     cdef Interrupt intr
 
-    _set_design(&p, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted)
-    p.model = FISHER
+    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
+                n_features)
     p.solver = solver
-    p.n_features = n_features
-    p.u = &v[0]
-    p.m0 = &mu0[0]
-    p.m1 = &mu1[0]
-    p.val = NULL
+    p.v = &v[0]
+    p.mu0 = &mu0[0]
+    p.mu1 = &mu1[0]
     p.cls = &cls[0]
     _set_constants(s, alpha, theta, bound)
     _history_init(&hist, keep_path, record)
     interrupt_init(&intr)
 
     with nogil:
-        for i in range(p.n_samples):
+        for i in range(p.d.n_samples):
             if cls[i]:
                 n1 += sw[i]
             else:
@@ -918,7 +930,7 @@ def fisher_cd(const floating[::1, :] X,
         for j in range(n_features):
             if w[j] != 0.:
                 # v += w_j * X[:, j]
-                col_axpy(is_sparse, &X[0, 0], p.n_samples, &X_data[0],
+                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
                          &X_indices[0], &X_indptr[0], j, w[j], &v[0])
         s[N0] = n0
         s[N1] = n1
