@@ -21,9 +21,10 @@
 import numpy as np
 
 from cython cimport floating
-from libc.math cimport exp, fabs, fmax, log1p, sqrt, INFINITY
+from libc.math cimport fabs, fmax, sqrt, INFINITY
 
 from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
+from sparsestat._kernels._datafits cimport datafit_term, datafit_value
 from sparsestat._kernels._design cimport col_axpy, col_dot
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
@@ -31,17 +32,6 @@ from sparsestat._kernels._interrupt cimport (
 from sparsestat._kernels._penalties cimport (
     PENALTY_L1, penalty_derivative, penalty_value, subdiff_distance,
 )
-
-
-cdef enum Datafit:
-    DATAFIT_QUADRATIC = 0
-    DATAFIT_LOGISTIC = 1
-
-
-cdef enum Method:
-    METHOD_TUNED = 0
-    METHOD_GHADIMI_LAN = 1
-    METHOD_PGD = 2
 
 
 # Dense X times a coefficient vector with at least this fraction of
@@ -73,24 +63,9 @@ cdef floating _pointwise(int datafit, int n, const floating* y,
                          floating* g) noexcept nogil:
     """Loss at eta; g = d loss / d eta (weights included)."""
     cdef int i
-    cdef floating loss = 0., r, s, e
-    if datafit == DATAFIT_QUADRATIC:
-        for i in range(n):
-            r = y[i] - eta[i]
-            loss += sw[i] * r * r
-            g[i] = -sw[i] * r
-        return 0.5 * loss
+    cdef floating loss = 0.
     for i in range(n):
-        s = y[i] * eta[i]
-        # log(1 + exp(-s)) and sigmoid(-s) without overflow
-        if s > 0:
-            e = exp(-s)
-            loss += sw[i] * log1p(e)
-            g[i] = -sw[i] * y[i] * e / (1 + e)
-        else:
-            e = exp(s)
-            loss += sw[i] * (log1p(e) - s)
-            g[i] = -sw[i] * y[i] / (1 + e)
+        loss += datafit_term(datafit, y[i], eta[i], sw[i], &g[i])
     return loss
 
 
@@ -99,18 +74,9 @@ cdef floating _pointwise_loss(int datafit, int n, const floating* y,
                               const floating* eta) noexcept nogil:
     """Loss at eta."""
     cdef int i
-    cdef floating loss = 0., r, s
-    if datafit == DATAFIT_QUADRATIC:
-        for i in range(n):
-            r = y[i] - eta[i]
-            loss += sw[i] * r * r
-        return 0.5 * loss
+    cdef floating loss = 0.
     for i in range(n):
-        s = y[i] * eta[i]
-        if s > 0:
-            loss += sw[i] * log1p(exp(-s))
-        else:
-            loss += sw[i] * (log1p(exp(s)) - s)
+        loss += datafit_value(datafit, y[i], eta[i], sw[i])
     return loss
 
 

@@ -4,11 +4,15 @@
 # object, no JIT). Adding a penalty = one more branch in each function.
 #
 # All functions take t = |w| or w and the penalty's (alpha, gamma).
+#
+# The enum is `cpdef`: Python reads it as `_penalties.Penalty` (the module
+# _penalties.pyx implements this file), so the registry of
+# sparsestat/utils/penalties.py holds the kernels' own constants.
 from cython cimport floating
 from libc.math cimport fabs, fmax, fmin
 
 
-cdef enum Penalty:
+cpdef enum Penalty:
     PENALTY_L1 = 0
     PENALTY_MCP = 1
     PENALTY_SCAD = 2

@@ -12,11 +12,18 @@ import scipy.sparse as sp
 from scipy.linalg import eigvalsh
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from sparsestat._kernels._apg import apg_solve
-from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
+from sparsestat._kernels._apg import Method, apg_solve
+from sparsestat.utils._design import residual_scale
+from sparsestat.utils.datafits import get_datafit
+from sparsestat.utils.penalties import get_penalty
 
-DATAFIT_CODES = {"quadratic": 0, "logistic": 1}
-DAMPING_CODES = {"tuned": 0, "ghadimi-lan": 1, None: 2}
+# the kernel's method for each damping schedule (None: no momentum, plain
+# proximal gradient)
+DAMPINGS = {
+    "tuned": Method.METHOD_TUNED,
+    "ghadimi-lan": Method.METHOD_GHADIMI_LAN,
+    None: Method.METHOD_PGD,
+}
 
 # KKT test period of the accelerated methods: the test costs one extra
 # X^T product, so testing every 10 steps adds about 10% to a run.
@@ -73,7 +80,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     Parameters
     ----------
     design : Design
-        From :func:`~sparsestat.linear_model._preprocess.make_design`.
+        From :func:`~sparsestat.utils._design.make_design`.
     sw : ndarray of shape (n_samples,)
         Sample weights summing to one.
     datafit : {"quadratic", "logistic"}, default="quadratic"
@@ -84,10 +91,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     -------
     L : float
     """
-    if datafit not in DATAFIT_CODES:
-        raise ValueError(
-            f"datafit must be 'quadratic' or 'logistic', got {datafit!r}."
-        )
+    curvature = get_datafit(datafit).curvature_bound
     n = sw.shape[0]
     X = _raw_design(design, n)
     sw64 = np.asarray(sw, dtype=np.float64)
@@ -131,7 +135,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
                           return_eigenvectors=False)[0])
         top *= 1 + _LANCZOS_TOL
     top = max(top, 0.0)
-    return top / 4 if logistic else top
+    return top * curvature
 
 
 def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
@@ -159,7 +163,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     Parameters
     ----------
     design : Design
-        From :func:`~sparsestat.linear_model._preprocess.make_design`.
+        From :func:`~sparsestat.utils._design.make_design`.
     y : ndarray of shape (n_samples,)
         Centred target (quadratic) or labels in {-1, +1} (logistic), of the
         design's dtype.
@@ -224,7 +228,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     >>> import numpy as np
     >>> from sparsestat.datasets import make_sparse_regression
     >>> from sparsestat.linear_model._apg_solver import solve_apg
-    >>> from sparsestat.linear_model._preprocess import center_target, make_design
+    >>> from sparsestat.utils._design import center_target, make_design
     >>> X, y = make_sparse_regression(100, 50, 5, random_state=0)[:2]
     >>> sw = np.full(100, 0.01)
     >>> design = make_design(X, sw, fit_intercept=True)
@@ -236,22 +240,17 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     >>> converged, bool(kkt <= 1e-6), int(np.count_nonzero(w)) <= 50
     (True, True, True)
     """
-    if datafit not in DATAFIT_CODES:
-        raise ValueError(
-            f"datafit must be 'quadratic' or 'logistic', got {datafit!r}."
-        )
-    if damping not in DAMPING_CODES:
+    fit = get_datafit(datafit)
+    if damping not in DAMPINGS:
         raise ValueError(
             f"damping must be 'tuned', 'ghadimi-lan' or None, got {damping!r}."
         )
-    if penalty not in PENALTY_CODES:
+    spec = get_penalty(penalty)
+    if spec.uses_gamma and not gamma > spec.gamma_defined:
         raise ValueError(
-            f"penalty must be 'l1', 'mcp' or 'scad', got {penalty!r}."
+            f"gamma must be > {spec.gamma_defined:g} for penalty={penalty!r}, "
+            f"got {gamma!r}."
         )
-    if penalty == "mcp" and not gamma > 0:
-        raise ValueError(f"gamma must be > 0 for the MCP, got {gamma!r}.")
-    if penalty == "scad" and not gamma > 1:
-        raise ValueError(f"gamma must be > 1 for SCAD, got {gamma!r}.")
     if not alpha >= 0:
         raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
     if not tol >= 0:
@@ -266,11 +265,8 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         lipschitz = lipschitz_constant(
             design, sw, datafit=datafit, fit_intercept=fit_intercept
         )
-    L = float(lipschitz)
-    if penalty == "mcp":
-        L = max(L, 1.0 / gamma)
-    elif penalty == "scad":
-        L = max(L, 1.0 / (gamma - 1.0))
+    # the concave part of the penalty joins the smooth part
+    L = max(float(lipschitz), spec.concave_lipschitz(gamma))
     if not L > 0:
         # zero design and no intercept: the gradient is constant, any step works
         L = 1.0
@@ -289,10 +285,10 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         t(1.0),
         w,
         t(intercept),
-        DATAFIT_CODES[datafit],
+        fit.code,
         bool(logistic and fit_intercept),
-        DAMPING_CODES[damping],
-        PENALTY_CODES[penalty],
+        DAMPINGS[damping],
+        spec.code,
         t(alpha),
         t(gamma),
         bool(positive),

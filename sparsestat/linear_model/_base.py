@@ -7,9 +7,10 @@ from scipy.special import expit
 
 from sparsestat.utils._linear import BinaryLinearClassifierMixin
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
+from sparsestat.utils.penalties import PENALTIES
 
 PENALTY_CONSTRAINTS = {
-    "penalty": [StrOptions({"l1", "mcp", "scad"})],
+    "penalty": [StrOptions(set(PENALTIES))],
     "gamma": [Interval(Real, 1, None, closed="neither")],
     "fit_intercept": ["boolean"],
     "solver": [StrOptions({"cd", "apg", "pgd"})],

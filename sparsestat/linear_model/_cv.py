@@ -25,7 +25,7 @@ from sparsestat.linear_model._path import (
     _path,
     resolve_alphas,
 )
-from sparsestat.linear_model._preprocess import as_target, center_target, make_design
+from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._linear import encode_binary_target, linear_decision
 from sparsestat.utils._param_validation import (

@@ -13,7 +13,7 @@ from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     LogisticClassifierMixin,
 )
-from sparsestat.linear_model._preprocess import make_design
+from sparsestat.utils._design import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
 from sparsestat.utils._linear import encode_binary_target

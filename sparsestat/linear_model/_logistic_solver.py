@@ -14,14 +14,10 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
-from sparsestat._kernels import _penalty_array as pa
-from sparsestat.linear_model._preprocess import (
-    PENALTY_CODES,
-    center_target,
-    make_design,
-)
 from sparsestat.linear_model._apg_solver import solve_apg
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.linear_model._solvers import solve_least_squares
+from sparsestat.utils.penalties import get_penalty
 
 # Curvature floor: keeps the working response finite where p(1-p) underflows.
 _MIN_CURVATURE = 1e-10
@@ -33,8 +29,7 @@ _MAJORISING_CURVATURE = 0.25
 def log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma):
     """Weighted mean log-loss at linear predictor ``eta`` plus the penalty."""
     loss = np.logaddexp(0, eta) - y01 * eta
-    pen = pa.value(np.abs(w).astype(np.float64), PENALTY_CODES[penalty],
-                   float(alpha), float(gamma)).sum()
+    pen = get_penalty(penalty).value(np.abs(w), float(alpha), float(gamma)).sum()
     return float(sw @ loss) + pen
 
 
@@ -49,11 +44,8 @@ def kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
     """Largest scaled distance of -grad to the subdifferential, intercept
     included (``kkt_scale``: inverse gradient scale of each column; the
     intercept's gradient is a mean of probabilities, of scale 1)."""
-    viol = pa.kkt_violation(
-        np.ascontiguousarray(w, dtype=np.float64),
-        np.ascontiguousarray(grad, dtype=np.float64),
-        PENALTY_CODES[penalty], float(alpha), float(gamma), bool(positive),
-    ) * kkt_scale
+    viol = get_penalty(penalty).subdiff_distance(
+        w, grad, float(alpha), float(gamma), bool(positive)) * kkt_scale
     kkt = float(viol[live].max()) if live.any() else 0.0
     return max(kkt, abs(grad_b)) if fit_intercept else kkt
 

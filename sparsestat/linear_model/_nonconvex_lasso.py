@@ -10,7 +10,7 @@ from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
-from sparsestat.linear_model._preprocess import as_target, center_target, make_design
+from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
     initial_coef,
     resolve_max_iter,

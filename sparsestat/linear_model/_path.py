@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.linear_model._solvers import (
     GramCache,
     resolve_max_iter,
@@ -17,6 +17,7 @@ from sparsestat.linear_model._solvers import (
 )
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import C_INT_MAX
+from sparsestat.utils.penalties import get_penalty
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
     check_gamma,
@@ -31,15 +32,11 @@ def strong_rule_threshold(penalty, gamma, alpha, alpha_prev):
     """|grad_j| below which a zero coefficient is screened out at ``alpha``.
 
     The sequential strong rules: the gradient is assumed to move by at most
-    the penalty derivative's Lipschitz factor times the change of alpha
-    (1 for the Lasso, gamma/(gamma-1) for MCP, gamma/(gamma-2) for SCAD).
+    the penalty's strong-rule factor times the change of alpha (1 for the
+    Lasso, gamma/(gamma-1) for MCP, gamma/(gamma-2) for SCAD; see
+    :attr:`~sparsestat.utils.penalties.PenaltySpec.strong_rule`).
     """
-    if penalty == "mcp":
-        factor = gamma / (gamma - 1)
-    elif penalty == "scad":
-        factor = gamma / (gamma - 2)
-    else:
-        factor = 1.0
+    factor = get_penalty(penalty).strong_rule_factor(gamma)
     return alpha - factor * (alpha_prev - alpha)
 
 
@@ -62,8 +59,7 @@ def resolve_alphas(alphas, alpha_max, eps):
 
 def _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
                           damping):
-    if penalty not in ("l1", "mcp", "scad"):
-        raise ValueError(f"penalty must be 'l1', 'mcp' or 'scad', got {penalty!r}.")
+    get_penalty(penalty)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
     if not isinstance(gamma, Real) or not np.isfinite(gamma):

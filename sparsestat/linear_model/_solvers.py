@@ -7,7 +7,8 @@ import numpy as np
 from sparsestat._config import user_stacklevel
 from sparsestat._kernels._cd import cd_solve
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._preprocess import PENALTY_CODES, residual_scale
+from sparsestat.utils._design import residual_scale
+from sparsestat.utils.penalties import get_penalty
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.
 MAX_EPOCHS = 10_000
@@ -108,7 +109,7 @@ def solve_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         grad_valid,
         screen,
         *cache.kernel_args(),
-        PENALTY_CODES[penalty],
+        get_penalty(penalty).code,
         dtype(alpha),
         dtype(gamma),
         bool(positive),

@@ -5,6 +5,9 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+# the check of gamma lives with the penalty table that holds its bounds
+from sparsestat.utils.penalties import check_gamma  # noqa: F401
+
 
 def check_sample_weight(sample_weight, n_samples, dtype):
     """Validate ``sample_weight`` and return it normalised to sum to one.
@@ -60,36 +63,6 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     sw = sw / largest
     uniform = bool(np.all(sw == sw[0]))
     return np.ascontiguousarray(sw / sw.sum(), dtype=dtype), uniform
-
-
-def check_gamma(penalty, gamma):
-    """Check the concavity parameter ``gamma`` against the penalty.
-
-    MCP needs ``gamma > 1`` and SCAD ``gamma > 2`` so that each coordinate
-    problem on standardized features is convex (DESIGN section 3).
-
-    Parameters
-    ----------
-    penalty : {"l1", "mcp", "scad"}
-        Penalty name.
-    gamma : float
-        Concavity parameter (unused by ``"l1"``).
-
-    Examples
-    --------
-    >>> from sparsestat.utils.validation import check_gamma
-    >>> check_gamma("mcp", 3.0)
-    >>> check_gamma("scad", 2.0)
-    Traceback (most recent call last):
-    ...
-    ValueError: gamma must be > 2 for penalty='scad', got gamma=2.0.
-    """
-    bounds = {"mcp": 1.0, "scad": 2.0}
-    if penalty in bounds and not gamma > bounds[penalty]:
-        raise ValueError(
-            f"gamma must be > {bounds[penalty]:g} for penalty={penalty!r}, "
-            f"got gamma={gamma!r}."
-        )
 
 
 def check_finite_scalar(value, name):

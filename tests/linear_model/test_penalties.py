@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparsestat._kernels import _penalty_array as pa
+from sparsestat._kernels import _penalties as pa
 
 KINDS = {"l1": 0, "mcp": 1, "scad": 2}
 

@@ -1,6 +1,11 @@
-# Array versions of the scalar penalty functions of _penalties.pxd, for the
-# Python layer (objective values, adaptive weights p'(|w|)) and for tests
-# that check the kernels' building blocks against closed forms.
+# Array versions of the scalar penalty functions of _penalties.pxd (this
+# module implements that file, so Python reads its `Penalty` enum here), for
+# the Python layer (objective values, adaptive weights p'(|w|)) and for the
+# registry of sparsestat/utils/penalties.py, whose test checks the kernels'
+# building blocks against each other and against brute force.
+#
+# Inputs are C-contiguous float64 vectors; callers of any shape go through
+# the registry, which ravels and reshapes.
 import numpy as np
 
 from sparsestat._kernels._penalties cimport (
@@ -40,8 +45,8 @@ def prox(const double[::1] u, const double[::1] v, int kind, double alpha,
 
 
 def kkt_violation(const double[::1] w, const double[::1] grad, int kind,
-                  double alpha, double gamma, bint positive):
-    """dist(-grad_j, dp(w_j)) elementwise."""
+                     double alpha, double gamma, bint positive):
+    """dist(-grad_j, dp(w_j)) elementwise (subdiff_distance of the pxd)."""
     cdef Py_ssize_t i, n = w.shape[0]
     cdef double[::1] out = np.empty(n)
     with nogil:
