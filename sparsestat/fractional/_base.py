@@ -12,6 +12,7 @@ from sklearn.utils.validation import validate_data
 
 from sparsestat._config import user_stacklevel
 from sparsestat._kernels._fractional import Selection, Solver, Status
+from sparsestat.utils._design import column_blocks, column_view
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils.validation import (
     check_finite_scalar,
@@ -161,34 +162,6 @@ def check_finite_params(estimator, names):
         check_finite_scalar(getattr(estimator, name), name)
 
 
-# squares of numbers in this range neither overflow nor lose precision
-SAFE_LOW, SAFE_HIGH = 1e-100, 1e100
-
-
-def column_blocks(n_features, n_samples):
-    """Column slices of about 2**22 entries: bounded float64 temporaries."""
-    step = max(1, (1 << 22) // max(n_samples, 1))
-    return [slice(j, min(j + step, n_features)) for j in range(0, n_features, step)]
-
-
-def weighted_mean(X, w):
-    """Two-pass weighted column means in float64 (``w`` sums to one).
-
-    The second pass removes the rounding of the first, so that a column of
-    mean 1e8 and spread 1 keeps its spread (the single pass loses it).
-    """
-    n_samples, n_features = X.shape
-    if sp.issparse(X):
-        # a sparse column is mostly exact zeros: one pass over its entries
-        return np.asarray(X.T @ w, dtype=np.float64).ravel()
-    mean = np.empty(n_features)
-    for cols in column_blocks(n_features, n_samples):
-        block = np.asarray(X[:, cols], dtype=np.float64)
-        first = w @ block
-        mean[cols] = first + w @ (block - first)
-    return mean
-
-
 def contrast(X, w):
     """``w @ X`` for weights summing to zero, free of the columns' offsets.
 
@@ -204,67 +177,6 @@ def contrast(X, w):
         block = np.asarray(X[:, cols], dtype=np.float64)
         out[cols] = w @ (block - block[0])
     return out
-
-
-def scaled_norms(X, sw, centre):
-    """Weighted norms and largest entries of the columns of ``X - centre``.
-
-    ``centre(cols)`` gives the centre of a column block: a row of column
-    means or an ``(n_samples, len(cols))`` array of per-row centres. Blocks
-    whose entries are far from 1 are divided by their largest entry before
-    squaring, so that columns near the float limits neither overflow nor
-    underflow.
-    """
-    n_samples, n_features = X.shape
-    norms = np.empty(n_features)
-    tops = np.empty(n_features)
-    for cols in column_blocks(n_features, n_samples):
-        block = np.array(X[:, cols], dtype=np.float64, order="F")
-        block -= centre(cols)
-        tops[cols] = top = np.max(np.abs(block), axis=0, initial=0.0)
-        if np.all((top == 0) | ((top > SAFE_LOW) & (top < SAFE_HIGH))):
-            norms[cols] = np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
-            continue
-        block /= np.where(top > 0, top, 1.0)
-        norms[cols] = top * np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
-    return norms, tops
-
-
-def sparse_centred_norms(X, sw, groups, centres):
-    """Weighted norms of ``X - C`` for sparse ``X`` without densifying it.
-
-    Row ``s`` of column ``j`` is centred by ``centres[groups[s], j]`` (one
-    group for a plain mean, the two classes for the Fisher spreads). The
-    zeros of a column contribute their centre squared times their weight,
-    which is taken as exactly 0 when a group has no zero in that column
-    (subtracting the weights would leave a rounding residue).
-    """
-    X = X.tocsc()
-    n_features = X.shape[1]
-    cols = np.repeat(np.arange(n_features), np.diff(X.indptr))
-    rows = X.indices
-    g = groups[rows]
-    c = centres[g, cols]
-    data = X.data.astype(np.float64)
-    top = max(float(np.max(np.abs(data), initial=0.0)),
-              float(np.max(np.abs(centres), initial=0.0)))
-    top = top if top > 0 else 1.0
-    d, c, scaled = data / top, c / top, centres / top
-    # (bincount of no entries is an int array: hence the float casts)
-    total = np.bincount(cols, weights=sw[rows] * (d - c) ** 2,
-                        minlength=n_features).astype(np.float64)
-    for group in range(centres.shape[0]):
-        in_group = g == group
-        count = np.bincount(cols[in_group], minlength=n_features)
-        weight = np.bincount(cols[in_group], weights=sw[rows][in_group],
-                             minlength=n_features).astype(np.float64)
-        members = groups == group
-        zero_weight = np.where(
-            count == np.count_nonzero(members), 0.0,
-            np.maximum(float(sw[members].sum()) - weight, 0.0),
-        )
-        total += zero_weight * scaled[group] ** 2
-    return top * np.sqrt(total)
 
 
 def check_data_term(x_scale, what):
@@ -293,16 +205,17 @@ def working_design(X, centre, scale, dtype):
 
     Dense ``X``: one Fortran copy of the centred, scaled design (the centring
     in float64, block by block, then rounded to ``dtype``); ``centre`` is a
-    vector of column means or a callable as in ``scaled_norms``. Sparse
-    ``X`` is only scaled (copy of its data), never centred: the recovery
-    kernel centres it implicitly. Returns ``(X_dense, data, indices,
-    indptr, is_sparse)``; the unused side is a one-element placeholder.
+    callable giving the centre of a column block, as in
+    ``sparsestat.utils._design.scaled_norms``. Sparse ``X`` (canonical CSC,
+    int32 indices, with entries: the estimators reject all-zero designs
+    before) is only scaled (copy of its data), never centred: the recovery
+    kernel centres it implicitly. Returns the
+    :class:`~sparsestat.utils._design.ColumnView` of the working design.
     """
     if sp.issparse(X):
-        data = (X.data / scale).astype(dtype) if X.nnz else np.zeros(1, dtype=dtype)
-        indices = X.indices if X.nnz else np.zeros(1, dtype=np.int32)
-        return (np.zeros((1, 1), dtype=dtype, order="F"), data, indices,
-                np.ascontiguousarray(X.indptr, dtype=np.int32), True)
+        return column_view(sp.csc_matrix(
+            ((X.data / scale).astype(dtype), X.indices, X.indptr), shape=X.shape
+        ))
     n_samples, n_features = X.shape
     out = np.empty((n_samples, n_features), dtype=dtype, order="F")
     inverse = 1.0 / scale
@@ -324,8 +237,7 @@ def working_design(X, centre, scale, dtype):
             f"X has values too large for {np.dtype(dtype).name} arithmetic once "
             "centred: rescale X."
         )
-    return (out, np.zeros(1, dtype=dtype), np.zeros(1, dtype=np.int32),
-            np.zeros(2, dtype=np.int32), False)
+    return column_view(out)
 
 
 def seed_from(random_state):

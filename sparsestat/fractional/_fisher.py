@@ -15,11 +15,13 @@ from sparsestat.fractional._base import (
     check_data_term,
     check_representable,
     contrast,
+    unit_scale,
+    working_design,
+)
+from sparsestat.utils._design import (
     scaled_norms,
     sparse_centred_norms,
-    unit_scale,
     weighted_mean,
-    working_design,
 )
 from sparsestat.utils._linear import BinaryLinearClassifierMixin, encode_binary_target
 from sparsestat.utils._repr import DocLinkMixin
@@ -264,7 +266,7 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
         )
         Xk, data, indices, indptr, _ = working_design(
             X, lambda cols: centre[cols], x_scale, dtype
-        )
+        ).kernel_args()
         if is_sparse:
             m0_64 = (mu0 - centre) / x_scale
             m1_64 = m0_64 + diff / x_scale

@@ -16,12 +16,14 @@ from sparsestat.fractional._base import (
     FractionalFitMixin,
     check_data_term,
     check_representable,
-    scaled_norms,
-    sparse_centred_norms,
     unit_scale,
-    weighted_mean,
     weights_too_large,
     working_design,
+)
+from sparsestat.utils._design import (
+    scaled_norms,
+    sparse_centred_norms,
+    weighted_mean,
 )
 from sparsestat.utils._linear import linear_decision
 from sparsestat.utils._param_validation import c_int_interval
@@ -425,7 +427,7 @@ class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin, RegressorMixi
             )
         Xk, data, indices, indptr, is_sparse = working_design(
             X, lambda cols: x_mean[cols], x_scale, dtype
-        )
+        ).kernel_args()
         col_sq = np.zeros(n_features, dtype=dtype)
         col_sq[active] = unit_norms[active] ** 2
         prob.__dict__.update(
