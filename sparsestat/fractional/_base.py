@@ -133,11 +133,6 @@ class FractionalFitMixin:
                 stacklevel=user_stacklevel(),
             )
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 def check_representable(values, what, dtype):
     """Squared column norms must be finite and not all underflowed."""

@@ -25,7 +25,7 @@ from sparsestat.utils._design import (
     sparse_centred_norms,
     weighted_mean,
 )
-from sparsestat.utils._linear import linear_decision
+from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import check_sample_weight
@@ -63,7 +63,8 @@ def _csc(p):
     return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
                           p.indptr), shape=(n_samples, p.n_features))
 
-class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin, RegressorMixin,
+class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin,
+                                 LinearRegressorMixin, RegressorMixin,
                                  BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
 
@@ -512,18 +513,3 @@ class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin, RegressorMixi
                 DegenerateRatioWarning,
                 stacklevel=user_stacklevel(),
             )
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            ``X @ coef_ + intercept_``.
-        """
-        return linear_decision(self, X)

@@ -27,7 +27,7 @@ from sparsestat.linear_model._path import (
 )
 from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
-from sparsestat.utils._linear import encode_binary_target, linear_decision
+from sparsestat.utils._linear import LinearRegressorMixin, encode_binary_target
 from sparsestat.utils._param_validation import (
     C_INT_MAX,
     Interval,
@@ -172,8 +172,8 @@ def _lasso_alpha_max(X, y, sw, fit_intercept):
     return float(np.abs(corr).max()) if corr.size else 0.0
 
 
-class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
-                       BaseEstimator):
+class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
+                       RegressorMixin, BaseEstimator):
     """:class:`NonconvexLasso` with alpha (and gamma) chosen by cross-validation.
 
     For each gamma of the grid and each fold, the regularisation path is
@@ -347,26 +347,6 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
         _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
                     sample_weight, positive=self.positive)
         return self
-
-    def predict(self, X):
-        """Predict with the refitted model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-        """
-        return linear_decision(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 def _classification_score(scoring, y01, decision, sw):

@@ -16,7 +16,7 @@ from sparsestat.linear_model._solvers import (
     resolve_max_iter,
     solve_squared,
 )
-from sparsestat.utils._linear import linear_decision
+from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
@@ -26,7 +26,8 @@ from sparsestat.utils.validation import (
 )
 
 
-class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
+class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
+                     BaseEstimator):
     r"""Linear regression with an L1, MCP or SCAD penalty.
 
     Minimises over the coefficients ``w`` and the intercept ``b``
@@ -263,23 +264,3 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.stop_crit_ = float(kkt)
         self.dual_gap_ = float(gap) if has_gap else None
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            ``X @ coef_ + intercept_``.
-        """
-        return linear_decision(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -3,7 +3,9 @@
 Used by the linear models (``NonconvexLasso``, ``NonconvexLogisticRegression``
 and their CV classes) and by the fractional ones
 (``FractionalSparseRegression``, ``SparseFisherDiscriminant``): one
-encoding of two-class targets, one ``X @ coef_ + intercept_``.
+encoding of two-class targets, one ``X @ coef_ + intercept_`` behind the
+regressors' ``predict`` and the binary classifiers' ``decision_function``
+and ``predict``.
 """
 
 import numpy as np
@@ -57,6 +59,30 @@ def linear_decision(estimator, X):
     if np.ndim(coef) == 2:
         coef, intercept = coef[0], intercept[0]
     return np.asarray(safe_sparse_dot(X, coef)).ravel() + intercept
+
+
+class LinearRegressorMixin:
+    """``predict`` of a fitted linear regressor (1-D coef_, float intercept_)."""
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            ``X @ coef_ + intercept_``.
+        """
+        return linear_decision(self, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 class BinaryLinearClassifierMixin:
