@@ -764,6 +764,27 @@ cdef inline void _set_constants(floating* s, floating alpha, floating theta,
     s[BOUND] = bound
 
 
+cdef object _solve(Model* m, floating* s, floating[::1] w,
+                   const floating[::1] lipschitz, const int[::1] active,
+                   int selection, int max_iter, floating tol, double max_time,
+                   unsigned long long seed, bint keep_path, bint record):
+    """Run the epochs without the GIL from the state the caller set up (the
+    per-sample vector, the linear functionals, the constants of ``s``);
+    return the kernels' tuple."""
+    cdef History hist
+    cdef Interrupt intr
+    cdef int n_iter = 0, status
+    cdef floating max_step = 0.
+    _history_init(&hist, keep_path, record)
+    interrupt_init(&intr)
+    with nogil:
+        status = _run_epochs(m, s, &w[0], &lipschitz[0], &active[0],
+                             active.shape[0], selection, max_iter, tol,
+                             max_time, seed, &hist, &intr, &n_iter, &max_step)
+    return _results(status, &intr, &hist, s[RATIO], n_iter, max_step,
+                    np.asarray(w).dtype)
+
+
 # ---------------------------------------------------------------------------
 # Sparse recovery: (1/2 ||y_c - X_c w||_sw^2 + alpha ||w||_1) / (alpha ||w||_[k])
 #
@@ -812,7 +833,7 @@ def recovery_cd(const floating[::1, :] X,
     move.
     """
     cdef int n_features = w.shape[0]
-    cdef int i, j, n_iter = 0, status
+    cdef int i, j
     dtype = np.asarray(y).dtype
     cdef floating[::1] r = np.empty(y.shape[0], dtype=dtype)
     cdef floating[::1] val = np.abs(np.asarray(w))
@@ -821,10 +842,8 @@ def recovery_cd(const floating[::1, :] X,
     cdef int[::1] pos = np.zeros(n_features, dtype=np.int32)
     cdef signed char[::1] in_top = np.zeros(n_features, dtype=np.int8)
     cdef floating s[N_SCALARS]
-    cdef floating max_step = 0., sw_sum = 0., mw = 0.
+    cdef floating sw_sum = 0., mw = 0.
     cdef Recovery p
-    cdef History hist
-    cdef Interrupt intr
 
     _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
                 n_features)
@@ -839,8 +858,6 @@ def recovery_cd(const floating[::1, :] X,
     p.tk.pos = &pos[0]
     p.tk.in_top = &in_top[0]
     _set_constants(s, alpha, theta, bound)
-    _history_init(&hist, keep_path, record)
-    interrupt_init(&intr)
 
     with nogil:
         _topk_build(&p.tk, &val[0], &order[0], n_features)
@@ -853,12 +870,10 @@ def recovery_cd(const floating[::1, :] X,
                 col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
                          &X_indices[0], &X_indptr[0], j, -w[j], &r[0])
                 mw += x_mean[j] * w[j]
-        s[SW_SUM] = sw_sum
-        s[MW] = mw
-        status = _run_epochs(&p, s, &w[0], &lipschitz[0], &active[0],
-                             active.shape[0], selection, max_iter, tol,
-                             max_time, seed, &hist, &intr, &n_iter, &max_step)
-    return _results(status, &intr, &hist, s[RATIO], n_iter, max_step, dtype)
+    s[SW_SUM] = sw_sum
+    s[MW] = mw
+    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
+                  max_time, seed, keep_path, record)
 
 
 # ---------------------------------------------------------------------------
@@ -901,14 +916,12 @@ def fisher_cd(const floating[::1, :] X,
     rec_val)`` as recovery_cd does.
     """
     cdef int n_features = w.shape[0]
-    cdef int i, j, n_iter = 0, status
+    cdef int i, j
     dtype = np.asarray(w).dtype
     cdef floating[::1] v = np.zeros(cls.shape[0], dtype=dtype)
     cdef floating s[N_SCALARS]
-    cdef floating max_step = 0., n0 = 0., n1 = 0.
+    cdef floating n0 = 0., n1 = 0.
     cdef Fisher p
-    cdef History hist
-    cdef Interrupt intr
 
     _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
                 n_features)
@@ -918,8 +931,6 @@ def fisher_cd(const floating[::1, :] X,
     p.mu1 = &mu1[0]
     p.cls = &cls[0]
     _set_constants(s, alpha, theta, bound)
-    _history_init(&hist, keep_path, record)
-    interrupt_init(&intr)
 
     with nogil:
         for i in range(p.d.n_samples):
@@ -932,9 +943,7 @@ def fisher_cd(const floating[::1, :] X,
                 # v += w_j * X[:, j]
                 col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
                          &X_indices[0], &X_indptr[0], j, w[j], &v[0])
-        s[N0] = n0
-        s[N1] = n1
-        status = _run_epochs(&p, s, &w[0], &lipschitz[0], &active[0],
-                             active.shape[0], selection, max_iter, tol,
-                             max_time, seed, &hist, &intr, &n_iter, &max_step)
-    return _results(status, &intr, &hist, s[RATIO], n_iter, max_step, dtype)
+    s[N0] = n0
+    s[N1] = n1
+    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
+                  max_time, seed, keep_path, record)
