@@ -17,14 +17,18 @@
 #             (sum of the k largest |w_j|, kept in two indexed heaps).
 #   fisher:   f = w' S_w w (pooled within-class covariance),
 #             g = ((mu_1 - mu_0)' w)^2.
+# One epoch driver (_run_epochs: selection rule, greedy bookkeeping,
+# history, stopping) serves both; a model is its state struct (Recovery,
+# Fisher) and four functions fused over it: the partial gradient, the
+# global 1-D step, the update after a move and the exact recomputation.
 #
-# Interrupts: the loops run without the GIL for minutes on large problems,
-# so every CHECK_EVERY seconds of work they take the GIL back for a moment
-# and call PyErr_CheckSignals; a pending KeyboardInterrupt then propagates
-# out of the kernel (w holds the last iterate).
+# Interrupts: the loops run without the GIL for minutes on large problems;
+# they count their work and take the GIL now and then for a signal check
+# (_interrupt.pxd), so a KeyboardInterrupt propagates out of the kernel
+# (w holds the last iterate).
 from cython cimport floating
-from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, sqrt, INFINITY
+from libc.stdlib cimport free, realloc
 
 import numpy as np
 
@@ -38,41 +42,15 @@ cdef extern from "<time.h>" nogil:
     int TIME_UTC
 
 from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
-
-# solver and selection codes, mirrored in sparsestat/fractional/_base.py
-cdef enum:
-    PCD = 0
-    FCD = 1
-    CYCLIC = 0
-    RANDOM = 1
-    GREEDY = 2
-    GREEDY_LIPSCHITZ = 3
-
-
-cdef double CHECK_EVERY = 0.05     # seconds between two signal checks
-cdef long long WORK_CHUNK = 1 << 16  # sample-operations between two clock reads
+from sparsestat._kernels._interrupt cimport (
+    Interrupt, interrupt_init, interrupted, raise_if_interrupted,
+)
 
 
 cdef inline double _now() noexcept nogil:
     cdef timespec ts
     timespec_get(&ts, TIME_UTC)
     return <double> ts.tv_sec + 1e-9 * ts.tv_nsec
-
-
-cdef inline bint _signal_due(double* last_check) noexcept nogil:
-    """Whether CHECK_EVERY seconds passed since the last signal check."""
-    cdef double now = _now()
-    if now - last_check[0] >= CHECK_EVERY:
-        last_check[0] = now
-        return True
-    return False
-
-
-def _grown(a, size):
-    """``a`` copied into a zero array of length ``max(size, 2 len(a))``."""
-    out = np.zeros(max(size, 2 * a.shape[0]), dtype=np.asarray(a).dtype)
-    out[: a.shape[0]] = a
-    return out
 
 
 cdef inline unsigned long long _rand_next(unsigned long long* state) noexcept nogil:
@@ -84,6 +62,8 @@ cdef inline unsigned long long _rand_next(unsigned long long* state) noexcept no
     state[0] = x
     return x * <unsigned long long> 2685821657736338717
 
+
+# ---------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------
 # Top-k sum bookkeeping: the k largest |w_j| in a min-heap ("top"), the others
@@ -218,7 +198,7 @@ cdef inline floating _recovery_value(floating z, floating xi, floating b,
     cdef floating model = b * t + 0.5 * a * t * t + alpha * fabs(z)
     if topk <= 0.:
         return INFINITY
-    if solver == PCD:
+    if solver == SOLVER_PCD:
         return model - alpha * F * topk
     return (c0 + model) / (alpha * topk)
 
@@ -252,7 +232,7 @@ cdef inline floating _recovery_step(floating xi, floating b, floating a,
     cand[5] = xi + (-alpha - b) / a
     cand[6] = xi + (alpha - b) / a
     n_cand = 7
-    if solver == PCD:
+    if solver == SOLVER_PCD:
         cand[7] = xi + (tau - alpha - b) / a
         cand[8] = xi + (alpha - tau - b) / a
         n_cand = 9
@@ -283,7 +263,7 @@ cdef inline floating _fisher_value(floating z, floating xi, floating b,
     cdef floating t = z - xi
     cdef floating model = b * t + 0.5 * a * t * t + alpha * fabs(z)
     cdef floating den = (q + e * t) * (q + e * t)
-    if solver == PCD:
+    if solver == SOLVER_PCD:
         return model - F * den
     if den <= 0.:
         return INFINITY
@@ -312,7 +292,7 @@ cdef inline floating _fisher_step(floating xi, floating b, floating a,
     cand[2] = -bound
     for c in range(2):
         sgn = 1. - 2. * c
-        if solver == PCD:
+        if solver == SOLVER_PCD:
             # b + a t + alpha sgn - 2 F e (q + e t) = 0
             den = a - 2. * F * e * e
             if den != 0.:
@@ -347,10 +327,9 @@ def fisher_step_1d(double xi, double b, double a, double alpha, double F,
     """Python access to the Fisher 1-D solver (for tests)."""
     return _fisher_step(xi, b, a, alpha, F, q, e, n0, bound, solver)
 
-
 cdef inline int _pick(int selection, int it, int n_active, const int* active,
                       unsigned long long* rng) noexcept nogil:
-    if selection == RANDOM:
+    if selection == SELECTION_RANDOM:
         return active[<int> (_rand_next(rng) % <unsigned long long> n_active)]
     return active[it]
 
@@ -394,6 +373,418 @@ cdef inline floating _within_sq(int n, const signed char* cls, const floating* s
     return acc
 
 
+
+# ---------------------------------------------------------------------------
+# Model state. Both models keep a per-sample vector (recovery: the residual
+# r = y_c - X w; Fisher: v = X w), linear functionals of w, the smooth
+# numerator f and ||w||_1; they differ in how a move changes these and in
+# the denominator g. Each model is one struct; the driver and the functions
+# below are fused over the two, so each model gets its own compiled driver
+# (`if Model is Recovery` is resolved at compile time, as the former two
+# hand-written loops were).
+#
+# Cython structs cannot hold fused types: the structs store the floating
+# arrays untyped and the fused functions cast them back to the precision
+# they were allocated in (the caller's `floating`). The floating scalars of
+# a solve live in one small array, indexed by the names below.
+
+cdef enum:
+    ALPHA = 0    # weight of the L1 norm (kernel units)
+    THETA        # proximal constant
+    BOUND        # box
+    RATIO        # F(w)
+    SMOOTH       # f(w): 1/2 ||r + mw||_sw^2 (recovery) or w' S_w w (Fisher)
+    L1           # ||w||_1
+    TOPK         # recovery: ||w||_[k]
+    MW           # recovery: m' w
+    SW_SUM       # recovery: sum of the sample weights
+    P0           # Fisher: mu_0' w
+    P1           # Fisher: mu_1' w
+    N0           # Fisher: weight of class 0
+    N1           # Fisher: weight of class 1
+    Q            # Fisher: (mu_1 - mu_0)' w
+    N_SCALARS
+
+# stops that the def wrappers turn into exceptions (never seen by Python)
+cdef enum:
+    STATUS_INTERRUPTED = -1
+    STATUS_NO_MEMORY = -2
+
+
+cdef struct DesignView:
+    bint is_sparse
+    int n_samples
+    int n_features
+    const void* X           # dense Fortran design (or a placeholder)
+    const void* data        # CSC design (or placeholders)
+    const int* indices
+    const int* indptr
+    const void* sw          # sample weights
+    bint weighted           # False: all weights equal sw[0]
+
+
+cdef struct Recovery:
+    DesignView d
+    int solver
+    void* r                 # y_c - X w
+    const void* x_mean      # column means of a sparse X (zeros otherwise)
+    void* val               # |w|, the keys of the top-k heaps
+    TopK tk
+
+
+cdef struct Fisher:
+    DesignView d
+    int solver
+    void* v                 # X w
+    const void* mu0         # class means
+    const void* mu1
+    const signed char* cls  # class of each sample
+
+
+ctypedef fused Model:
+    Recovery
+    Fisher
+
+
+cdef inline floating _gradient(Model* m, const floating* s,
+                               int j) noexcept nogil:
+    """Partial derivative in w_j of the smooth numerator f."""
+    cdef const DesignView* d = &m.d
+    cdef const floating* X = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    cdef const floating* sw = <const floating*> d.sw
+    if Model is Recovery:
+        return (_lsq_grad(d.is_sparse, X, d.n_samples, data, d.indices,
+                          d.indptr, j, d.weighted, sw, <const floating*> m.r)
+                - s[MW] * (<const floating*> m.x_mean)[j] * s[SW_SUM])
+    else:
+        return _fisher_grad(d.is_sparse, X, d.n_samples, data, d.indices,
+                            d.indptr, j, d.weighted, sw, <const floating*> m.v,
+                            s[N0] * s[P0], s[N1] * s[P1],
+                            <const floating*> m.mu0, <const floating*> m.mu1)
+
+
+cdef inline floating _step(Model* m, const floating* s, const floating* w,
+                           const floating* lipschitz, int j,
+                           floating b) noexcept nogil:
+    """The model's global 1-D step: the new value of w_j given grad_j f = b."""
+    cdef floating s_km1, kth
+    cdef floating* val
+    if Model is Recovery:
+        val = <floating*> m.val
+        _topk_others(&m.tk, val, s[TOPK], j, &s_km1, &kth)
+        return _recovery_step(w[j], b, lipschitz[j] + s[THETA], s[ALPHA],
+                              s[RATIO], s_km1, kth,
+                              s[SMOOTH] + s[ALPHA] * (s[L1] - val[j]),
+                              s[BOUND], m.solver)
+    else:
+        return _fisher_step(
+            w[j], b, lipschitz[j] + s[THETA], s[ALPHA], s[RATIO], s[Q],
+            (<const floating*> m.mu1)[j] - (<const floating*> m.mu0)[j],
+            s[SMOOTH] + s[ALPHA] * (s[L1] - fabs(w[j])), s[BOUND], m.solver)
+
+
+cdef inline floating _denominator(const Model* m,
+                                  const floating* s) noexcept nogil:
+    if Model is Recovery:
+        return s[ALPHA] * s[TOPK]
+    else:
+        return s[Q] * s[Q]
+
+
+cdef inline void _move(Model* m, floating* s, floating* w,
+                       const floating* lipschitz, int j, floating b, floating z,
+                       floating t) noexcept nogil:
+    """Set w_j = z (a move by t = z - w_j != 0) and update the state."""
+    cdef const DesignView* d = &m.d
+    cdef const floating* X = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    if Model is Recovery:
+        # r -= t * X[:, j]
+        col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, -t,
+                 <floating*> m.r)
+        s[MW] += t * (<const floating*> m.x_mean)[j]
+    else:
+        # v += t * X[:, j]
+        col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, t,
+                 <floating*> m.v)
+        s[P0] += t * (<const floating*> m.mu0)[j]
+        s[P1] += t * (<const floating*> m.mu1)[j]
+        s[Q] = s[P1] - s[P0]
+    # f is quadratic with curvature lipschitz[j] along e_j: exact
+    s[SMOOTH] += b * t + 0.5 * lipschitz[j] * t * t
+    s[L1] += fabs(z) - fabs(w[j])
+    if Model is Recovery:
+        s[TOPK] = _topk_update(&m.tk, <floating*> m.val, s[TOPK], j, fabs(z))
+    w[j] = z
+    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(m, s)
+
+
+cdef inline floating _refresh(Model* m, floating* s,
+                              const floating* w) noexcept nogil:
+    """Recompute the state from w, so that rounding does not drift over
+    epochs (the scalar m' w of the recovery model is only ever updated).
+    Returns max|w|."""
+    cdef int i, j
+    cdef floating acc, res, p0 = 0., p1 = 0., max_w = 0.
+    cdef const DesignView* d = &m.d
+    cdef const floating* sw = <const floating*> d.sw
+    cdef const floating* u
+    if Model is Recovery:
+        u = <const floating*> m.r
+        acc = 0.
+        for i in range(d.n_samples):
+            res = u[i] + s[MW]
+            acc += sw[i] * res * res
+        s[SMOOTH] = acc * 0.5
+    else:
+        for j in range(d.n_features):
+            p0 += (<const floating*> m.mu0)[j] * w[j]
+            p1 += (<const floating*> m.mu1)[j] * w[j]
+        s[P0] = p0
+        s[P1] = p1
+        s[Q] = p1 - p0
+        s[SMOOTH] = _within_sq(d.n_samples, m.cls, sw, <const floating*> m.v,
+                               p0, p1)
+    acc = 0.
+    for j in range(d.n_features):
+        acc += fabs(w[j])
+        if fabs(w[j]) > max_w:
+            max_w = fabs(w[j])
+    s[L1] = acc
+    if Model is Recovery:
+        s[TOPK] = _topk_sum(&m.tk, <floating*> m.val)
+    s[RATIO] = (s[SMOOTH] + s[ALPHA] * s[L1]) / _denominator(m, s)
+    return max_w
+
+
+# ---------------------------------------------------------------------------
+# Histories in C buffers that double as needed (nothing is allocated per
+# max_iter, and the driver never needs the GIL to grow them). Values are
+# kept in double, which holds every float32 value exactly.
+
+cdef struct EpochRecord:
+    double ratio
+    double seconds
+
+cdef struct MoveRecord:
+    int index
+    double value
+
+cdef struct History:
+    bint keep_path            # record F and the elapsed time at each epoch
+    bint record               # record every coordinate move
+    int n_epochs
+    int epoch_capacity
+    EpochRecord* epochs
+    int n_moves
+    int move_capacity
+    MoveRecord* moves
+
+
+cdef inline bint _reserve(void** buffer, int* capacity, int needed,
+                          size_t item) noexcept nogil:
+    """Room for ``needed`` items in ``buffer``; False when memory runs out."""
+    cdef int size
+    cdef void* grown
+    if needed <= capacity[0]:
+        return True
+    size = max(needed, 2 * capacity[0], 64)
+    grown = realloc(buffer[0], <size_t> size * item)
+    if grown == NULL:
+        return False
+    buffer[0] = grown
+    capacity[0] = size
+    return True
+
+
+cdef inline bint _record_epoch(History* h, double ratio,
+                               double seconds) noexcept nogil:
+    if not h.keep_path:
+        return True
+    if not _reserve(<void**> &h.epochs, &h.epoch_capacity, h.n_epochs + 1,
+                    sizeof(EpochRecord)):
+        return False
+    h.epochs[h.n_epochs].ratio = ratio
+    h.epochs[h.n_epochs].seconds = seconds
+    h.n_epochs += 1
+    return True
+
+
+cdef inline bint _record_move(History* h, int index, double value) noexcept nogil:
+    if not h.record:
+        return True
+    if not _reserve(<void**> &h.moves, &h.move_capacity, h.n_moves + 1,
+                    sizeof(MoveRecord)):
+        return False
+    h.moves[h.n_moves].index = index
+    h.moves[h.n_moves].value = value
+    h.n_moves += 1
+    return True
+
+
+cdef inline void _history_init(History* h, bint keep_path, bint record) noexcept nogil:
+    h.keep_path = keep_path
+    h.record = record
+    h.n_epochs = 0
+    h.epoch_capacity = 0
+    h.epochs = NULL
+    h.n_moves = 0
+    h.move_capacity = 0
+    h.moves = NULL
+
+
+# ---------------------------------------------------------------------------
+# The epoch driver shared by both models.
+
+cdef int _run_epochs(Model* m, floating* s, floating* w,
+                     const floating* lipschitz, const int* active, int n_active,
+                     int selection, int max_iter, floating tol, double max_time,
+                     unsigned long long seed, History* hist, Interrupt* intr,
+                     int* n_iter, floating* max_step) noexcept nogil:
+    """Epochs of FCD/PCD from the state set up by the caller (u and the
+    linear functionals); w is updated in place. Returns a Status (or an
+    internal stop), with ``n_iter`` epochs run and the largest move of the
+    last one in ``max_step``."""
+    cdef unsigned long long rng = seed if seed != 0 else 1
+    cdef int epoch, it, j, jj, i
+    cdef floating b, z, t, score, best_score, best_b = 0., largest = 0., max_w
+    cdef double start = _now(), elapsed
+    # work units of one move: the gradients it reads
+    cdef double move_work = m.d.n_samples
+    if selection >= SELECTION_GREEDY:
+        move_work = <double> m.d.n_samples * n_active
+
+    n_iter[0] = 0
+    max_step[0] = 0.
+    _refresh(m, s, w)
+    if not _record_epoch(hist, s[RATIO], 0.):
+        return STATUS_NO_MEMORY
+    for epoch in range(max_iter):
+        largest = 0.
+        for it in range(n_active):
+            if selection >= SELECTION_GREEDY:
+                # Gauss-Southwell on the proximal step: solve every
+                # coordinate's 1-D problem, move the one that moves most
+                best_score = -1.
+                j = active[0]
+                for jj in range(n_active):
+                    i = active[jj]
+                    b = _gradient(m, s, i)
+                    z = _step(m, s, w, lipschitz, i, b)
+                    score = fabs(z - w[i])
+                    if selection == SELECTION_GREEDY_LIPSCHITZ:
+                        score *= sqrt(lipschitz[i])
+                    if score > best_score:
+                        best_score = score
+                        j = i
+                        best_b = b
+                b = best_b
+            else:
+                j = _pick(selection, it, n_active, active, &rng)
+                b = _gradient(m, s, j)
+            z = _step(m, s, w, lipschitz, j, b)
+            t = z - w[j]
+            if t != 0.:
+                _move(m, s, w, lipschitz, j, b, z, t)
+                if fabs(t) > largest:
+                    largest = fabs(t)
+                if not _record_move(hist, j, z):
+                    return STATUS_NO_MEMORY
+            if interrupted(intr, move_work):
+                return STATUS_INTERRUPTED
+        max_w = _refresh(m, s, w)
+        n_iter[0] = epoch + 1
+        max_step[0] = largest
+        elapsed = _now() - start
+        if not _record_epoch(hist, s[RATIO], elapsed):
+            return STATUS_NO_MEMORY
+        if interrupted(intr, m.d.n_samples + m.d.n_features):
+            return STATUS_INTERRUPTED
+        if largest <= tol * max_w:
+            return STATUS_CONVERGED
+        if max_time > 0. and elapsed > max_time:
+            return STATUS_MAX_TIME
+    return STATUS_MAX_ITER
+
+
+cdef object _results(int status, Interrupt* intr, History* hist, double F,
+                     int n_iter, double max_step, dtype):
+    """The kernels' return tuple; frees the histories, raises on the
+    internal stops (KeyboardInterrupt, MemoryError)."""
+    cdef int i
+    cdef double[::1] ratio, seconds, value
+    cdef int[::1] index
+    try:
+        raise_if_interrupted(intr)
+        if status == STATUS_NO_MEMORY:
+            raise MemoryError("no memory left for the fractional CD histories")
+        ratio = np.empty(hist.n_epochs)
+        seconds = np.empty(hist.n_epochs)
+        for i in range(hist.n_epochs):
+            ratio[i] = hist.epochs[i].ratio
+            seconds[i] = hist.epochs[i].seconds
+        index = np.empty(hist.n_moves, dtype=np.int32)
+        value = np.empty(hist.n_moves)
+        for i in range(hist.n_moves):
+            index[i] = hist.moves[i].index
+            value[i] = hist.moves[i].value
+    finally:
+        free(hist.epochs)
+        free(hist.moves)
+        hist.epochs = NULL
+        hist.moves = NULL
+    return (F, n_iter, max_step, status, np.asarray(ratio).astype(dtype),
+            np.asarray(seconds), np.asarray(index), np.asarray(value).astype(dtype))
+
+
+cdef inline void _set_design(DesignView* d, const floating[::1, :] X,
+                             const floating[::1] X_data,
+                             const int[::1] X_indices, const int[::1] X_indptr,
+                             bint is_sparse, const floating[::1] sw,
+                             bint weighted, int n_features) noexcept:
+    d.is_sparse = is_sparse
+    d.n_samples = sw.shape[0]
+    d.n_features = n_features
+    d.X = &X[0, 0]
+    d.data = &X_data[0]
+    d.indices = &X_indices[0]
+    d.indptr = &X_indptr[0]
+    d.sw = &sw[0]
+    d.weighted = weighted
+
+
+cdef inline void _set_constants(floating* s, floating alpha, floating theta,
+                                floating bound) noexcept nogil:
+    cdef int i
+    for i in range(N_SCALARS):
+        s[i] = 0.
+    s[ALPHA] = alpha
+    s[THETA] = theta
+    s[BOUND] = bound
+
+
+cdef object _solve(Model* m, floating* s, floating[::1] w,
+                   const floating[::1] lipschitz, const int[::1] active,
+                   int selection, int max_iter, floating tol, double max_time,
+                   unsigned long long seed, bint keep_path, bint record):
+    """Run the epochs without the GIL from the state the caller set up (the
+    per-sample vector, the linear functionals, the constants of ``s``);
+    return the kernels' tuple."""
+    cdef History hist
+    cdef Interrupt intr
+    cdef int n_iter = 0, status
+    cdef floating max_step = 0.
+    _history_init(&hist, keep_path, record)
+    interrupt_init(&intr)
+    with nogil:
+        status = _run_epochs(m, s, &w[0], &lipschitz[0], &active[0],
+                             active.shape[0], selection, max_iter, tol,
+                             max_time, seed, &hist, &intr, &n_iter, &max_step)
+    return _results(status, &intr, &hist, s[RATIO], n_iter, max_step,
+                    np.asarray(w).dtype)
+
+
 # ---------------------------------------------------------------------------
 # Sparse recovery: (1/2 ||y_c - X_c w||_sw^2 + alpha ||w||_1) / (alpha ||w||_[k])
 #
@@ -432,161 +823,57 @@ def recovery_cd(const floating[::1, :] X,
     """Run FCD/PCD on the sparse-recovery ratio; w is updated in place.
 
     ``y`` is the centred response, ``x_mean`` the weighted column means of a
-    sparse ``X`` (zeros for a centred dense copy). Returns ``(F, n_iter,
-    max_step, obj_path, time_path, rec_idx, rec_val)``: ``n_iter`` epochs
-    were run; when ``keep_path``, ``obj_path[:n_iter + 1]`` and
-    ``time_path[:n_iter + 1]`` hold F and the elapsed seconds after each
-    epoch; when ``record``, ``rec_idx, rec_val`` hold every coordinate move.
-    The histories grow as needed (nothing is allocated per ``max_iter``).
+    sparse ``X`` (zeros for a centred dense copy); ``solver`` a Solver,
+    ``selection`` a Selection. Returns ``(F, n_iter, max_step, status,
+    obj_path, time_path, rec_idx, rec_val)``: ``n_iter`` epochs were run,
+    the last one's largest move was ``max_step`` and ``status`` (a Status)
+    says why the solve stopped; when ``keep_path``, ``obj_path`` and
+    ``time_path`` hold F and the elapsed seconds at the start and after
+    each epoch; when ``record``, ``rec_idx, rec_val`` hold every coordinate
+    move.
     """
-    cdef int n_samples = y.shape[0]
     cdef int n_features = w.shape[0]
-    cdef int n_active = active.shape[0]
+    cdef int i, j
     dtype = np.asarray(y).dtype
-    cdef floating[::1] r = np.empty(n_samples, dtype=dtype)
+    cdef floating[::1] r = np.empty(y.shape[0], dtype=dtype)
     cdef floating[::1] val = np.abs(np.asarray(w))
     cdef int[::1] top = np.zeros(max(k, 1), dtype=np.int32)
     cdef int[::1] rest = np.zeros(max(n_features - k, 1), dtype=np.int32)
     cdef int[::1] pos = np.zeros(n_features, dtype=np.int32)
     cdef signed char[::1] in_top = np.zeros(n_features, dtype=np.int8)
-    cdef floating[::1] obj_path = np.zeros(64 if keep_path else 1, dtype=dtype)
-    cdef double[::1] time_path = np.zeros(64 if keep_path else 1)
-    cdef int[::1] rec_idx = np.zeros(1024 if record else 1, dtype=np.int32)
-    cdef floating[::1] rec_val = np.zeros(1024 if record else 1, dtype=dtype)
-    cdef TopK tk
-    cdef const floating* Xp = &X[0, 0]
-    cdef const floating* dp = &X_data[0]
-    cdef const int* ip = &X_indices[0]
-    cdef const int* pp = &X_indptr[0]
-    cdef unsigned long long rng = seed if seed != 0 else 1
-    cdef int epoch, it, j, jj, i, n_iter = 0, n_rec = 0
-    cdef floating loss, l1, topk_sum, F, b, s_km1, kth, z, t, score, best_score
-    cdef floating max_step = 0., max_w, sw_sum = 0., best_b = 0., mw = 0., u
-    cdef double start = _now(), elapsed, last_check = start
-    cdef long long work = 0
-    cdef long long grad_cost = n_samples
+    cdef floating s[N_SCALARS]
+    cdef floating sw_sum = 0., mw = 0.
+    cdef Recovery p
 
-    tk.k = k
-    tk.n_rest = n_features - k
-    tk.top = &top[0]
-    tk.rest = &rest[0]
-    tk.pos = &pos[0]
-    tk.in_top = &in_top[0]
+    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
+                n_features)
+    p.solver = solver
+    p.r = &r[0]
+    p.x_mean = &x_mean[0]
+    p.val = &val[0]
+    p.tk.k = k
+    p.tk.n_rest = n_features - k
+    p.tk.top = &top[0]
+    p.tk.rest = &rest[0]
+    p.tk.pos = &pos[0]
+    p.tk.in_top = &in_top[0]
+    _set_constants(s, alpha, theta, bound)
 
     with nogil:
-        _topk_build(&tk, &val[0], &order[0], n_features)
-        topk_sum = _topk_sum(&tk, &val[0])
-        for i in range(n_samples):
+        _topk_build(&p.tk, &val[0], &order[0], n_features)
+        for i in range(p.d.n_samples):
             r[i] = y[i]
             sw_sum += sw[i]
-        l1 = 0.
         for j in range(n_features):
             if w[j] != 0.:
                 # r -= w_j * X[:, j]
-                col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, -w[j], &r[0])
+                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
+                         &X_indices[0], &X_indptr[0], j, -w[j], &r[0])
                 mw += x_mean[j] * w[j]
-                l1 += fabs(w[j])
-        loss = 0.
-        for i in range(n_samples):
-            u = r[i] + mw
-            loss += sw[i] * u * u
-        loss *= 0.5
-        F = (loss + alpha * l1) / (alpha * topk_sum)
-        obj_path[0] = F
-        time_path[0] = 0.
-        if selection >= GREEDY:
-            grad_cost = <long long> n_samples * n_active
-
-        for epoch in range(max_iter):
-            max_step = 0.
-            for it in range(n_active):
-                if selection >= GREEDY:
-                    # Gauss-Southwell on the proximal step: solve every
-                    # coordinate's 1-D problem, move the one that moves most
-                    best_score = -1.
-                    j = active[0]
-                    for jj in range(n_active):
-                        i = active[jj]
-                        b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, i,
-                                      weighted, &sw[0], &r[0]) - mw * x_mean[i] * sw_sum
-                        _topk_others(&tk, &val[0], topk_sum, i, &s_km1, &kth)
-                        z = _recovery_step(
-                            w[i], b, lipschitz[i] + theta, alpha, F, s_km1, kth,
-                            loss + alpha * (l1 - val[i]), bound, solver)
-                        score = fabs(z - w[i])
-                        if selection == GREEDY_LIPSCHITZ:
-                            score *= sqrt(lipschitz[i])
-                        if score > best_score:
-                            best_score = score
-                            j = i
-                            best_b = b
-                    b = best_b
-                else:
-                    j = _pick(selection, it, n_active, &active[0], &rng)
-                    b = _lsq_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
-                                  weighted, &sw[0], &r[0]) - mw * x_mean[j] * sw_sum
-                _topk_others(&tk, &val[0], topk_sum, j, &s_km1, &kth)
-                z = _recovery_step(w[j], b, lipschitz[j] + theta, alpha, F,
-                                   s_km1, kth, loss + alpha * (l1 - val[j]),
-                                   bound, solver)
-                t = z - w[j]
-                if t != 0.:
-                    # r -= t * X[:, j]
-                    col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, -t, &r[0])
-                    mw += t * x_mean[j]
-                    loss += b * t + 0.5 * lipschitz[j] * t * t
-                    l1 += fabs(z) - val[j]
-                    topk_sum = _topk_update(&tk, &val[0], topk_sum, j, fabs(z))
-                    w[j] = z
-                    F = (loss + alpha * l1) / (alpha * topk_sum)
-                    if fabs(t) > max_step:
-                        max_step = fabs(t)
-                    if record:
-                        if n_rec == rec_idx.shape[0]:
-                            with gil:
-                                rec_idx = _grown(rec_idx, n_rec + 1)
-                                rec_val = _grown(rec_val, n_rec + 1)
-                        rec_idx[n_rec] = j
-                        rec_val[n_rec] = z
-                        n_rec += 1
-                work += grad_cost
-                if work >= WORK_CHUNK:
-                    work = 0
-                    if _signal_due(&last_check):
-                        with gil:
-                            PyErr_CheckSignals()
-            # exact recomputation, so that rounding does not drift over epochs
-            loss = 0.
-            for i in range(n_samples):
-                u = r[i] + mw
-                loss += sw[i] * u * u
-            loss *= 0.5
-            l1 = 0.
-            max_w = 0.
-            for j in range(n_features):
-                l1 += val[j]
-                if val[j] > max_w:
-                    max_w = val[j]
-            topk_sum = _topk_sum(&tk, &val[0])
-            F = (loss + alpha * l1) / (alpha * topk_sum)
-            n_iter = epoch + 1
-            elapsed = _now() - start
-            if keep_path:
-                if n_iter == obj_path.shape[0]:
-                    with gil:
-                        obj_path = _grown(obj_path, n_iter + 1)
-                        time_path = _grown(time_path, n_iter + 1)
-                obj_path[n_iter] = F
-                time_path[n_iter] = elapsed
-            if _signal_due(&last_check):
-                with gil:
-                    PyErr_CheckSignals()
-            if max_step <= tol * max_w:
-                break
-            if max_time > 0. and elapsed > max_time:
-                break
-    return (F, n_iter, max_step, np.asarray(obj_path), np.asarray(time_path),
-            np.asarray(rec_idx)[:n_rec], np.asarray(rec_val)[:n_rec])
+    s[SW_SUM] = sw_sum
+    s[MW] = mw
+    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
+                  max_time, seed, keep_path, record)
 
 
 # ---------------------------------------------------------------------------
@@ -625,141 +912,38 @@ def fisher_cd(const floating[::1, :] X,
               bint record):
     """Run FCD/PCD on the sparse Fisher ratio; w is updated in place.
 
-    Returns ``(F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val)``
-    as recovery_cd does.
+    Returns ``(F, n_iter, max_step, status, obj_path, time_path, rec_idx,
+    rec_val)`` as recovery_cd does.
     """
-    cdef int n_samples = cls.shape[0]
     cdef int n_features = w.shape[0]
-    cdef int n_active = active.shape[0]
+    cdef int i, j
     dtype = np.asarray(w).dtype
-    cdef floating[::1] v = np.zeros(n_samples, dtype=dtype)
-    cdef floating[::1] obj_path = np.zeros(64 if keep_path else 1, dtype=dtype)
-    cdef double[::1] time_path = np.zeros(64 if keep_path else 1)
-    cdef int[::1] rec_idx = np.zeros(1024 if record else 1, dtype=np.int32)
-    cdef floating[::1] rec_val = np.zeros(1024 if record else 1, dtype=dtype)
-    cdef long long work = 0
-    cdef long long grad_cost = n_samples
-    cdef const floating* Xp = &X[0, 0]
-    cdef const floating* dp = &X_data[0]
-    cdef const int* ip = &X_indices[0]
-    cdef const int* pp = &X_indptr[0]
-    cdef unsigned long long rng = seed if seed != 0 else 1
-    cdef int epoch, it, j, jj, i, n_iter = 0, n_rec = 0
+    cdef floating[::1] v = np.zeros(cls.shape[0], dtype=dtype)
+    cdef floating s[N_SCALARS]
     cdef floating n0 = 0., n1 = 0.
-    cdef floating p0 = 0., p1 = 0., f, l1, q, F, b, z, t, e
-    cdef floating score, best_score, best_b = 0., max_step = 0., max_w
-    cdef double start = _now(), elapsed, last_check = start
+    cdef Fisher p
+
+    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
+                n_features)
+    p.solver = solver
+    p.v = &v[0]
+    p.mu0 = &mu0[0]
+    p.mu1 = &mu1[0]
+    p.cls = &cls[0]
+    _set_constants(s, alpha, theta, bound)
 
     with nogil:
-        for i in range(n_samples):
+        for i in range(p.d.n_samples):
             if cls[i]:
                 n1 += sw[i]
             else:
                 n0 += sw[i]
-        l1 = 0.
         for j in range(n_features):
             if w[j] != 0.:
                 # v += w_j * X[:, j]
-                col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, w[j], &v[0])
-                p0 += mu0[j] * w[j]
-                p1 += mu1[j] * w[j]
-                l1 += fabs(w[j])
-        f = _within_sq(n_samples, &cls[0], &sw[0], &v[0], p0, p1)
-        q = p1 - p0
-        F = (f + alpha * l1) / (q * q)
-        obj_path[0] = F
-        time_path[0] = 0.
-        if selection >= GREEDY:
-            grad_cost = <long long> n_samples * n_active
-
-        for epoch in range(max_iter):
-            max_step = 0.
-            for it in range(n_active):
-                if selection >= GREEDY:
-                    best_score = -1.
-                    j = active[0]
-                    for jj in range(n_active):
-                        i = active[jj]
-                        b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp,
-                                         i, weighted, &sw[0], &v[0], n0 * p0,
-                                         n1 * p1, &mu0[0], &mu1[0])
-                        e = mu1[i] - mu0[i]
-                        z = _fisher_step(w[i], b, lipschitz[i] + theta, alpha, F,
-                                         q, e, f + alpha * (l1 - fabs(w[i])),
-                                         bound, solver)
-                        score = fabs(z - w[i])
-                        if selection == GREEDY_LIPSCHITZ:
-                            score *= sqrt(lipschitz[i])
-                        if score > best_score:
-                            best_score = score
-                            j = i
-                            best_b = b
-                    b = best_b
-                else:
-                    j = _pick(selection, it, n_active, &active[0], &rng)
-                    b = _fisher_grad(is_sparse, Xp, n_samples, dp, ip, pp, j,
-                                     weighted, &sw[0], &v[0], n0 * p0, n1 * p1,
-                                     &mu0[0], &mu1[0])
-                e = mu1[j] - mu0[j]
-                z = _fisher_step(w[j], b, lipschitz[j] + theta, alpha, F, q, e,
-                                 f + alpha * (l1 - fabs(w[j])), bound, solver)
-                t = z - w[j]
-                if t != 0.:
-                    # v += t * X[:, j]
-                    col_axpy(is_sparse, Xp, n_samples, dp, ip, pp, j, t, &v[0])
-                    p0 += t * mu0[j]
-                    p1 += t * mu1[j]
-                    f += b * t + 0.5 * lipschitz[j] * t * t
-                    l1 += fabs(z) - fabs(w[j])
-                    w[j] = z
-                    q = p1 - p0
-                    F = (f + alpha * l1) / (q * q)
-                    if fabs(t) > max_step:
-                        max_step = fabs(t)
-                    if record:
-                        if n_rec == rec_idx.shape[0]:
-                            with gil:
-                                rec_idx = _grown(rec_idx, n_rec + 1)
-                                rec_val = _grown(rec_val, n_rec + 1)
-                        rec_idx[n_rec] = j
-                        rec_val[n_rec] = z
-                        n_rec += 1
-                work += grad_cost
-                if work >= WORK_CHUNK:
-                    work = 0
-                    if _signal_due(&last_check):
-                        with gil:
-                            PyErr_CheckSignals()
-            # exact recomputation against rounding drift
-            p0 = 0.
-            p1 = 0.
-            for j in range(n_features):
-                p0 += mu0[j] * w[j]
-                p1 += mu1[j] * w[j]
-            q = p1 - p0
-            f = _within_sq(n_samples, &cls[0], &sw[0], &v[0], p0, p1)
-            l1 = 0.
-            max_w = 0.
-            for j in range(n_features):
-                l1 += fabs(w[j])
-                if fabs(w[j]) > max_w:
-                    max_w = fabs(w[j])
-            F = (f + alpha * l1) / (q * q)
-            n_iter = epoch + 1
-            elapsed = _now() - start
-            if keep_path:
-                if n_iter == obj_path.shape[0]:
-                    with gil:
-                        obj_path = _grown(obj_path, n_iter + 1)
-                        time_path = _grown(time_path, n_iter + 1)
-                obj_path[n_iter] = F
-                time_path[n_iter] = elapsed
-            if _signal_due(&last_check):
-                with gil:
-                    PyErr_CheckSignals()
-            if max_step <= tol * max_w:
-                break
-            if max_time > 0. and elapsed > max_time:
-                break
-    return (F, n_iter, max_step, np.asarray(obj_path), np.asarray(time_path),
-            np.asarray(rec_idx)[:n_rec], np.asarray(rec_val)[:n_rec])
+                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
+                         &X_indices[0], &X_indptr[0], j, w[j], &v[0])
+    s[N0] = n0
+    s[N1] = n1
+    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
+                  max_time, seed, keep_path, record)

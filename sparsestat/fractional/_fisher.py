@@ -6,37 +6,31 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import fisher_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
-    SELECTIONS,
-    SOLVERS,
+    FractionalFitMixin,
     check_data_term,
-    check_finite_params,
     check_representable,
     contrast,
-    finish_fit,
-    scaled_norms,
-    seed_from,
-    sparse_centred_norms,
     unit_scale,
-    weighted_mean,
     working_design,
 )
-from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import (
-    check_sample_weight,
-    check_sparse_input,
-    csc_int32,
+from sparsestat.utils._design import (
+    scaled_norms,
+    sparse_centred_norms,
+    weighted_mean,
 )
+from sparsestat.utils._linear import BinaryLinearClassifierMixin, encode_binary_target
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.validation import check_sample_weight
 
 
-class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
+class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
+                               BinaryLinearClassifierMixin, ClassifierMixin,
+                               BaseEstimator):
     r"""Binary sparse Fisher discriminant by fractional coordinate descent.
 
     Minimises
@@ -111,8 +105,9 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         Final value of ``F``.
     n_iter_ : int
         Number of epochs run.
-    stop_crit_ : float
-        Largest move of the last epoch divided by ``max|w|``.
+    relative_step_ : float
+        Largest coordinate move of the last epoch divided by ``max|coef_|``
+        (compared with ``tol``; see :class:`FractionalSparseRegression`).
     bound_, theta_ : float
         Box and absolute proximal constant used.
     objective_path_, time_path_, update_path_
@@ -164,12 +159,6 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.sparse = True
-        return tags
-
     @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the sparse discriminant direction.
@@ -192,33 +181,14 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._validate_params()
-        names = ["alpha", "theta", "tol", "max_time"]
-        check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
+        self._check_params()
         start = time.perf_counter()
-        X = check_sparse_input(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32]
-        )
-        if sp.issparse(X):
-            X = csc_int32(X)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported. The type of the target "
-                f"is {y_type}."
-            )
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
-        if self.classes_.size != 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of 2 classes, got "
-                f"{self.classes_.size} class."
-            )
+        X, y = self._check_data(X, y)
+        self.classes_, y01 = encode_binary_target(y)
         dtype = X.dtype
         n_samples, n_features = X.shape
         sw, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
-        cls = np.ascontiguousarray(y_idx, dtype=np.int8)
+        cls = np.ascontiguousarray(y01, dtype=np.int8)
         class_weight = np.bincount(cls, weights=sw, minlength=2)
         if np.any(class_weight <= 0):
             raise ValueError(
@@ -296,7 +266,7 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         )
         Xk, data, indices, indptr, _ = working_design(
             X, lambda cols: centre[cols], x_scale, dtype
-        )
+        ).kernel_args()
         if is_sparse:
             m0_64 = (mu0 - centre) / x_scale
             m1_64 = m0_64 + diff / x_scale
@@ -308,19 +278,15 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
             m1_64 = weighted_mean(Xk, np.where(cls == 1, sw, 0.0) / class_weight[1])
         m0 = np.ascontiguousarray(m0_64, dtype=dtype)
         m1 = np.ascontiguousarray(m1_64, dtype=dtype)
-        rng = check_random_state(self.random_state)
-        F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = fisher_cd(
+        result = self._run_kernel(fisher_cd, (
             Xk, data, indices, indptr, is_sparse, cls,
             np.ascontiguousarray(sw, dtype=dtype), not uniform, m0, m1, w,
             lipschitz, active, dtype.type(alpha), dtype.type(bound),
-            dtype.type(theta), SOLVERS[self.solver], SELECTIONS[self.selection],
-            self.max_iter, dtype.type(self.tol), float(self.max_time or 0.0),
-            seed_from(rng), bool(self.verbose), self.verbose >= 2,
-        )
+            dtype.type(theta),
+        ), dtype)
         coef = w.astype(np.float64) / x_scale
-        finish_fit(self, coef, F, n_iter, max_step / x_scale, obj_path, time_path,
-                   rec_idx, (rec_val.astype(np.float64) / x_scale).astype(dtype),
-                   time.perf_counter() - start)
+        self._store_result(result, coef, lambda v: v / x_scale, dtype,
+                           time.perf_counter() - start)
         # projected class means, the centre's part separately: at an offset
         # of 1e8 the two means differ in the 8th digit of mu_c' w
         shift = float(centre @ coef)
@@ -355,39 +321,3 @@ class SparseFisherDiscriminant(DocLinkMixin, ClassifierMixin, BaseEstimator):
         mask[active] = True
         w[~mask] = 0.0
         return bound * w / np.max(np.abs(w)) / x_scale
-
-    def decision_function(self, X):
-        """Signed distance to the midpoint of the projected class means.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``X @ coef_ + intercept_``; positive means ``classes_[1]``.
-        """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            ``classes_[1]`` where the decision function is positive.
-        """
-        check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]

@@ -7,35 +7,28 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._fractional import recovery_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
-    SELECTIONS,
-    SOLVERS,
     DegenerateRatioWarning,
+    FractionalFitMixin,
     check_data_term,
-    check_finite_params,
     check_representable,
-    finish_fit,
-    scaled_norms,
-    seed_from,
-    sparse_centred_norms,
     unit_scale,
-    weighted_mean,
     weights_too_large,
     working_design,
 )
+from sparsestat.utils._design import (
+    scaled_norms,
+    sparse_centred_norms,
+    weighted_mean,
+)
+from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.utils.validation import (
-    check_sample_weight,
-    check_sparse_input,
-    csc_int32,
-)
+from sparsestat.utils.validation import check_sample_weight
 
 # a column whose centred norm is below NEAR_ZERO times the root mean square
 # column norm is "near-zero"; the automatic box is AUTO_FACTOR times the
@@ -70,7 +63,9 @@ def _csc(p):
     return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
                           p.indptr), shape=(n_samples, p.n_features))
 
-class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
+class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin,
+                                 LinearRegressorMixin, RegressorMixin,
+                                 BaseEstimator):
     r"""k-sparse linear regression by fractional coordinate descent.
 
     Minimises the ratio
@@ -165,8 +160,10 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         Final value of the ratio ``F``.
     n_iter_ : int
         Number of epochs run.
-    stop_crit_ : float
-        Largest move of the last epoch divided by ``max|w|``.
+    relative_step_ : float
+        Largest coordinate move of the last epoch divided by ``max|coef_|``,
+        the quantity compared with ``tol`` (a fixed-point test: the ratio
+        has no KKT violation the linear models' ``stop_crit_`` could report).
     bound_ : float
         Box actually used.
     theta_ : float
@@ -242,11 +239,6 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Fit the k-sparse fractional model.
@@ -267,9 +259,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._validate_params()
-        names = ["alpha", "theta", "tol", "max_time"]
-        check_finite_params(self, names + ([] if self.bound == "auto" else ["bound"]))
+        self._check_params()
         start = time.perf_counter()
         prob = self._problem(X, y, sample_weight)
         dtype = prob.dtype
@@ -286,7 +276,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             self.theta_ = 0.0
             self.coef_ = np.zeros(prob.n_features, dtype=dtype)
             self.intercept_ = dtype.type(prob.y_mean)
-            self.objective_, self.n_iter_, self.stop_crit_ = 1.0, 0, 0.0
+            self.objective_, self.n_iter_, self.relative_step_ = 1.0, 0, 0.0
             return self
         self.bound_ = prob.bound_
         with np.errstate(over="ignore"):
@@ -296,26 +286,21 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         w = np.ascontiguousarray(self._initial_coef(prob) / to_user, dtype=dtype)
         w = np.clip(w, -prob.bound, prob.bound)
         order = np.argsort(-np.abs(w), kind="stable").astype(np.int32)
-        rng = check_random_state(self.random_state)
         # the kernel solves the ratio above on (X - m) / x_scale and
         # (y - ybar) / y_scale, where alpha becomes alpha / (x_scale y_scale)
         # and the box bound_ x_scale / y_scale: the same F, w in units of
         # y_scale / x_scale
-        F, n_iter, max_step, obj_path, time_path, rec_idx, rec_val = recovery_cd(
+        result = self._run_kernel(recovery_cd, (
             prob.X, prob.data, prob.indices, prob.indptr, prob.is_sparse, prob.y,
             prob.sw, not prob.uniform, w, prob.x_mean_kernel, prob.col_sq,
             prob.active, order, prob.k, dtype.type(prob.alpha),
-            dtype.type(prob.bound), dtype.type(self.theta), SOLVERS[self.solver],
-            SELECTIONS[self.selection], self.max_iter, dtype.type(self.tol),
-            float(self.max_time or 0.0), seed_from(rng), bool(self.verbose),
-            self.verbose >= 2,
-        )
+            dtype.type(prob.bound), dtype.type(self.theta),
+        ), dtype)
         coef = (w.astype(np.float64) * to_user).astype(dtype)
         self.coef_ = coef
         self.intercept_ = dtype.type(prob.y_mean - float(prob.x_mean @ coef))
-        finish_fit(self, coef, F, n_iter, max_step * to_user, obj_path, time_path,
-                   rec_idx, (rec_val.astype(np.float64) * to_user).astype(dtype),
-                   time.perf_counter() - start)
+        self._store_result(result, coef, lambda v: v * to_user, dtype,
+                           time.perf_counter() - start)
         self._warn_if_degenerate(prob, w)
         return self
 
@@ -327,13 +312,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         so that units, offsets and the data's magnitude (1e-155 or 1e200)
         change nothing but the conversion factors ``x_scale``, ``y_scale``.
         """
-        X = check_sparse_input(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
-            y_numeric=True,
-        )
-        if sp.issparse(X):
-            X = csc_int32(X)
+        X, y = self._check_data(X, y, y_numeric=True)
         dtype = X.dtype
         n_samples, n_features = X.shape
         sw_unit, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
@@ -449,7 +428,7 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             )
         Xk, data, indices, indptr, is_sparse = working_design(
             X, lambda cols: x_mean[cols], x_scale, dtype
-        )
+        ).kernel_args()
         col_sq = np.zeros(n_features, dtype=dtype)
         col_sq[active] = unit_norms[active] ** 2
         prob.__dict__.update(
@@ -534,23 +513,3 @@ class FractionalSparseRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
                 DegenerateRatioWarning,
                 stacklevel=user_stacklevel(),
             )
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            ``X @ coef_ + intercept_``.
-        """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_

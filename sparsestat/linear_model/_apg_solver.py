@@ -13,7 +13,7 @@ from scipy.linalg import eigvalsh
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sparsestat._kernels._apg import Method, apg_solve
-from sparsestat.linear_model._preprocess import residual_scale
+from sparsestat.utils._design import residual_scale
 from sparsestat.utils.datafits import get_datafit
 from sparsestat.utils.penalties import get_penalty
 
@@ -80,7 +80,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     Parameters
     ----------
     design : Design
-        From :func:`~sparsestat.linear_model._preprocess.make_design`.
+        From :func:`~sparsestat.utils._design.make_design`.
     sw : ndarray of shape (n_samples,)
         Sample weights summing to one.
     datafit : {"quadratic", "logistic"}, default="quadratic"
@@ -163,7 +163,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     Parameters
     ----------
     design : Design
-        From :func:`~sparsestat.linear_model._preprocess.make_design`.
+        From :func:`~sparsestat.utils._design.make_design`.
     y : ndarray of shape (n_samples,)
         Centred target (quadratic) or labels in {-1, +1} (logistic), of the
         design's dtype.
@@ -228,7 +228,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     >>> import numpy as np
     >>> from sparsestat.datasets import make_sparse_regression
     >>> from sparsestat.linear_model._apg_solver import solve_apg
-    >>> from sparsestat.linear_model._preprocess import center_target, make_design
+    >>> from sparsestat.utils._design import center_target, make_design
     >>> X, y = make_sparse_regression(100, 50, 5, random_state=0)[:2]
     >>> sw = np.full(100, 0.01)
     >>> design = make_design(X, sw, fit_intercept=True)

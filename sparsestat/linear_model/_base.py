@@ -1,12 +1,11 @@
-"""Parameter constraints and prediction shared by the linear estimators."""
+"""Parameter constraints and probabilities shared by the linear estimators."""
 
 from numbers import Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsestat.utils._linear import BinaryLinearClassifierMixin
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils.penalties import PENALTIES
 
@@ -22,45 +21,12 @@ PENALTY_CONSTRAINTS = {
 }
 
 
-def linear_decision(estimator, X):
-    """``X @ coef_.T + intercept_`` after the usual checks, of shape (n_samples,).
+class LogisticClassifierMixin(BinaryLinearClassifierMixin):
+    """Probabilities of a fitted binary logistic model.
 
-    ``coef_`` is 1-D for a regressor and of shape (1, n_features) for a
-    binary classifier (scikit-learn's layout), with ``intercept_`` a float or
-    of shape (1,) accordingly.
+    ``decision_function`` (the log-odds of ``classes_[1]``) and ``predict``
+    come from :class:`~sparsestat.utils._linear.BinaryLinearClassifierMixin`.
     """
-    check_is_fitted(estimator)
-    X = validate_data(
-        estimator, X, accept_sparse=True, dtype=[np.float64, np.float32], reset=False
-    )
-    coef, intercept = estimator.coef_, estimator.intercept_
-    if np.ndim(coef) == 2:
-        coef, intercept = coef[0], intercept[0]
-    return np.asarray(safe_sparse_dot(X, coef)).ravel() + intercept
-
-
-class BinaryLinearClassifierMixin:
-    """Prediction methods of a fitted binary linear classifier.
-
-    Needs ``classes_``, ``coef_`` of shape (1, n_features) and ``intercept_``
-    of shape (1,), as scikit-learn's binary linear classifiers store them;
-    ``classes_[1]`` is the positive class.
-    """
-
-    def decision_function(self, X):
-        """Linear predictor ``X @ coef_ + intercept_`` (log-odds of ``classes_[1]``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Log-odds of ``classes_[1]``.
-        """
-        return linear_decision(self, X)
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as ``classes_``.
@@ -93,26 +59,3 @@ class BinaryLinearClassifierMixin:
         """
         scores = self.decision_function(X)
         return np.column_stack([-np.logaddexp(0, scores), -np.logaddexp(0, -scores)])
-
-    def predict(self, X):
-        """Predicted class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            ``classes_[1]`` where the log-odds are positive, else
-            ``classes_[0]``.
-        """
-        scores = self.decision_function(X)
-        return self.classes_[(scores > 0).astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.classifier_tags.multi_class = False
-        return tags

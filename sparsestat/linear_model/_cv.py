@@ -15,13 +15,9 @@ from sklearn.utils.validation import validate_data
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
-    BinaryLinearClassifierMixin,
-    linear_decision,
+    LogisticClassifierMixin,
 )
-from sparsestat.linear_model._logistic import (
-    NonconvexLogisticRegression,
-    encode_binary_target,
-)
+from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
@@ -29,8 +25,9 @@ from sparsestat.linear_model._path import (
     _path,
     resolve_alphas,
 )
-from sparsestat.linear_model._preprocess import as_target, center_target, make_design
+from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._linear import LinearRegressorMixin, encode_binary_target
 from sparsestat.utils._param_validation import (
     C_INT_MAX,
     Interval,
@@ -175,8 +172,8 @@ def _lasso_alpha_max(X, y, sw, fit_intercept):
     return float(np.abs(corr).max()) if corr.size else 0.0
 
 
-class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
-                       BaseEstimator):
+class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
+                       RegressorMixin, BaseEstimator):
     """:class:`NonconvexLasso` with alpha (and gamma) chosen by cross-validation.
 
     For each gamma of the grid and each fold, the regularisation path is
@@ -351,26 +348,6 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
                     sample_weight, positive=self.positive)
         return self
 
-    def predict(self, X):
-        """Predict with the refitted model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-        """
-        return linear_decision(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 def _classification_score(scoring, y01, decision, sw):
     """Per-alpha held-out score (higher is better)."""
@@ -386,7 +363,7 @@ def _classification_score(scoring, y01, decision, sw):
 
 
 class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
-                                    BinaryLinearClassifierMixin, ClassifierMixin,
+                                    LogisticClassifierMixin, ClassifierMixin,
                                     BaseEstimator):
     """:class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by CV.
 

@@ -6,17 +6,17 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
-    BinaryLinearClassifierMixin,
+    LogisticClassifierMixin,
 )
-from sparsestat.linear_model._preprocess import make_design
+from sparsestat.utils._design import make_design
 from sparsestat.linear_model._logistic_solver import solve_log_loss
 from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
+from sparsestat.utils._linear import encode_binary_target
 from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
@@ -26,34 +26,7 @@ from sparsestat.utils.validation import (
 )
 
 
-def encode_binary_target(y):
-    """Return ``(classes, y01)``; exactly two classes are required.
-
-    Examples
-    --------
-    >>> from sparsestat.linear_model._logistic import encode_binary_target
-    >>> classes, y01 = encode_binary_target(["b", "a", "b"])
-    >>> classes.tolist(), y01.tolist()
-    (['a', 'b'], [1.0, 0.0, 1.0])
-    """
-    check_classification_targets(y)
-    classes = np.unique(y)
-    if classes.size < 2:
-        raise ValueError(
-            f"y has 1 class ({classes[0]!r}); binary classification needs "
-            "exactly 2 classes."
-        )
-    y_type = type_of_target(y, input_name="y")
-    if y_type != "binary":
-        raise ValueError(
-            "Only binary classification is supported. The type of the target "
-            f"is {y_type} ({classes.size} classes); wrap the estimator in "
-            "sklearn.multiclass.OneVsRestClassifier for more classes."
-        )
-    return classes, (np.asarray(y) == classes[1]).astype(np.float64)
-
-
-class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
+class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
                                   ClassifierMixin, BaseEstimator):
     r"""Binary logistic regression with an L1, MCP or SCAD penalty.
 

@@ -15,7 +15,7 @@ from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.linear_model._solvers import solve_least_squares
 from sparsestat.utils.penalties import get_penalty
 

@@ -9,13 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, linear_decision
-from sparsestat.linear_model._preprocess import as_target, center_target, make_design
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.linear_model._solvers import (
     initial_coef,
     resolve_max_iter,
     solve_squared,
 )
+from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
@@ -25,7 +26,8 @@ from sparsestat.utils.validation import (
 )
 
 
-class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
+class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
+                     BaseEstimator):
     r"""Linear regression with an L1, MCP or SCAD penalty.
 
     Minimises over the coefficients ``w`` and the intercept ``b``
@@ -262,23 +264,3 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.stop_crit_ = float(kkt)
         self.dual_gap_ = float(gap) if has_gap else None
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            ``X @ coef_ + intercept_``.
-        """
-        return linear_decision(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.linear_model._solvers import (
     GramCache,
     resolve_max_iter,

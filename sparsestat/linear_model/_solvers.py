@@ -7,7 +7,7 @@ import numpy as np
 from sparsestat._config import user_stacklevel
 from sparsestat._kernels._cd import cd_solve
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._preprocess import residual_scale
+from sparsestat.utils._design import residual_scale
 from sparsestat.utils.penalties import get_penalty
 
 # Epoch budget of one working-set phase; the outer max_iter bounds the rest.

@@ -396,3 +396,44 @@ def test_nan_input_is_rejected(regression):
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         FractionalSparseRegression(k=3).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_relative_step_is_the_stopping_quantity(regression, classification, solver):
+    # one meaning per name: the fractional estimators report the relative
+    # step they stop on, not the linear models' KKT violation (stop_crit_)
+    X, y, _ = regression
+    Xc, yc, _ = classification
+    for est, target in ((FractionalSparseRegression(k=3, solver=solver), y),
+                        (SparseFisherDiscriminant(alpha=0.1, solver=solver), yc)):
+        data = X if target is y else Xc
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            est.set_params(tol=1e-6, max_iter=10_000).fit(data, target)
+        assert 0 <= est.relative_step_ <= 1e-6
+        assert not hasattr(est, "stop_crit_")
+        # one epoch: its largest move over max|coef_|, above tol
+        with pytest.warns(ConvergenceWarning, match="relative step"):
+            est.set_params(tol=1e-12, max_iter=1).fit(data, target)
+        est = fit_recorded(est.set_params(verbose=2), data, target)
+        w = est._initial_for_test.copy()
+        largest = 0.0
+        for i, v in zip(*est.update_path_):
+            largest = max(largest, abs(v - w[i]))
+            w[i] = v
+        assert largest > 0
+        assert est.relative_step_ == pytest.approx(
+            largest / np.max(np.abs(est.coef_)), rel=1e-9
+        )
+
+
+def test_time_budget_stops_without_convergence_warning(regression):
+    X, y, _ = regression
+    X = np.repeat(X, 200, axis=0)
+    y = np.repeat(y, 200)
+    est = FractionalSparseRegression(k=3, selection="greedy", max_iter=10**6,
+                                     tol=0, max_time=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y)
+    assert 1 <= est.n_iter_ < 10**6

@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sparsestat._kernels._fractional import fisher_step_1d, recovery_step_1d
+from sparsestat._kernels._fractional import Solver, fisher_step_1d, recovery_step_1d
 
-PCD, FCD = 0, 1
+PCD, FCD = Solver.SOLVER_PCD, Solver.SOLVER_FCD
 GRID = 40001
 finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 positive = st.floats(1e-2, 10, allow_nan=False, allow_infinity=False)

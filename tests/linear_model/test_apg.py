@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model._apg_solver import lipschitz_constant, solve_apg
-from sparsestat.linear_model._preprocess import center_target, make_design
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.linear_model._solvers import solve_least_squares
 from tests.linear_model._reference import (
     penalty_derivative_reference as penalty_deriv_np,

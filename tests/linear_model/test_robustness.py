@@ -1,6 +1,7 @@
 """Issue 17 regression tests for the linear models: offsets, units, sparse
 storage, sample weights and warm starts (each reproducer of the issue)."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -15,9 +16,9 @@ from sparsestat.linear_model import (
     NonconvexLogisticRegressionCV,
     nonconvex_path,
 )
-from sparsestat.linear_model._preprocess import make_design
+from sparsestat.utils._design import make_design
 from sparsestat.linear_model._solvers import solve_least_squares
-from sparsestat.linear_model._preprocess import center_target
+from sparsestat.utils._design import center_target
 from sparsestat.utils.validation import check_sparse_input
 
 SOLVERS = ["cd", "apg", "pgd"]
@@ -230,8 +231,9 @@ def test_gram_kernel_adds_duplicate_entries():
     canonical = make_design(check_sparse_input(sp.csc_matrix(X)), sw, True)
     noncanonical = make_design(check_sparse_input(sp.csc_matrix(X)), sw, True)
     D = duplicated(X)
-    noncanonical.data, noncanonical.indices, noncanonical.indptr = (
-        D.data, D.indices.astype(np.int32), D.indptr.astype(np.int32))
+    noncanonical.view = dataclasses.replace(
+        noncanonical.view, data=D.data, indices=D.indices.astype(np.int32),
+        indptr=D.indptr.astype(np.int32))
     y_c, _ = center_target(y, sw, True)
     coefs = []
     for design in (canonical, noncanonical):

@@ -1,4 +1,11 @@
-"""Turn validated (X, y, sample_weight) into the arrays the CD kernels take.
+"""The design matrix as the kernels see it: one builder for every family.
+
+:func:`column_view` is the kernel-side view of a dense (Fortran) or CSC
+matrix, what the column accessors of ``sparsestat/_kernels/_design.pxd``
+read; :func:`make_design` adds the weighted column means and variances of
+the linear models' implicit centring; :func:`weighted_mean`,
+:func:`scaled_norms` and :func:`sparse_centred_norms` are the column
+statistics of the fractional family's unit-scale designs.
 
 The intercept is handled by centring X implicitly: the kernels receive the
 weighted column means and variances and centre on the fly, so a dense
@@ -35,9 +42,40 @@ _SPARSE_LOSS = 1e-4
 _BLOCK = 256
 
 
+@dataclass(frozen=True)
+class ColumnView:
+    """The arrays of X that a kernel's column accessors read.
+
+    ``dense`` is the (n, p) Fortran array, or a (1, 1) placeholder when
+    ``is_sparse``; ``data``, ``indices``, ``indptr`` the int32 CSC arrays,
+    or length-1 placeholders when dense (see ``_kernels/_design.pxd``).
+    """
+
+    dense: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    is_sparse: bool
+
+    def kernel_args(self):
+        return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
+
+
+def column_view(X):
+    """The :class:`ColumnView` of a Fortran ndarray or a CSC matrix (no copy
+    of a Fortran array; sparse index arrays converted to int32 if needed)."""
+    dtype = X.dtype
+    if sp.issparse(X):
+        X = csc_int32(X)
+        return ColumnView(np.zeros((1, 1), dtype=dtype, order="F"), X.data,
+                          X.indices, X.indptr, True)
+    placeholder = np.zeros(1, dtype=np.intc)
+    return ColumnView(X, np.zeros(1, dtype=dtype), placeholder, placeholder, False)
+
+
 @dataclass
 class Design:
-    """A design matrix as the kernels see it (dense or CSC, never both).
+    """A design matrix as the linear models' kernels see it.
 
     ``matrix`` is X itself, or X minus ``shift`` (a centred copy) when the
     implicit centring would be inaccurate. ``X_mean`` and ``norms2`` are the
@@ -48,19 +86,35 @@ class Design:
     """
 
     matrix: object
-    dense: np.ndarray
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    is_sparse: bool
+    view: ColumnView
     X_mean: np.ndarray
     norms2: np.ndarray
     X_offset: np.ndarray
     shift: object = None
     cancellation: float = 0.0
 
+    @property
+    def is_sparse(self):
+        return self.view.is_sparse
+
+    @property
+    def dense(self):
+        return self.view.dense
+
+    @property
+    def data(self):
+        return self.view.data
+
+    @property
+    def indices(self):
+        return self.view.indices
+
+    @property
+    def indptr(self):
+        return self.view.indptr
+
     def kernel_args(self):
-        return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
+        return self.view.kernel_args()
 
     def precision(self):
         """Smallest relative KKT tolerance that rounding lets a solver reach.
@@ -126,7 +180,6 @@ def make_design(X, sw, fit_intercept, checked=False):
         large for implicit centring.
     """
     dtype = X.dtype
-    placeholder = np.zeros(1, dtype=dtype)
     if sp.issparse(X):
         X = csc_int32(X)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -159,22 +212,11 @@ def make_design(X, sw, fit_intercept, checked=False):
                 f"the precision of {dtype}. Pass X as a dense array (it is "
                 "then centred on a copy) or subtract the column's offset."
             )
-        dense = np.zeros((1, 1), dtype=dtype, order="F")
-        data, indices, indptr = X.data, X.indices, X.indptr
-        is_sparse = True
-    else:
-        if not checked and eps * cancellation > max(_COPY_LOSS, eps):
-            return _centred_copy(X, sw, X_mean, norms2 > 0)
-        dense, data = X, placeholder
-        indices = indptr = np.zeros(1, dtype=np.intc)
-        is_sparse = False
+    elif not checked and eps * cancellation > max(_COPY_LOSS, eps):
+        return _centred_copy(X, sw, X_mean, norms2 > 0)
     return Design(
         X,
-        dense,
-        data,
-        indices,
-        indptr,
-        is_sparse,
+        column_view(X),
         np.ascontiguousarray(X_mean, dtype=dtype),
         np.ascontiguousarray(norms2, dtype=dtype),
         np.ascontiguousarray(X_mean, dtype=np.float64),
@@ -307,3 +349,96 @@ def center_target(y, sw, fit_intercept):
             "squared residuals overflow. Rescale y."
         )
     return y_c, y_mean
+
+
+# ---------------------------------------------------------------------------
+# Column statistics of the fractional family's unit-scale designs (two-pass
+# weighted means, overflow-safe centred norms)
+
+# squares of numbers in this range neither overflow nor lose precision
+SAFE_LOW, SAFE_HIGH = 1e-100, 1e100
+
+
+def column_blocks(n_features, n_samples):
+    """Column slices of about 2**22 entries: bounded float64 temporaries."""
+    step = max(1, (1 << 22) // max(n_samples, 1))
+    return [slice(j, min(j + step, n_features)) for j in range(0, n_features, step)]
+
+
+def weighted_mean(X, w):
+    """Two-pass weighted column means in float64 (``w`` sums to one).
+
+    The second pass removes the rounding of the first, so that a column of
+    mean 1e8 and spread 1 keeps its spread (the single pass loses it).
+    """
+    n_samples, n_features = X.shape
+    if sp.issparse(X):
+        # a sparse column is mostly exact zeros: one pass over its entries
+        return np.asarray(X.T @ w, dtype=np.float64).ravel()
+    mean = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.asarray(X[:, cols], dtype=np.float64)
+        first = w @ block
+        mean[cols] = first + w @ (block - first)
+    return mean
+
+
+def scaled_norms(X, sw, centre):
+    """Weighted norms and largest entries of the columns of ``X - centre``.
+
+    ``centre(cols)`` gives the centre of a column block: a row of column
+    means or an ``(n_samples, len(cols))`` array of per-row centres. Blocks
+    whose entries are far from 1 are divided by their largest entry before
+    squaring, so that columns near the float limits neither overflow nor
+    underflow.
+    """
+    n_samples, n_features = X.shape
+    norms = np.empty(n_features)
+    tops = np.empty(n_features)
+    for cols in column_blocks(n_features, n_samples):
+        block = np.array(X[:, cols], dtype=np.float64, order="F")
+        block -= centre(cols)
+        tops[cols] = top = np.max(np.abs(block), axis=0, initial=0.0)
+        if np.all((top == 0) | ((top > SAFE_LOW) & (top < SAFE_HIGH))):
+            norms[cols] = np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+            continue
+        block /= np.where(top > 0, top, 1.0)
+        norms[cols] = top * np.sqrt(np.einsum("i,ij,ij->j", sw, block, block))
+    return norms, tops
+
+
+def sparse_centred_norms(X, sw, groups, centres):
+    """Weighted norms of ``X - C`` for sparse ``X`` without densifying it.
+
+    Row ``s`` of column ``j`` is centred by ``centres[groups[s], j]`` (one
+    group for a plain mean, the two classes for the Fisher spreads). The
+    zeros of a column contribute their centre squared times their weight,
+    which is taken as exactly 0 when a group has no zero in that column
+    (subtracting the weights would leave a rounding residue).
+    """
+    X = X.tocsc()
+    n_features = X.shape[1]
+    cols = np.repeat(np.arange(n_features), np.diff(X.indptr))
+    rows = X.indices
+    g = groups[rows]
+    c = centres[g, cols]
+    data = X.data.astype(np.float64)
+    top = max(float(np.max(np.abs(data), initial=0.0)),
+              float(np.max(np.abs(centres), initial=0.0)))
+    top = top if top > 0 else 1.0
+    d, c, scaled = data / top, c / top, centres / top
+    # (bincount of no entries is an int array: hence the float casts)
+    total = np.bincount(cols, weights=sw[rows] * (d - c) ** 2,
+                        minlength=n_features).astype(np.float64)
+    for group in range(centres.shape[0]):
+        in_group = g == group
+        count = np.bincount(cols[in_group], minlength=n_features)
+        weight = np.bincount(cols[in_group], weights=sw[rows][in_group],
+                             minlength=n_features).astype(np.float64)
+        members = groups == group
+        zero_weight = np.where(
+            count == np.count_nonzero(members), 0.0,
+            np.maximum(float(sw[members].sum()) - weight, 0.0),
+        )
+        total += zero_weight * scaled[group] ** 2
+    return top * np.sqrt(total)
