@@ -35,8 +35,8 @@ from sparsestat.linear_model._apg_solver import (  # noqa: E402
     lipschitz_constant,
     solve_apg,
 )
-from sparsestat.linear_model._preprocess import center_target, make_design  # noqa: E402
-from sparsestat.linear_model._solvers import solve_least_squares  # noqa: E402
+from sparsestat.utils._design import center_target, make_design  # noqa: E402
+from sparsestat.linear_model._least_squares import cd_least_squares  # noqa: E402
 
 N_SAMPLES, N_FEATURES, N_INFORMATIVE, SNR = 1000, 2050, 50, 5.0
 RHOS = (0.1, 0.5, 0.9)
@@ -75,7 +75,7 @@ def bench_rho(rho):
             for name, damping in DAMPINGS.items()}
     # CD as an outside check of the objective value
     w_cd = np.zeros(N_FEATURES)
-    solve_least_squares(design, y_c, sw, True, w_cd, penalty="mcp", alpha=alpha,
+    cd_least_squares(design, y_c, sw, True, w_cd, penalty="mcp", alpha=alpha,
                         gamma=GAMMA, positive=False, max_iter=1000, tol=1e-10)
     best = min(out[-1].min() for out, _, _ in runs.values())
     target = best + RTOL_TARGET * abs(best)

@@ -22,12 +22,12 @@ from sparsestat.linear_model._logistic import (
     NonconvexLogisticRegression,
     encode_binary_target,
 )
-from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
-    _gradient_at_zero,
-    _path,
+    alpha_max,
+    compute_path,
     resolve_alphas,
+    warn_unconverged,
 )
 from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
@@ -72,11 +72,12 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
     sw_train = sw[train] / sw[train].sum()
     uniform = bool(np.all(sw_train == sw_train[0]))
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
-    _, coefs, intercepts, _ = _path(
-        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss, gamma=gamma,
-        alphas=alphas, eps=1.0, return_intercept=True,
-        verbose=0, **params,
+    path = compute_path(
+        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
+        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
     )
+    warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
+    coefs, intercepts = path.coefs, path.intercepts
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
@@ -167,12 +168,12 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
             setattr(estimator, name, getattr(final, name))
 
 
-def _lasso_alpha_max(X, y, sw, fit_intercept):
-    """Smallest alpha whose Lasso solution is zero, on the full data."""
+def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
+    """:func:`alpha_max` of the full data (the top of the CV grid)."""
     design = make_design(X, sw, fit_intercept)
-    y_c, _ = center_target(y, sw, fit_intercept)
-    corr = _gradient_at_zero(design, y_c, sw)
-    return float(np.abs(corr).max()) if corr.size else 0.0
+    if loss == "squared_error":
+        y = center_target(y, sw, fit_intercept)[0]
+    return alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept)
 
 
 class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
@@ -329,7 +330,8 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        alpha_max = (_lasso_alpha_max(X, y, sw, self.fit_intercept)
+        alpha_max = (_full_data_alpha_max(X, y, sw, "squared_error",
+                                          self.fit_intercept)
                      if isinstance(alphas, int) else None)
         alphas = resolve_alphas(alphas, alpha_max, self.eps)
         folds = cv_splits(self, check_cv(self.cv), X, y, groups=groups,
@@ -542,9 +544,8 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         y01 = y01.astype(X.dtype)
         alpha_max = None
         if isinstance(alphas, int):
-            design = make_design(X, sw, self.fit_intercept)
-            alpha_max, _ = alpha_max_logistic(design.matrix, y01, sw,
-                                              self.fit_intercept, design.norms2 > 0)
+            alpha_max = _full_data_alpha_max(X, y01, sw, "log_loss",
+                                             self.fit_intercept)
         alphas = resolve_alphas(alphas, alpha_max, self.eps)
         folds = cv_splits(self, check_cv(self.cv, y, classifier=True), X, y,
                           groups=groups, sample_weight=sample_weight, params=params)
