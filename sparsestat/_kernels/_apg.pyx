@@ -24,7 +24,9 @@ from cython cimport floating
 from libc.math cimport fabs, fmax, sqrt, INFINITY
 
 from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
-from sparsestat._kernels._datafits cimport datafit_term, datafit_value
+from sparsestat._kernels._datafits cimport (
+    datafit_add, datafit_add_value, datafit_total,
+)
 from sparsestat._kernels._design cimport col_axpy, col_dot
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
@@ -65,8 +67,8 @@ cdef floating _pointwise(int datafit, int n, const floating* y,
     cdef int i
     cdef floating loss = 0.
     for i in range(n):
-        loss += datafit_term(datafit, y[i], eta[i], sw[i], &g[i])
-    return loss
+        loss = datafit_add(datafit, loss, y[i], eta[i], sw[i], &g[i])
+    return datafit_total(datafit, loss)
 
 
 cdef floating _pointwise_loss(int datafit, int n, const floating* y,
@@ -76,8 +78,8 @@ cdef floating _pointwise_loss(int datafit, int n, const floating* y,
     cdef int i
     cdef floating loss = 0.
     for i in range(n):
-        loss += datafit_value(datafit, y[i], eta[i], sw[i])
-    return loss
+        loss = datafit_add_value(datafit, loss, y[i], eta[i], sw[i])
+    return datafit_total(datafit, loss)
 
 
 cdef floating _loss_gradient(

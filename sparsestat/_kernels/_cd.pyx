@@ -355,6 +355,19 @@ cdef int _extend_gram(
     return GRAM_READY
 
 
+cdef inline floating _coordinate_step(
+    int penalty, floating w_old, floating grad, floating v, floating scale,
+    floating alpha, floating gamma, bint positive, floating* inner_kkt,
+) noexcept nogil:
+    """The exact 1-D update of a coordinate whose data-term gradient is
+    ``grad`` and curvature ``v``; its scaled violation before the move joins
+    the epoch's maximum ``inner_kkt``."""
+    inner_kkt[0] = fmax(inner_kkt[0], scale * subdiff_distance(
+        penalty, w_old, grad, alpha, gamma, positive))
+    # argmin_w v/2 w^2 - (v w_old - grad) w + p(|w|)
+    return prox_1d(penalty, v * w_old - grad, v, alpha, gamma, positive)
+
+
 cdef int _residual_epochs(
     bint is_sparse, const floating* Xp, int n, const floating* data,
     const int* indices, const int* indptr, bint weighted, const floating* sw,
@@ -374,7 +387,7 @@ cdef int _residual_epochs(
     (stopping early, with a consistent state, on a pending interrupt).
     """
     cdef int epoch, jj, j, i, n_stored = 0
-    cdef floating g, u, w_old, w_new, delta, inner_kkt
+    cdef floating g, w_old, w_new, delta, inner_kkt
     cdef floating S_trial, t_trial, obj_now, obj_trial
     for epoch in range(max_epochs):
         if interrupted(intr, <double> n * ws_size):
@@ -385,10 +398,8 @@ cdef int _residual_epochs(
             g = _column_correlation(is_sparse, Xp, n, data, indices, indptr,
                                     weighted, sw, q, j) - X_mean[j] * S[0]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
-                penalty, w_old, -g, alpha, gamma, positive))
-            u = g + norms2[j] * w_old
-            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            w_new = _coordinate_step(penalty, w_old, -g, norms2[j], kkt_scale[j],
+                                     alpha, gamma, positive, &inner_kkt)
             if w_new != w_old:
                 delta = w_new - w_old
                 # q -= delta * X[:, j]
@@ -451,7 +462,7 @@ cdef int _gram_epochs(
     exact for least squares).
     """
     cdef int epoch, jj, j, n_stored = 0
-    cdef floating u, w_old, w_new, delta, inner_kkt, change
+    cdef floating w_old, w_new, delta, inner_kkt, change
     for epoch in range(max_epochs):
         # an epoch costs at most |ws|^2 (every coordinate moving)
         if interrupted(intr, <double> ws_size * ws_size):
@@ -460,10 +471,9 @@ cdef int _gram_epochs(
         for jj in range(ws_size):
             j = ws[jj]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
-                penalty, w_old, grad_ws[jj], alpha, gamma, positive))
-            u = norms2[j] * w_old - grad_ws[jj]
-            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            w_new = _coordinate_step(penalty, w_old, grad_ws[jj], norms2[j],
+                                     kkt_scale[j], alpha, gamma, positive,
+                                     &inner_kkt)
             if w_new != w_old:
                 delta = w_new - w_old
                 w[j] = w_new

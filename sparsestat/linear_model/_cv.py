@@ -168,6 +168,23 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
             setattr(estimator, name, getattr(final, name))
 
 
+def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
+                    positive, groups, sample_weight, params):
+    """The alpha grid (from the full data's :func:`alpha_max` when
+    ``alphas`` is a number), the folds (split on ``y_split``), which of them
+    can be scored, and the held-out predictions of every (gamma, fold) path
+    (:func:`_run_folds`)."""
+    alpha_max = None
+    if isinstance(alphas, int):
+        alpha_max = _full_data_alpha_max(X, y, sw, loss, estimator.fit_intercept)
+    alphas = resolve_alphas(alphas, alpha_max, estimator.eps)
+    folds = cv_splits(estimator, cv, X, y_split, groups=groups,
+                      sample_weight=sample_weight, params=params)
+    scored = _check_fold_weights(sw, folds)
+    results = _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive)
+    return alphas, folds, scored, results
+
+
 def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
     """:func:`alpha_max` of the full data (the top of the CV grid)."""
     design = make_design(X, sw, fit_intercept)
@@ -249,7 +266,8 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLasso`).
     stop_crit_ : float
-        KKT violation of the refit.
+        Scaled KKT violation of the refit (see
+        :class:`NonconvexLasso`'s ``stop_crit_``).
     dual_gap_ : float or None
         Duality gap of the refit (``penalty="l1"`` with ``solver="cd"``),
         else ``None``.
@@ -330,15 +348,10 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, RegressorMixin,
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        alpha_max = (_full_data_alpha_max(X, y, sw, "squared_error",
-                                          self.fit_intercept)
-                     if isinstance(alphas, int) else None)
-        alphas = resolve_alphas(alphas, alpha_max, self.eps)
-        folds = cv_splits(self, check_cv(self.cv), X, y, groups=groups,
-                          sample_weight=sample_weight, params=params)
-        scored = _check_fold_weights(sw, folds)
-        results = _run_folds(self, X, y, sw, folds, gammas, alphas,
-                             "squared_error", self.positive)
+        alphas, folds, scored, results = _cross_validate(
+            self, X, y, y, sw, gammas, alphas, loss="squared_error",
+            cv=check_cv(self.cv), positive=self.positive, groups=groups,
+            sample_weight=sample_weight, params=params)
         mse = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
             if not scored[f]:
@@ -459,7 +472,8 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLogisticRegression`).
     stop_crit_ : float
-        KKT violation of the refit.
+        Scaled KKT violation of the refit (see
+        :class:`NonconvexLogisticRegression`'s ``stop_crit_``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -542,16 +556,10 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
-        alpha_max = None
-        if isinstance(alphas, int):
-            alpha_max = _full_data_alpha_max(X, y01, sw, "log_loss",
-                                             self.fit_intercept)
-        alphas = resolve_alphas(alphas, alpha_max, self.eps)
-        folds = cv_splits(self, check_cv(self.cv, y, classifier=True), X, y,
-                          groups=groups, sample_weight=sample_weight, params=params)
-        scored = _check_fold_weights(sw, folds)
-        results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
-                             positive=False)
+        alphas, folds, scored, results = _cross_validate(
+            self, X, y01, y, sw, gammas, alphas, loss="log_loss",
+            cv=check_cv(self.cv, y, classifier=True), positive=False,
+            groups=groups, sample_weight=sample_weight, params=params)
         scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
             if not scored[f]:

@@ -29,7 +29,7 @@ def resolve_max_iter(max_iter, solver):
 
 def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
           gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
-          live=None, grad=None, strong=None, cache=None):
+          live=None, grad=None, strong=None, cache=None, trace=None):
     """Solve one penalised problem in place on ``w``.
 
     Parameters
@@ -50,6 +50,9 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
         Least squares with ``"cd"``: the gradient at ``w`` when known, the
         strong-rule mask of the first working set, the Gram cache of a path
         (see :func:`~sparsestat.linear_model._least_squares.cd_least_squares`).
+    trace : list, optional
+        ``"apg"``/``"pgd"``: the objective after each gradient step (first
+        entry: the start) is appended to it as an array.
 
     Returns
     -------
@@ -78,20 +81,25 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                 kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
             )
             return n_iter, kkt, gap, converged, intercept, grad
-        n_iter, kkt, converged, _ = solve_apg(
+        n_iter, kkt, converged, _, *objective = solve_apg(
             design, y, sw, w, datafit="quadratic", penalty=penalty,
             alpha=alpha, gamma=gamma, positive=positive, damping=damping,
             max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
+            return_trace=trace is not None,
         )
+        if trace is not None:
+            trace.append(objective[0])
         return n_iter, kkt, float("nan"), converged, intercept, None
     return (*_solve_logistic(design, y, sw, w, intercept, solver=solver,
                              damping=damping, penalty=penalty, alpha=alpha,
                              gamma=gamma, positive=positive, max_iter=max_iter,
-                             tol=tol, fit_intercept=fit_intercept, live=live), None)
+                             tol=tol, fit_intercept=fit_intercept, live=live,
+                             trace=trace), None)
 
 
 def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
-                    alpha, gamma, positive, max_iter, tol, fit_intercept, live):
+                    alpha, gamma, positive, max_iter, tol, fit_intercept, live,
+                    trace):
     """Log-loss part of :func:`solve`: ``n_iter, kkt, gap, converged, intercept``.
 
     When ``design`` holds a centred copy of X (offsets too large for
@@ -112,12 +120,14 @@ def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
             kkt_scale=kkt_scale,
         )
     else:
-        n_iter, kkt, converged, b = solve_apg(
+        n_iter, kkt, converged, b, *objective = solve_apg(
             design, 2 * y01 - 1, sw, w, datafit="logistic", intercept=intercept,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, damping=damping, max_iter=max_iter,
-            tol=tol, kkt_scale=kkt_scale,
+            tol=tol, kkt_scale=kkt_scale, return_trace=trace is not None,
         )
+        if trace is not None:
+            trace.append(objective[0])
     if design.shift is not None:
         b = b - float(design.shift @ w)
     return n_iter, kkt, float("nan"), converged, b

@@ -120,7 +120,11 @@ class NonconvexLogisticRegression(DocLinkMixin, BinaryLinearClassifierMixin,
     n_iter_ : int
         Number of Newton iterations (``"cd"``) or gradient steps run.
     stop_crit_ : float
-        Scaled KKT violation at the solution (compared with ``tol``).
+        Scaled KKT violation at the solution, the quantity compared with
+        ``tol``: the largest distance of the negative log-loss gradient to
+        the penalty's subdifferential, each coordinate divided by its
+        column's weighted standard deviation, and the intercept's gradient
+        (zero exactly at a stationary point).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -94,7 +94,8 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     verbose : int, default=0
-        Print a summary of the solve when positive.
+        Print a summary of the solve when positive; from 2 on, the
+        gradient solvers also keep ``objective_path_``.
 
     Attributes
     ----------
@@ -106,12 +107,19 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         Number of outer working-set iterations (``"cd"``) or gradient steps
         (``"apg"``, ``"pgd"``) run.
     stop_crit_ : float
-        Scaled KKT violation at the returned coefficients (the quantity
-        compared with ``tol``).
+        Scaled KKT violation at the returned coefficients, the quantity
+        compared with ``tol``: the largest distance of the negative
+        gradient of the data term to the penalty's subdifferential, each
+        coordinate divided by its column's weighted standard deviation
+        times the weighted RMS of the centred ``y`` (zero exactly at a
+        stationary point; not a duality gap, see ``dual_gap_``).
     dual_gap_ : float or None
         Duality gap at the returned coefficients for ``penalty="l1"`` with
         ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
         useful dual).
+    objective_path_ : ndarray of shape (n_iter_ + 1,)
+        Objective after each gradient step (first entry: at the start),
+        only for ``solver="apg"``/``"pgd"`` with ``verbose >= 2``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -226,6 +234,7 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
             gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
             positive=self.positive, tol=self.tol, max_iter=max_iter,
             solver=self.solver, damping=self.damping, coef_init=w, screening=False,
+            record_objective=self.verbose >= 2,
         )
         n_iter, kkt, gap = path.n_iters[0], path.stop_crits[0], path.gaps[0]
         converged = path.converged[0]
@@ -249,6 +258,10 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)
         self.dual_gap_ = float(gap) if has_gap else None
+        if path.objectives:
+            self.objective_path_ = path.objectives[0]
+        elif hasattr(self, "objective_path_"):
+            del self.objective_path_
         return self
 
     def predict(self, X):

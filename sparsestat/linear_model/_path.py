@@ -118,6 +118,9 @@ class Path:
     n_iters: np.ndarray
     gaps: np.ndarray
     converged: np.ndarray
+    # objective after each gradient step of each solve ("apg"/"pgd" with
+    # record_objective; otherwise empty)
+    objectives: list
 
 
 @limit_blas_threads
@@ -265,7 +268,8 @@ def nonconvex_path(
 
 def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
                  fit_intercept, positive, tol, max_iter, solver, damping,
-                 coef_init=None, intercept_init=None, screening=True, verbose=0):
+                 coef_init=None, intercept_init=None, screening=True,
+                 record_objective=False, verbose=0):
     """The path on validated arrays: every linear fit comes here.
 
     Parameters
@@ -285,6 +289,9 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         the first alpha (the setting of a single fit, whose first working
         set starts from the kernel's own gradient); later alphas always
         reuse the previous solution's gradient.
+    record_objective : bool, default=False
+        ``"apg"``/``"pgd"``: keep the objective after every gradient step
+        of every solve in ``Path.objectives``.
 
     Returns
     -------
@@ -320,7 +327,8 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         b = 0.0 if squared else null_intercept(y, sw, fit_intercept)
     path = Path(alphas, np.empty((n_features, alphas.size), dtype=dtype),
                 *(np.empty(alphas.size) for _ in range(4)),
-                np.empty(alphas.size, dtype=bool))
+                np.empty(alphas.size, dtype=bool), [])
+    trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
     if solver == "cd" and squared:
         cache = GramCache(n_features, dtype,
@@ -336,7 +344,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
             design, y, sw, uniform, w, loss=loss, solver=solver, damping=damping,
             penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
             max_iter=max_iter, tol=tol, intercept=b, fit_intercept=fit_intercept,
-            live=live, grad=grad, strong=strong, cache=cache,
+            live=live, grad=grad, strong=strong, cache=cache, trace=trace,
         )
         if squared:
             b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0

@@ -131,9 +131,6 @@ class Design:
     def indptr(self):
         return self.view.indptr
 
-    def kernel_args(self):
-        return self.view.kernel_args()
-
     def kernel(self, sw, *, weighted=True, sw_sum=1.0, centred=True):
         """The :class:`KernelDesign` for weights ``sw`` summing to ``sw_sum``.
 
