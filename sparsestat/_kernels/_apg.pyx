@@ -208,7 +208,7 @@ def apg_solve(
         (inverse gradient scales), so that ``tol`` is relative.
     trace : objective after each step (trace[0] at the start) if
         ``control.record``; needs max_iter + 1 entries then.
-    control : the run bundle (sparsestat.linear_model._gradient.APGControl):
+    control : the run bundle (sparsestat.linear_model._apg_solver.APGControl):
         ``method`` (a Method code), ``intercept`` (the starting intercept,
         which moves only if ``update_intercept``), ``update_intercept``, ``lipschitz`` (L,
         Lipschitz constant of grad f = grad loss + q'), ``b_scale`` (factor
