@@ -117,9 +117,10 @@ class NonconvexLasso(DocLinkMixin, RegressorMixin, BaseEstimator):
         Duality gap at the returned coefficients for ``penalty="l1"`` with
         ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
         useful dual).
-    objective_path_ : ndarray of shape (n_iter_ + 1,)
-        Objective after each gradient step (first entry: at the start),
-        only for ``solver="apg"``/``"pgd"`` with ``verbose >= 2``.
+    objective_path_ : ndarray
+        Objective after each gradient step, the first entry at the start
+        (``n_iter_ + 1`` entries), only for ``solver="apg"``/``"pgd"`` with
+        ``verbose >= 2``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
