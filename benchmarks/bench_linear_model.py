@@ -70,10 +70,10 @@ for _ in range(6):
     start = time.perf_counter()
     est.fit(X, y)
     times.append(time.perf_counter() - start)
-from sparsestat._kernels import _penalty_array as pa
-kind = 0 if which.endswith("l1") else 1
+from sparsestat.utils.penalties import get_penalty
+pen = get_penalty("l1" if which.endswith("l1") else "mcp")
 w = np.asarray(est.coef_, dtype=float).ravel()
-objective = 0.5 * np.mean((y - X @ w) ** 2) + pa.value(np.abs(w), kind, alpha, {gamma}).sum()
+objective = 0.5 * np.mean((y - X @ w) ** 2) + pen.value(np.abs(w), alpha, {gamma}).sum()
 print(json.dumps(dict(first=times[0], steady=float(np.median(times[1:])),
                       objective=float(objective), nnz=int(np.count_nonzero(w)))))
 """
@@ -129,15 +129,15 @@ def first_fit_section():
 # ---------------------------------------------------------------- paths
 
 def _objective(loss, X, y, w, alpha, penalty, intercept=0.0):
-    from sparsestat._kernels import _penalty_array as pa
+    from sparsestat.utils.penalties import get_penalty
 
-    code = {"l1": 0, "mcp": 1, "scad": 2}[penalty]
     eta = np.asarray(X @ w).ravel() + intercept
     if loss == "squared_error":
         data = 0.5 * np.mean((y - eta) ** 2)
     else:  # y in {0, 1}
         data = np.mean(np.logaddexp(0, eta) - y * eta)
-    return data + pa.value(np.abs(np.asarray(w, float)), code, alpha, GAMMA).sum()
+    return data + get_penalty(penalty).value(np.abs(np.asarray(w, float)), alpha,
+                                             GAMMA).sum()
 
 
 def _timed(fn, repeats=2):

@@ -99,7 +99,7 @@ def test_fit_runs_with_one_blas_thread(name, monkeypatch):
 
 @pytest.mark.parametrize("call, module, attribute", [
     (lambda: nonconvex_path(*rel.make_data("NonconvexLasso", "regressor")),
-     "sparsestat.linear_model._path", "_path"),
+     "sparsestat.linear_model._path", "compute_path"),
     (lambda: mtp2_graphical_model(
         np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), alpha=0.1),
      "sparsestat.covariance._path", "_solve_stage"),

@@ -24,7 +24,9 @@ from cython cimport floating
 from libc.math cimport fabs, fmax, sqrt, INFINITY
 
 from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
-from sparsestat._kernels._datafits cimport datafit_term, datafit_value
+from sparsestat._kernels._datafits cimport (
+    datafit_add, datafit_add_value, datafit_total,
+)
 from sparsestat._kernels._design cimport col_axpy, col_dot
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
@@ -65,8 +67,8 @@ cdef floating _pointwise(int datafit, int n, const floating* y,
     cdef int i
     cdef floating loss = 0.
     for i in range(n):
-        loss += datafit_term(datafit, y[i], eta[i], sw[i], &g[i])
-    return loss
+        loss = datafit_add(datafit, loss, y[i], eta[i], sw[i], &g[i])
+    return datafit_total(datafit, loss)
 
 
 cdef floating _pointwise_loss(int datafit, int n, const floating* y,
@@ -76,8 +78,8 @@ cdef floating _pointwise_loss(int datafit, int n, const floating* y,
     cdef int i
     cdef floating loss = 0.
     for i in range(n):
-        loss += datafit_value(datafit, y[i], eta[i], sw[i])
-    return loss
+        loss = datafit_add_value(datafit, loss, y[i], eta[i], sw[i])
+    return datafit_total(datafit, loss)
 
 
 cdef floating _loss_gradient(
@@ -179,63 +181,46 @@ cdef void _prox_step(int p, const floating* start, const floating* grad,
 
 
 def apg_solve(
-    const floating[::1, :] X,
-    const floating[::1] X_data,
-    const int[::1] X_indices,
-    const int[::1] X_indptr,
-    bint is_sparse,
-    const floating[::1] y,
-    const floating[::1] sw,
-    const floating[::1] X_mean,
-    const floating[::1] norms2,
-    const floating[::1] kkt_scale,
-    floating b_scale,
-    floating[::1] w,
-    floating intercept,
+    design,
+    penalty,
     int datafit,
-    bint update_intercept,
-    int method,
-    int penalty,
-    floating alpha,
-    floating gamma,
-    bint positive,
-    floating lipschitz,
-    floating b_step,
-    int max_iter,
-    floating tol,
-    int check_every,
+    const floating[::1] y,
+    floating[::1] w,
+    const floating[::1] kkt_scale,
     floating[::1] trace,
-    bint record,
+    control,
 ):
     """Run accelerated (or plain) proximal gradient in place on ``w``.
 
     Parameters
     ----------
-    X, X_data, X_indices, X_indptr, is_sparse : the design (see _design.pxd).
+    design : the design bundle (sparsestat.utils._design.KernelDesign):
+        ``view`` (see _design.pxd), ``sw`` sample weights summing to one,
+        ``X_mean`` column means for the implicit centring (zeros for
+        logistic), ``norms2`` (a zero marks a held, constant or empty,
+        column: w_j stays 0), in the dtype of ``y``.
+    penalty : the penalty bundle (sparsestat.utils.penalties.PenaltyParams):
+        ``code``, ``alpha``, ``gamma``, ``positive`` (see _penalties.pxd).
+    datafit : a Datafit code (_datafits.pxd).
     y : centred target (quadratic) or labels in {-1, +1} (logistic).
-    sw : sample weights summing to one.
-    X_mean : column means for the implicit centring (zeros for logistic).
-    norms2 : a zero marks a held (constant or empty) column: w_j stays 0.
-    kkt_scale, b_scale : factors applied to the KKT violations of the
-        coefficients and of the intercept (inverse gradient scales), so
-        that ``tol`` is relative.
     w : coefficients, warm start on entry, solution on exit.
-    intercept : starting intercept (only moves if ``update_intercept``).
-    datafit : 0 quadratic, 1 logistic.
-    method : 0 tuned damping, 1 Ghadimi-Lan damping, 2 proximal gradient.
-    penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
-    lipschitz : L, Lipschitz constant of grad f = grad loss + q'.
-    b_step : the intercept moves by b_step times the coefficients' step
-        (the intercept is optimised as b / sqrt(b_step), its column of ones
-        scaled like the columns of X, so that the steps do not depend on
-        the units of X; L must then hold for that scaled column).
-    max_iter : maximum number of gradient steps.
-    tol : scaled KKT violation at which to stop.
-    check_every : KKT test period for the accelerated methods (the proximal
-        gradient step computes the gradient at its iterate anyway, so it
-        tests at every step).
-    trace : objective after each step (trace[0] at the start) if ``record``;
-        needs max_iter + 1 entries then.
+    kkt_scale : factors applied to the KKT violations of the coefficients
+        (inverse gradient scales), so that ``tol`` is relative.
+    trace : objective after each step (trace[0] at the start) if
+        ``control.record``; needs max_iter + 1 entries then.
+    control : the run bundle (sparsestat.linear_model._apg_solver.APGControl):
+        ``method`` (a Method code), ``intercept`` (the starting intercept,
+        which moves only if ``update_intercept``), ``update_intercept``, ``lipschitz`` (L,
+        Lipschitz constant of grad f = grad loss + q'), ``b_scale`` (factor
+        of the intercept's KKT violation), ``b_step`` (the intercept moves
+        by b_step times the coefficients' step: the intercept is optimised
+        as b / sqrt(b_step), its column of ones scaled like the columns of
+        X, so that the steps do not depend on the units of X; L must then
+        hold for that scaled column), ``max_iter`` gradient steps, ``tol``
+        (scaled KKT violation at which to stop), ``check_every`` (KKT test
+        period of the accelerated methods; the proximal gradient step
+        computes the gradient at its iterate anyway, so it tests at every
+        step), ``record``.
 
     Returns
     -------
@@ -244,6 +229,30 @@ def apg_solve(
     converged : whether kkt <= tol.
     intercept : the returned intercept.
     """
+    view = design.view
+    cdef const floating[::1, :] X = view.dense
+    cdef const floating[::1] X_data = view.data
+    cdef const int[::1] X_indices = view.indices
+    cdef const int[::1] X_indptr = view.indptr
+    cdef bint is_sparse = view.is_sparse
+    cdef const floating[::1] sw = design.sw
+    cdef const floating[::1] X_mean = design.X_mean
+    cdef const floating[::1] norms2 = design.norms2
+    cdef int kind = penalty.code
+    cdef floating alpha = penalty.alpha
+    cdef floating gamma = penalty.gamma
+    cdef bint positive = penalty.positive
+    cdef int method = control.method
+    cdef floating intercept = control.intercept
+    cdef bint update_intercept = control.update_intercept
+    cdef floating lipschitz = control.lipschitz
+    cdef floating b_scale = control.b_scale
+    cdef floating b_step = control.b_step
+    cdef int max_iter = control.max_iter
+    cdef floating tol = control.tol
+    cdef int check_every = control.check_every
+    cdef bint record = control.record
+
     cdef int n = y.shape[0]
     cdef int p = w.shape[0]
     cdef const floating* Xp = &X[0, 0]
@@ -284,7 +293,7 @@ def apg_solve(
         for i in range(n):
             eta_s[i] = eta_ag[i]
         obj_prev = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
-                    + _penalty_sum(p, &w_ag[0], penalty, alpha, gamma))
+                    + _penalty_sum(p, &w_ag[0], kind, alpha, gamma))
         if record:
             trace[0] = obj_prev
 
@@ -299,7 +308,7 @@ def apg_solve(
                                indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
                                &eta_ag[0], &g[0], &grad[0], &grad_b)
                 kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], &kkt_scale[0],
-                           grad_b, b_scale, update_intercept, penalty, alpha, gamma, positive)
+                           grad_b, b_scale, update_intercept, kind, alpha, gamma, positive)
                 if kkt <= tol:
                     converged = True
                     break
@@ -308,7 +317,7 @@ def apg_solve(
 
             if not accelerated:
                 # w = S(w - grad f(w) / L, alpha / L), in place
-                _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, penalty,
+                _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, kind,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
                     b_ag -= inv_L * b_step * grad_b
@@ -332,10 +341,10 @@ def apg_solve(
                                indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
                                &eta_md[0], &g[0], &grad[0], &grad_b)
                 # w_s = S(w_s - lam grad f(w_md), lam alpha)
-                _prox_step(p, &w_s[0], &grad[0], &w_md[0], lam, penalty,
+                _prox_step(p, &w_s[0], &grad[0], &w_md[0], lam, kind,
                            alpha, gamma, positive, &w_s[0])
                 # w_ag = S(w_md - beta grad f(w_md), beta alpha)
-                _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, penalty,
+                _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, kind,
                            alpha, gamma, positive, &w_ag[0])
                 if update_intercept:
                     b_s -= lam * b_step * grad_b
@@ -348,7 +357,7 @@ def apg_solve(
             _forward(is_sparse, Xp, n, p, data, indices, indptr, &X_mean[0],
                      &w_ag[0], b_ag, &eta_ag[0])
             obj = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
-                   + _penalty_sum(p, &w_ag[0], penalty, alpha, gamma))
+                   + _penalty_sum(p, &w_ag[0], kind, alpha, gamma))
             if record:
                 trace[n_iter] = obj
             if method == METHOD_TUNED and obj > obj_prev:

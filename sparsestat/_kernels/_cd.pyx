@@ -153,6 +153,12 @@ cdef enum:
     ANDERSON_K = 5
 
 
+cdef enum GramStatus:
+    GRAM_READY = 0
+    GRAM_FULL = 1
+    GRAM_NO_MEMORY = 2
+
+
 cdef bint _anderson_weights(const floating* iterates, int stride, int m,
                             floating* coefs) noexcept nogil:
     """Weights c (summing to one) of the Anderson extrapolation.
@@ -264,7 +270,7 @@ cdef bint _anderson_trial(floating* iterates, const floating* w, const int* ws,
     return True
 
 
-cdef bint _extend_gram(
+cdef int _extend_gram(
     bint is_sparse, const floating* X, int n, const floating* data,
     const int* indices, const int* indptr, const floating* sw, floating sw_sum,
     const floating* X_mean, const int* ws, int ws_size, floating* gram,
@@ -274,8 +280,9 @@ cdef bint _extend_gram(
     """Add the working-set features missing from the Gram cache.
 
     gram[a * capacity + b] = sum_i sw_i (x_ia - m_a)(x_ib - m_b) for cached
-    features a, b (by cache slot). Returns False, adding nothing, when the
-    cache cannot hold them all.
+    features a, b (by cache slot). Returns GRAM_READY, GRAM_FULL (adding
+    nothing) when the cache cannot hold them all, or GRAM_NO_MEMORY (adding
+    nothing) when the batch buffer cannot be allocated.
 
     For dense X, ``compact`` (n x capacity, Fortran) keeps a copy of the
     cached columns so that all products of a batch of new features come
@@ -289,12 +296,16 @@ cdef bint _extend_gram(
         if cache_pos[ws[jj]] < 0:
             missing += 1
     if missing == 0:
-        return True
+        return GRAM_READY
     if n_cached[0] + missing > capacity:
-        return False
+        return GRAM_FULL
     first = n_cached[0]
     if compact != NULL:
         weighted_new = <floating*> malloc(<size_t> n * missing * sizeof(floating))
+        # before any slot is taken: the compact copy must hold every cached
+        # column, or a later batch product reads unwritten memory
+        if weighted_new == NULL:
+            return GRAM_NO_MEMORY
     for jj in range(ws_size):
         j = ws[jj]
         if cache_pos[j] >= 0:
@@ -326,7 +337,7 @@ cdef bint _extend_gram(
             gram[<size_t> c * capacity + slot] = value
             gram[<size_t> slot * capacity + c] = value
     if weighted_new == NULL:
-        return True
+        return GRAM_READY
     # gram[slot * capacity + c] = compact[:, c] @ weighted_new[:, slot - first]
     # for every cached c and new slot: columns `first..` of gram read as a
     # Fortran matrix with leading dimension `capacity`
@@ -341,7 +352,20 @@ cdef bint _extend_gram(
             gram[<size_t> slot * capacity + c] = value
             if c < first:
                 gram[<size_t> c * capacity + slot] = value
-    return True
+    return GRAM_READY
+
+
+cdef inline floating _coordinate_step(
+    int penalty, floating w_old, floating grad, floating v, floating scale,
+    floating alpha, floating gamma, bint positive, floating* inner_kkt,
+) noexcept nogil:
+    """The exact 1-D update of a coordinate whose data-term gradient is
+    ``grad`` and curvature ``v``; its scaled violation before the move joins
+    the epoch's maximum ``inner_kkt``."""
+    inner_kkt[0] = fmax(inner_kkt[0], scale * subdiff_distance(
+        penalty, w_old, grad, alpha, gamma, positive))
+    # argmin_w v/2 w^2 - (v w_old - grad) w + p(|w|)
+    return prox_1d(penalty, v * w_old - grad, v, alpha, gamma, positive)
 
 
 cdef int _residual_epochs(
@@ -363,7 +387,7 @@ cdef int _residual_epochs(
     (stopping early, with a consistent state, on a pending interrupt).
     """
     cdef int epoch, jj, j, i, n_stored = 0
-    cdef floating g, u, w_old, w_new, delta, inner_kkt
+    cdef floating g, w_old, w_new, delta, inner_kkt
     cdef floating S_trial, t_trial, obj_now, obj_trial
     for epoch in range(max_epochs):
         if interrupted(intr, <double> n * ws_size):
@@ -374,10 +398,8 @@ cdef int _residual_epochs(
             g = _column_correlation(is_sparse, Xp, n, data, indices, indptr,
                                     weighted, sw, q, j) - X_mean[j] * S[0]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
-                penalty, w_old, -g, alpha, gamma, positive))
-            u = g + norms2[j] * w_old
-            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            w_new = _coordinate_step(penalty, w_old, -g, norms2[j], kkt_scale[j],
+                                     alpha, gamma, positive, &inner_kkt)
             if w_new != w_old:
                 delta = w_new - w_old
                 # q -= delta * X[:, j]
@@ -440,7 +462,7 @@ cdef int _gram_epochs(
     exact for least squares).
     """
     cdef int epoch, jj, j, n_stored = 0
-    cdef floating u, w_old, w_new, delta, inner_kkt, change
+    cdef floating w_old, w_new, delta, inner_kkt, change
     for epoch in range(max_epochs):
         # an epoch costs at most |ws|^2 (every coordinate moving)
         if interrupted(intr, <double> ws_size * ws_size):
@@ -449,10 +471,9 @@ cdef int _gram_epochs(
         for jj in range(ws_size):
             j = ws[jj]
             w_old = w[j]
-            inner_kkt = fmax(inner_kkt, kkt_scale[j] * subdiff_distance(
-                penalty, w_old, grad_ws[jj], alpha, gamma, positive))
-            u = norms2[j] * w_old - grad_ws[jj]
-            w_new = prox_1d(penalty, u, norms2[j], alpha, gamma, positive)
+            w_new = _coordinate_step(penalty, w_old, grad_ws[jj], norms2[j],
+                                     kkt_scale[j], alpha, gamma, positive,
+                                     &inner_kkt)
             if w_new != w_old:
                 delta = w_new - w_old
                 w[j] = w_new
@@ -487,77 +508,58 @@ cdef int _gram_epochs(
 
 
 def cd_solve(
-    const floating[::1, :] X,
-    const floating[::1] X_data,
-    const int[::1] X_indices,
-    const int[::1] X_indptr,
-    bint is_sparse,
+    design,
+    penalty,
+    cache,
     const floating[::1] y,
-    const floating[::1] sw,
-    bint weighted,
-    floating sw_sum,
-    const floating[::1] X_mean,
-    const floating[::1] norms2,
-    const floating[::1] kkt_scale,
     floating[::1] w,
     floating[::1] grad,
     bint grad_valid,
+    const floating[::1] kkt_scale,
     const unsigned char[::1] strong,
-    floating[::1] gram,
-    int[::1] cache_pos,
-    int[::1] cache_feat,
-    int[::1] n_cached,
-    floating[::1] compact,
-    int penalty,
-    floating alpha,
-    floating gamma,
-    bint positive,
-    int max_iter,
-    int max_epochs,
-    floating tol,
-    floating gap_tol,
-    int p0,
-    floating column_cost,
+    control,
 ):
     """Solve the penalised weighted least-squares problem by working-set CD.
 
     Parameters
     ----------
-    X : (n, p) Fortran array, or a (1, 1) placeholder when ``is_sparse``.
-    X_data, X_indices, X_indptr : CSC arrays of X (placeholders when dense).
+    design : the design bundle (sparsestat.utils._design.KernelDesign):
+        ``view`` (dense Fortran X or the CSC arrays, see _design.pxd),
+        ``sw`` sample weights summing to ``sw_sum`` (``weighted`` False
+        means all equal), ``X_mean`` the weighted column means (zeros
+        without intercept) and ``norms2`` = sum_i sw_i (x_ij - m_j)^2 (a
+        zero marks a column that is constant or empty: its coefficient
+        stays at zero), all in the dtype of ``y``.
+    penalty : the penalty bundle (sparsestat.utils.penalties.PenaltyParams):
+        ``code``, ``alpha``, ``gamma``, ``positive`` (see _penalties.pxd).
+    cache : the Gram cache (sparsestat.linear_model._least_squares.GramCache):
+        ``gram``, ``cache_pos``, ``cache_feat``, ``n_cached`` (capacity C =
+        cache_feat.shape[0], gram of length C * C, cache_pos of length p
+        and -1 for features not cached, n_cached of length 1), filled for
+        the same X, sw and X_mean and kept across calls (along a path);
+        C = 0 disables the Gram mode. ``compact``: (n * C) copy of the
+        cached columns for dense X (batched products), a length-1
+        placeholder otherwise.
     y : centred response (weighted mean removed when an intercept is fitted).
-    sw : sample weights summing to ``sw_sum``; ``weighted`` False means
-        all equal.
-    X_mean : weighted column means (zeros without intercept).
-    norms2 : sum_i sw_i (x_ij - m_j)^2; a zero marks a column that is
-        constant (or empty): its coefficient stays at zero.
-    kkt_scale : per-column factor applied to the KKT violation (the inverse
-        of the gradient's natural scale), so that ``tol`` is relative.
     w : coefficients, updated in place (warm start).
     grad : gradient of the data term, written on return (at the returned
         w); on entry it is reused instead of recomputed when
         ``grad_valid`` (along a path, the previous solution's gradient).
+    kkt_scale : per-column factor applied to the KKT violation (the inverse
+        of the gradient's natural scale), so that ``tol`` is relative.
     strong : screening mask (strong rules): features with ``strong[j] ==
         0`` are kept out of the first working set (length-0 array: none
         screened). Every feature is checked before convergence is declared.
-    gram, cache_pos, cache_feat, n_cached : the Gram cache (capacity C =
-        cache_feat.shape[0], gram of length C * C, cache_pos of length p
-        and -1 for features not cached, n_cached of length 1). It must have
-        been filled for the same X, sw and X_mean, and persists across
-        calls (along a path). C = 0 disables the Gram mode.
-    compact : (n * C) copy of the cached columns for dense X (batched
-        products); a length-1 placeholder for sparse X.
-    penalty, alpha, gamma, positive : the penalty (see _penalties.pxd).
-    max_iter : maximum number of outer (working-set) iterations.
-    max_epochs : maximum number of CD epochs per working set.
-    tol : stopping tolerance on the scaled KKT violation
-        max_j kkt_scale_j dist(-grad_j, dp(w_j)); the same scaled violations
-        rank the working-set candidates.
-    gap_tol : for the L1 penalty, also stop once the duality gap is at most
-        gap_tol (negative: never; the gap is still computed and returned).
-    p0 : smallest working-set size.
-    column_cost : average number of stored entries per column (n when
-        dense); the Gram mode is used while the support is smaller.
+    control : the stopping bundle (sparsestat.linear_model._least_squares.
+        CDControl): ``max_iter`` outer (working-set) iterations,
+        ``max_epochs`` CD epochs per working set, ``tol`` on the scaled KKT
+        violation max_j kkt_scale_j dist(-grad_j, dp(w_j)) (the same scaled
+        violations rank the working-set candidates), ``gap_tol`` for the L1
+        penalty (also stop once the duality gap is at most gap_tol;
+        negative: never, the gap is still returned), ``ws_start`` the
+        smallest working-set size, ``column_cost`` the average number of
+        stored entries per column (n when dense; the Gram mode is used
+        while the support is smaller).
 
     Returns
     -------
@@ -567,6 +569,33 @@ def cd_solve(
     converged : whether the stopping rule was met.
     n_epochs : total number of CD epochs.
     """
+    view = design.view
+    cdef const floating[::1, :] X = view.dense
+    cdef const floating[::1] X_data = view.data
+    cdef const int[::1] X_indices = view.indices
+    cdef const int[::1] X_indptr = view.indptr
+    cdef bint is_sparse = view.is_sparse
+    cdef const floating[::1] sw = design.sw
+    cdef bint weighted = design.weighted
+    cdef floating sw_sum = design.sw_sum
+    cdef const floating[::1] X_mean = design.X_mean
+    cdef const floating[::1] norms2 = design.norms2
+    cdef floating[::1] gram = cache.gram
+    cdef int[::1] cache_pos = cache.cache_pos
+    cdef int[::1] cache_feat = cache.cache_feat
+    cdef int[::1] n_cached = cache.n_cached
+    cdef floating[::1] compact = cache.compact
+    cdef int kind = penalty.code
+    cdef floating alpha = penalty.alpha
+    cdef floating gamma = penalty.gamma
+    cdef bint positive = penalty.positive
+    cdef int max_iter = control.max_iter
+    cdef int max_epochs = control.max_epochs
+    cdef floating tol = control.tol
+    cdef floating gap_tol = control.gap_tol
+    cdef int ws_start = control.ws_start
+    cdef floating column_cost = control.column_cost
+
     cdef int n = y.shape[0]
     cdef int p = w.shape[0]
     cdef int capacity = cache_feat.shape[0]
@@ -605,8 +634,9 @@ def cd_solve(
     # wider than max_iter: the loop bound max_iter + 1 must not overflow
     cdef long long it
     cdef int n_iter = 0
-    cdef bint converged = False, use_gram
-    cdef bint use_gap = penalty == PENALTY_L1
+    cdef bint converged = False, use_gram, out_of_memory = False
+    cdef int gram_status
+    cdef bint use_gap = kind == PENALTY_L1
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
     cdef floating viol, inner_tol, delta
@@ -641,7 +671,7 @@ def cd_solve(
                 if norms2[j] == 0:
                     scores[j] = -1.
                     continue
-                viol = kkt_scale[j] * subdiff_distance(penalty, w[j], grad[j],
+                viol = kkt_scale[j] * subdiff_distance(kind, w[j], grad[j],
                                                        alpha, gamma, positive)
                 kkt = fmax(kkt, viol)
                 if w[j] != 0:
@@ -671,7 +701,7 @@ def cd_solve(
                     scores[n_candidates] = scores[j]
                     order[n_candidates] = j
                     n_candidates += 1
-            ws_size = min(n_candidates, max(p0, 2 * n_support))
+            ws_size = min(n_candidates, max(ws_start, 2 * n_support))
             if ws_size < n_candidates:
                 _select_largest(&scores[0], &order[0], n_candidates, ws_size)
             for jj in range(ws_size):
@@ -680,12 +710,16 @@ def cd_solve(
 
             # Gram mode pays off while the moving coordinates are fewer than
             # the entries of a column, and only if the cache can hold the set
-            use_gram = (capacity > 0 and n_support < column_cost
-                        and _extend_gram(is_sparse, Xp, n, data, indices, indptr,
-                                         &sw[0], sw_sum, &X_mean[0], &ws[0],
-                                         ws_size, gram_p, capacity, cache_pos_p,
-                                         cache_feat_p, &n_cached[0], compact_p,
-                                         &swq[0]))
+            use_gram = False
+            if capacity > 0 and n_support < column_cost:
+                gram_status = _extend_gram(
+                    is_sparse, Xp, n, data, indices, indptr, &sw[0], sw_sum,
+                    &X_mean[0], &ws[0], ws_size, gram_p, capacity, cache_pos_p,
+                    cache_feat_p, &n_cached[0], compact_p, &swq[0])
+                if gram_status == GRAM_NO_MEMORY:
+                    out_of_memory = True
+                    break
+                use_gram = gram_status == GRAM_READY
             if use_gram and <size_t> ws_size * ws_size > gram_ws_len:
                 # one buffer for the whole solve, grown as needed (fresh
                 # pages at every phase cost more than the gather itself)
@@ -725,7 +759,7 @@ def cd_solve(
                 n_epochs += _gram_epochs(
                     gram_ws, &norms2[0], &kkt_scale[0], &w[0], &grad_ws[0],
                     &ws[0], ws_size,
-                    penalty, alpha, gamma, positive, max_epochs, inner_tol,
+                    kind, alpha, gamma, positive, max_epochs, inner_tol,
                     &iterates[0], &w_trial[0], &step[0], &intr)
                 # bring the residual up to date with the moves of the phase
                 for jj in range(ws_size):
@@ -741,9 +775,13 @@ def cd_solve(
                     is_sparse, Xp, n, data, indices, indptr, weighted, &sw[0],
                     sw_sum, &X_mean[0], &norms2[0], &kkt_scale[0], &w[0],
                     &q[0], &S, &t, &ws[0],
-                    ws_size, penalty, alpha, gamma, positive, max_epochs,
+                    ws_size, kind, alpha, gamma, positive, max_epochs,
                     inner_tol, &iterates[0], &w_trial[0], &q_trial[0], &intr)
     free(gram_ws)
+    if out_of_memory:
+        raise MemoryError(
+            "cd_solve: no memory for the Gram cache's batch of "
+            f"{n} x {ws_size} weighted columns.")
     raise_if_interrupted(&intr)
     if not use_gap:
         gap = float("nan")

@@ -3,7 +3,9 @@
 # registry of sparsestat/utils/datafits.py and its test.
 import numpy as np
 
-from sparsestat._kernels._datafits cimport datafit_term, datafit_value
+from sparsestat._kernels._datafits cimport (
+    datafit_add, datafit_add_value, datafit_total,
+)
 
 
 def value(const double[::1] y, const double[::1] eta, const double[::1] sw,
@@ -13,7 +15,8 @@ def value(const double[::1] y, const double[::1] eta, const double[::1] sw,
     cdef double[::1] out = np.empty(n)
     with nogil:
         for i in range(n):
-            out[i] = datafit_value(kind, y[i], eta[i], sw[i])
+            out[i] = datafit_total(kind, datafit_add_value(kind, 0., y[i], eta[i],
+                                                           sw[i]))
     return np.asarray(out)
 
 
@@ -24,5 +27,5 @@ def derivative(const double[::1] y, const double[::1] eta, const double[::1] sw,
     cdef double[::1] out = np.empty(n)
     with nogil:
         for i in range(n):
-            datafit_term(kind, y[i], eta[i], sw[i], &out[i])
+            datafit_add(kind, 0., y[i], eta[i], sw[i], &out[i])
     return np.asarray(out)

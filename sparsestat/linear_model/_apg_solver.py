@@ -7,6 +7,8 @@ gradient. This module computes the Lipschitz constant and maps names to the
 kernel's codes; the estimators validate their inputs before calling it.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import eigvalsh
@@ -24,6 +26,22 @@ DAMPINGS = {
     "ghadimi-lan": Method.METHOD_GHADIMI_LAN,
     None: Method.METHOD_PGD,
 }
+
+@dataclass(frozen=True)
+class APGControl:
+    """The run bundle of ``apg_solve`` (see its docstring)."""
+
+    method: int
+    intercept: float
+    update_intercept: bool
+    lipschitz: float
+    b_scale: float
+    b_step: float
+    max_iter: int
+    tol: float
+    check_every: int
+    record: bool
+
 
 # KKT test period of the accelerated methods: the test costs one extra
 # X^T product, so testing every 10 steps adds about 10% to a run.
@@ -138,7 +156,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     return top * curvature
 
 
-def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
+def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
               fit_intercept=True, penalty, alpha, gamma, positive,
               damping="tuned", max_iter, tol, kkt_scale=None, lipschitz=None,
               return_trace=False):
@@ -169,9 +187,6 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
         design's dtype.
     sw : ndarray of shape (n_samples,)
         Sample weights summing to one.
-    uniform : bool
-        Whether the weights are equal (accepted for symmetry with the CD
-        solver; the kernel always applies ``sw``).
     w : ndarray of shape (n_features,)
         Starting coefficients, overwritten by the solution.
     datafit : {"quadratic", "logistic"}, default="quadratic"
@@ -235,7 +250,7 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     >>> y_c, y_mean = center_target(y, sw, fit_intercept=True)
     >>> w = np.zeros(50)
     >>> n_iter, kkt, converged, _ = solve_apg(
-    ...     design, y_c, sw, True, w, penalty="mcp", alpha=0.1, gamma=3.0,
+    ...     design, y_c, sw, w, penalty="mcp", alpha=0.1, gamma=3.0,
     ...     positive=False, max_iter=5000, tol=1e-6)
     >>> converged, bool(kkt <= 1e-6), int(np.count_nonzero(w)) <= 50
     (True, True, True)
@@ -270,35 +285,32 @@ def solve_apg(design, y, sw, uniform, w, *, datafit="quadratic", intercept=0.0,
     if not L > 0:
         # zero design and no intercept: the gradient is constant, any step works
         L = 1.0
-    X_mean = np.zeros_like(design.X_mean) if logistic else design.X_mean
     if kkt_scale is None:
         kkt_scale = design.kkt_scale(1.0 if logistic else residual_scale(y, sw))
     trace = np.zeros(max_iter + 1 if return_trace else 1, dtype=dtype)
-    t = dtype.type
+    update_intercept = bool(logistic and fit_intercept)
+    control = APGControl(
+        method=int(DAMPINGS[damping]),
+        intercept=float(intercept),
+        update_intercept=update_intercept,
+        lipschitz=L,
+        b_scale=1.0,
+        b_step=intercept_scale(design) ** 2 if update_intercept else 1.0,
+        max_iter=int(max_iter),
+        tol=float(tol),
+        check_every=CHECK_EVERY,
+        record=bool(return_trace),
+    )
     n_iter, kkt, converged, b = apg_solve(
-        *design.kernel_args(),
+        # the logistic datafit is not centred: its intercept is a variable
+        design.kernel(sw, centred=not logistic),
+        spec.params(alpha, gamma, positive),
+        int(fit.code),
         np.ascontiguousarray(y, dtype=dtype),
-        np.ascontiguousarray(sw, dtype=dtype),
-        X_mean,
-        design.norms2,
-        np.ascontiguousarray(kkt_scale, dtype=dtype),
-        t(1.0),
         w,
-        t(intercept),
-        fit.code,
-        bool(logistic and fit_intercept),
-        DAMPINGS[damping],
-        spec.code,
-        t(alpha),
-        t(gamma),
-        bool(positive),
-        t(L),
-        t(intercept_scale(design) ** 2 if logistic and fit_intercept else 1.0),
-        int(max_iter),
-        t(tol),
-        CHECK_EVERY,
+        np.ascontiguousarray(kkt_scale, dtype=dtype),
         trace,
-        bool(return_trace),
+        control,
     )
     if return_trace:
         return n_iter, kkt, converged, b, trace[: n_iter + 1]

@@ -18,12 +18,12 @@ from sparsestat.linear_model._base import (
     LogisticClassifierMixin,
 )
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
-from sparsestat.linear_model._logistic_solver import alpha_max_logistic
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
-    _gradient_at_zero,
-    _path,
+    alpha_max,
+    compute_path,
     resolve_alphas,
+    warn_unconverged,
 )
 from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
@@ -69,11 +69,12 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
     sw_train = sw[train] / sw[train].sum()
     uniform = bool(np.all(sw_train == sw_train[0]))
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
-    _, coefs, intercepts, _ = _path(
-        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss, gamma=gamma,
-        alphas=alphas, eps=1.0, return_intercept=True,
-        verbose=0, **params,
+    path = compute_path(
+        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
+        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
     )
+    warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
+    coefs, intercepts = path.coefs, path.intercepts
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
@@ -164,12 +165,29 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
             setattr(estimator, name, getattr(final, name))
 
 
-def _lasso_alpha_max(X, y, sw, fit_intercept):
-    """Smallest alpha whose Lasso solution is zero, on the full data."""
+def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
+                    positive, groups, sample_weight, params):
+    """The alpha grid (from the full data's :func:`alpha_max` when
+    ``alphas`` is a number), the folds (split on ``y_split``), which of them
+    can be scored, and the held-out predictions of every (gamma, fold) path
+    (:func:`_run_folds`)."""
+    alpha_max = None
+    if isinstance(alphas, int):
+        alpha_max = _full_data_alpha_max(X, y, sw, loss, estimator.fit_intercept)
+    alphas = resolve_alphas(alphas, alpha_max, estimator.eps)
+    folds = cv_splits(estimator, cv, X, y_split, groups=groups,
+                      sample_weight=sample_weight, params=params)
+    scored = _check_fold_weights(sw, folds)
+    results = _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive)
+    return alphas, folds, scored, results
+
+
+def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
+    """:func:`alpha_max` of the full data (the top of the CV grid)."""
     design = make_design(X, sw, fit_intercept)
-    y_c, _ = center_target(y, sw, fit_intercept)
-    corr = _gradient_at_zero(design, y_c, sw)
-    return float(np.abs(corr).max()) if corr.size else 0.0
+    if loss == "squared_error":
+        y = center_target(y, sw, fit_intercept)[0]
+    return alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept)
 
 
 class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
@@ -245,7 +263,8 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLasso`).
     stop_crit_ : float
-        KKT violation of the refit.
+        Scaled KKT violation of the refit (see
+        :class:`NonconvexLasso`'s ``stop_crit_``).
     dual_gap_ : float or None
         Duality gap of the refit (``penalty="l1"`` with ``solver="cd"``),
         else ``None``.
@@ -326,14 +345,10 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        alpha_max = (_lasso_alpha_max(X, y, sw, self.fit_intercept)
-                     if isinstance(alphas, int) else None)
-        alphas = resolve_alphas(alphas, alpha_max, self.eps)
-        folds = cv_splits(self, check_cv(self.cv), X, y, groups=groups,
-                          sample_weight=sample_weight, params=params)
-        scored = _check_fold_weights(sw, folds)
-        results = _run_folds(self, X, y, sw, folds, gammas, alphas,
-                             "squared_error", self.positive)
+        alphas, folds, scored, results = _cross_validate(
+            self, X, y, y, sw, gammas, alphas, loss="squared_error",
+            cv=check_cv(self.cv), positive=self.positive, groups=groups,
+            sample_weight=sample_weight, params=params)
         mse = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
             if not scored[f]:
@@ -434,7 +449,8 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLogisticRegression`).
     stop_crit_ : float
-        KKT violation of the refit.
+        Scaled KKT violation of the refit (see
+        :class:`NonconvexLogisticRegression`'s ``stop_crit_``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -517,17 +533,10 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
-        alpha_max = None
-        if isinstance(alphas, int):
-            design = make_design(X, sw, self.fit_intercept)
-            alpha_max, _ = alpha_max_logistic(design.matrix, y01, sw,
-                                              self.fit_intercept, design.norms2 > 0)
-        alphas = resolve_alphas(alphas, alpha_max, self.eps)
-        folds = cv_splits(self, check_cv(self.cv, y, classifier=True), X, y,
-                          groups=groups, sample_weight=sample_weight, params=params)
-        scored = _check_fold_weights(sw, folds)
-        results = _run_folds(self, X, y01, sw, folds, gammas, alphas, "log_loss",
-                             positive=False)
+        alphas, folds, scored, results = _cross_validate(
+            self, X, y01, y, sw, gammas, alphas, loss="log_loss",
+            cv=check_cv(self.cv, y, classifier=True), positive=False,
+            groups=groups, sample_weight=sample_weight, params=params)
         scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
         for g, f, decision, sw_test in results:
             if not scored[f]:

@@ -13,11 +13,10 @@ from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     LogisticClassifierMixin,
 )
-from sparsestat.utils._design import make_design
-from sparsestat.linear_model._logistic_solver import solve_log_loss
-from sparsestat.linear_model._solvers import initial_coef, resolve_max_iter
+from sparsestat.linear_model._dispatch import resolve_max_iter
+from sparsestat.linear_model._path import compute_path, initial_coef
+from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils._linear import encode_binary_target
-from sparsestat.utils._param_validation import c_int_interval, Interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
     check_gamma,
@@ -94,7 +93,11 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
     n_iter_ : int
         Number of Newton iterations (``"cd"``) or gradient steps run.
     stop_crit_ : float
-        Scaled KKT violation at the solution (compared with ``tol``).
+        Scaled KKT violation at the solution, the quantity compared with
+        ``tol``: the largest distance of the negative log-loss gradient to
+        the penalty's subdifferential, each coordinate divided by its
+        column's weighted standard deviation, and the intercept's gradient
+        (zero exactly at a stationary point).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -176,23 +179,23 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         )
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
-        sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        design = make_design(X, sw, self.fit_intercept)
-        live = design.norms2 > 0
+        sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         w, warm = initial_coef(self, X.shape[1], X.dtype)
+        intercept = None
         if (warm and hasattr(self, "intercept_") and w.any()
                 and np.all(np.isfinite(self.intercept_))):
             intercept = float(np.ravel(self.intercept_)[0])
-        else:
-            p = min(max(float(sw @ y01), 1e-12), 1 - 1e-12)
-            intercept = np.log(p / (1 - p)) if self.fit_intercept else 0.0
         max_iter = resolve_max_iter(self.max_iter, self.solver)
-        n_iter, kkt, converged, intercept = solve_log_loss(
-            X, design, y01, sw, w, intercept, live=live,
-            fit_intercept=self.fit_intercept, solver=self.solver,
-            damping=self.damping, penalty=self.penalty, alpha=self.alpha,
-            gamma=self.gamma, positive=False, max_iter=max_iter, tol=self.tol,
+        # one alpha is a path of length one
+        path = compute_path(
+            X, y01, sw, uniform, loss="log_loss", penalty=self.penalty,
+            gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
+            positive=False, tol=self.tol, max_iter=max_iter, solver=self.solver,
+            damping=self.damping, coef_init=w, intercept_init=intercept,
+            screening=False,
         )
+        n_iter, kkt, converged = path.n_iters[0], path.stop_crits[0], path.converged[0]
+        w, intercept = path.coefs[:, 0].copy(), path.intercepts[0]
         if self.verbose:
             print(f"NonconvexLogisticRegression({self.penalty}, {self.solver}): "
                   f"{n_iter} iterations, KKT violation {kkt:.3e}")

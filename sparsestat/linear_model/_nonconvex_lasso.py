@@ -10,14 +10,11 @@ from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
-from sparsestat.utils._design import as_target, center_target, make_design
-from sparsestat.linear_model._solvers import (
-    initial_coef,
-    resolve_max_iter,
-    solve_squared,
-)
+from sparsestat.linear_model._dispatch import resolve_max_iter
+from sparsestat.linear_model._path import compute_path, initial_coef
+from sparsestat.utils._design import as_target
 from sparsestat.utils._linear import LinearRegressorMixin
-from sparsestat.utils._param_validation import c_int_interval, Interval
+from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.validation import (
     check_gamma,
@@ -99,7 +96,8 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     verbose : int, default=0
-        Print a summary of the solve when positive.
+        Print a summary of the solve when positive; from 2 on, the
+        gradient solvers also keep ``objective_path_``.
 
     Attributes
     ----------
@@ -111,12 +109,20 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         Number of outer working-set iterations (``"cd"``) or gradient steps
         (``"apg"``, ``"pgd"``) run.
     stop_crit_ : float
-        Scaled KKT violation at the returned coefficients (the quantity
-        compared with ``tol``).
+        Scaled KKT violation at the returned coefficients, the quantity
+        compared with ``tol``: the largest distance of the negative
+        gradient of the data term to the penalty's subdifferential, each
+        coordinate divided by its column's weighted standard deviation
+        times the weighted RMS of the centred ``y`` (zero exactly at a
+        stationary point; not a duality gap, see ``dual_gap_``).
     dual_gap_ : float or None
         Duality gap at the returned coefficients for ``penalty="l1"`` with
         ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
         useful dual).
+    objective_path_ : ndarray
+        Objective after each gradient step, the first entry at the start
+        (``n_iter_ + 1`` entries), only for ``solver="apg"``/``"pgd"`` with
+        ``verbose >= 2``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -220,27 +226,21 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         )
         y = as_target(y, X.dtype)
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        design = make_design(X, sw, self.fit_intercept)
-        y_c, y_mean = center_target(y, sw, self.fit_intercept)
         w, _ = initial_coef(self, X.shape[1], X.dtype)
         max_iter = resolve_max_iter(self.max_iter, self.solver)
         # Scaling: sw sums to one, so the kernel's 1/2 sum sw r^2 is the
         # docstring's 1/(2 sum s) sum s r^2 and alpha passes through as is.
-        n_iter, kkt, gap, converged, _ = solve_squared(
-            design,
-            y_c,
-            sw,
-            uniform,
-            w,
-            solver=self.solver,
-            damping=self.damping,
-            penalty=self.penalty,
-            alpha=self.alpha,
-            gamma=self.gamma,
-            positive=self.positive,
-            max_iter=max_iter,
-            tol=self.tol,
+        # One alpha is a path of length one, started from the kernel's own
+        # gradient (no screening).
+        path = compute_path(
+            X, y, sw, uniform, loss="squared_error", penalty=self.penalty,
+            gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
+            positive=self.positive, tol=self.tol, max_iter=max_iter,
+            solver=self.solver, damping=self.damping, coef_init=w, screening=False,
+            record_objective=self.verbose >= 2,
         )
+        n_iter, kkt, gap = path.n_iters[0], path.stop_crits[0], path.gaps[0]
+        converged = path.converged[0]
         has_gap = self.penalty == "l1" and self.solver == "cd"
         if self.verbose:
             print(
@@ -256,11 +256,13 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        self.coef_ = w
-        self.intercept_ = (
-            float(y_mean - design.X_offset @ w) if self.fit_intercept else 0.0
-        )
+        self.coef_ = path.coefs[:, 0].copy()
+        self.intercept_ = float(path.intercepts[0])
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)
         self.dual_gap_ = float(gap) if has_gap else None
+        if path.objectives:
+            self.objective_path_ = path.objectives[0]
+        elif hasattr(self, "objective_path_"):
+            del self.objective_path_
         return self

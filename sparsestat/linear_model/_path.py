@@ -1,6 +1,15 @@
-"""Regularisation paths: warm starts, strong-rule screening, gradient reuse."""
+"""The one path of the linear models: estimators, CV and nonconvex_path.
+
+As scikit-learn's ``ElasticNet.fit`` calls ``enet_path``, every fit goes
+through :func:`compute_path`: ``NonconvexLasso.fit`` and
+``NonconvexLogisticRegression.fit`` (a path of one alpha), each CV fold
+and the CV refit (through ``fit``), and :func:`nonconvex_path`. Warm
+starts, strong-rule screening and gradient reuse along the alphas live
+here; ``alpha_max`` is computed by :func:`alpha_max` only.
+"""
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,24 +17,37 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._logistic_solver import alpha_max_logistic, solve_log_loss
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
+from sparsestat.linear_model._least_squares import GramCache
+from sparsestat.linear_model._prox_newton import logistic_gradient, null_intercept
 from sparsestat.utils._design import center_target, make_design
-from sparsestat.linear_model._solvers import (
-    GramCache,
-    resolve_max_iter,
-    solve_squared,
-)
 from sparsestat.utils._grid import check_alpha_grid
-from sparsestat.utils._param_validation import C_INT_MAX
+from sparsestat.utils._param_validation import (
+    Interval,
+    StrOptions,
+    c_int_interval,
+    validate_parameter_constraints,
+)
 from sparsestat.utils.penalties import get_penalty
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
+    check_finite_scalar,
     check_gamma,
     check_sample_weight,
     check_sparse_input,
 )
 
-LOSSES = ("squared_error", "log_loss")
+# nonconvex_path's parameters, validated as the estimators' are
+PATH_CONSTRAINTS = {
+    **PENALTY_CONSTRAINTS,
+    "loss": [StrOptions(set(LOSS_DATAFITS))],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "eps": [Interval(Real, 0, 1, closed="right")],
+    "positive": ["boolean"],
+    "max_iter": [c_int_interval(1), None],
+    "return_intercept": ["boolean"],
+}
 
 
 def strong_rule_threshold(penalty, gamma, alpha, alpha_prev):
@@ -57,29 +79,48 @@ def resolve_alphas(alphas, alpha_max, eps):
     return np.sort(alphas)[::-1]
 
 
-def _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
-                          damping):
-    get_penalty(penalty)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
-    if not isinstance(gamma, Real) or not np.isfinite(gamma):
-        raise ValueError(f"gamma must be a finite number, got {gamma!r}.")
-    check_gamma(penalty, gamma)
-    check_alpha_grid(alphas)
-    if not isinstance(eps, Real) or not 0 < eps <= 1:
-        raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
-    if not isinstance(tol, Real) or not tol > 0:
-        raise ValueError(f"tol must be positive, got {tol!r}.")
-    if max_iter is not None and (
-        not isinstance(max_iter, Integral) or not 1 <= max_iter <= C_INT_MAX
-    ):
-        raise ValueError(
-            f"max_iter must be an integer in [1, {C_INT_MAX}], got {max_iter!r}."
-        )
-    if solver not in ("cd", "apg", "pgd"):
-        raise ValueError(f"solver must be 'cd', 'apg' or 'pgd', got {solver!r}.")
-    if damping not in ("tuned", "ghadimi-lan"):
-        raise ValueError(f"damping must be 'tuned' or 'ghadimi-lan', got {damping!r}.")
+def null_gradient(design, y, sw, *, loss, fit_intercept):
+    """Data-term gradient at w = 0 (with the null intercept for the log-loss).
+
+    ``y`` is the centred target (squared error) or the {0, 1} labels.
+    Held columns (``design.norms2 == 0``) get zero.
+    """
+    if loss == "squared_error":
+        # -(X - 1 m^T)^T (sw * y_c)
+        swy = sw * y
+        grad = -np.asarray(design.matrix.T @ swy).ravel() + design.X_mean * swy.sum()
+        grad[design.norms2 == 0] = 0
+        return np.ascontiguousarray(grad, dtype=design.X_mean.dtype)
+    b = null_intercept(y, sw, fit_intercept)
+    return logistic_gradient(design.matrix, np.full(y.shape[0], b), y, sw)[0]
+
+
+def alpha_max(design, y, sw, *, loss, fit_intercept, grad=None):
+    """Smallest alpha at which w = 0 is stationary (p'(0) = alpha for every
+    penalty): the largest null gradient over the non-constant columns.
+
+    ``grad`` is :func:`null_gradient` when already computed.
+    """
+    if grad is None:
+        grad = null_gradient(design, y, sw, loss=loss, fit_intercept=fit_intercept)
+    live = design.norms2 > 0
+    return float(np.abs(grad[live]).max()) if live.any() else 0.0
+
+
+@dataclass
+class Path:
+    """What :func:`compute_path` returns, one entry per alpha (decreasing)."""
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    stop_crits: np.ndarray
+    n_iters: np.ndarray
+    gaps: np.ndarray
+    converged: np.ndarray
+    # objective after each gradient step of each solve ("apg"/"pgd" with
+    # record_objective; otherwise empty)
+    objectives: list
 
 
 @limit_blas_threads
@@ -184,8 +225,17 @@ def nonconvex_path(
     >>> coefs.shape, bool((coefs[:, 0] == 0).all()), bool((crits <= 1e-4).all())
     ((30, 5), True, True)
     """
-    _validate_path_params(penalty, gamma, loss, alphas, eps, tol, max_iter, solver,
-                          damping)
+    params = dict(penalty=penalty, gamma=gamma, loss=loss, alphas=alphas, eps=eps,
+                  fit_intercept=fit_intercept, positive=positive, tol=tol,
+                  max_iter=max_iter, solver=solver, damping=damping,
+                  return_intercept=return_intercept, verbose=verbose)
+    validate_parameter_constraints(PATH_CONSTRAINTS, params,
+                                   caller_name="nonconvex_path")
+    check_finite_scalar(gamma, "gamma")
+    check_gamma(penalty, gamma)
+    alphas = check_alpha_grid(alphas)
+    if not isinstance(alphas, int):
+        alphas = np.sort(alphas)[::-1]
     X = check_array(check_sparse_input(X), accept_sparse="csc",
                     dtype=[np.float64, np.float32], order="F")
     y = check_array(y, ensure_2d=False, dtype=None)
@@ -205,90 +255,148 @@ def nonconvex_path(
         y = np.asarray(y, dtype=dtype)
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity.")
-    return _path(
-        X, y, sw, uniform, penalty=penalty, gamma=gamma, loss=loss, alphas=alphas,
-        eps=eps, fit_intercept=fit_intercept, positive=positive,
-        tol=tol, max_iter=max_iter, solver=solver, damping=damping,
-        return_intercept=return_intercept, verbose=verbose,
+    path = compute_path(
+        X, y, sw, uniform, loss=loss, penalty=penalty, gamma=gamma, alphas=alphas,
+        eps=eps, fit_intercept=fit_intercept, positive=positive, tol=tol,
+        max_iter=max_iter, solver=solver, damping=damping, verbose=verbose,
     )
+    warn_unconverged(path, tol, max_iter, solver)
+    if return_intercept:
+        return path.alphas, path.coefs, path.intercepts, path.stop_crits
+    return path.alphas, path.coefs, path.stop_crits
 
 
-def _path(X, y, sw, uniform, *, penalty, gamma, loss, alphas, eps,
-          fit_intercept, positive, tol, max_iter, solver, damping,
-          return_intercept, verbose, coef_init=None):
-    """The path on validated arrays (shared with the CV classes)."""
+def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
+                 fit_intercept, positive, tol, max_iter, solver, damping,
+                 coef_init=None, intercept_init=None, screening=True,
+                 record_objective=False, verbose=0):
+    """The path on validated arrays: every linear fit comes here.
+
+    Parameters
+    ----------
+    X : Fortran ndarray or canonical CSC matrix, float32 or float64
+    y : ndarray of X's dtype
+        The target (squared error) or {0, 1} labels (log-loss).
+    sw : ndarray of shape (n_samples,)
+        Weights summing to one; ``uniform`` whether they are all equal.
+    alphas : int or ndarray
+        A number of alphas (log grid from :func:`alpha_max` down to ``eps``
+        times it) or the alphas themselves, already in decreasing order.
+    coef_init, intercept_init : optional
+        Warm start of the first solve (zeros and the null intercept).
+    screening : bool, default=True
+        Least squares: skip the strong rules and the gradient at zero for
+        the first alpha (the setting of a single fit, whose first working
+        set starts from the kernel's own gradient); later alphas always
+        reuse the previous solution's gradient.
+    record_objective : bool, default=False
+        ``"apg"``/``"pgd"``: keep the objective after every gradient step
+        of every solve in ``Path.objectives``.
+
+    Returns
+    -------
+    Path
+    """
     dtype = X.dtype
     max_iter = resolve_max_iter(max_iter, solver)
     n_features = X.shape[1]
     design = make_design(X, sw, fit_intercept)
     live = design.norms2 > 0
-    if loss == "squared_error":
-        y_c, y_mean = center_target(y, sw, fit_intercept)
-        grad = _gradient_at_zero(design, y_c, sw)
-        alpha_max = float(np.abs(grad[live]).max()) if live.any() else 0.0
-        intercept0 = 0.0
+    squared = loss == "squared_error"
+    if squared:
+        y, y_mean = center_target(y, sw, fit_intercept)
+    grad = None
+    if screening or isinstance(alphas, int):
+        grad = null_gradient(design, y, sw, loss=loss, fit_intercept=fit_intercept)
+        top = alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept,
+                        grad=grad)
+        if not squared:
+            grad = None
+        if isinstance(alphas, int):
+            alphas = alpha_grid(top, alphas, eps)
+        alpha_prev = max(top, alphas[0])
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if coef_init is None:
+        w = np.zeros(n_features, dtype=dtype)
     else:
-        alpha_max, intercept0 = alpha_max_logistic(design.matrix, y, sw, fit_intercept,
-                                                   live)
-    alphas = resolve_alphas(alphas, alpha_max, eps)
-    w = np.zeros(n_features, dtype=dtype) if coef_init is None else coef_init.astype(dtype)
-    if coef_init is not None and loss == "squared_error":
+        w = coef_init.astype(dtype)
         grad = None
-    b = intercept0
-    coefs = np.empty((n_features, alphas.size), dtype=dtype)
-    intercepts = np.empty(alphas.size)
-    stop_crits = np.empty(alphas.size)
-    alpha_prev = max(alpha_max, alphas[0])
+    if intercept_init is not None:
+        b = intercept_init
+    else:
+        b = 0.0 if squared else null_intercept(y, sw, fit_intercept)
+    path = Path(alphas, np.empty((n_features, alphas.size), dtype=dtype),
+                *(np.empty(alphas.size) for _ in range(4)),
+                np.empty(alphas.size, dtype=bool), [])
+    trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
-    if solver == "cd":
+    if solver == "cd" and squared:
         cache = GramCache(n_features, dtype,
                           n_samples=None if design.is_sparse else X.shape[0])
-    unconverged = []
     steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
-        if loss == "squared_error":
-            strong = None
-            if grad is not None:
-                threshold = strong_rule_threshold(penalty, gamma, alpha, alpha_prev)
-                strong = np.abs(grad) >= threshold
-            _, kkt, _, converged, grad = solve_squared(
-                design, y_c, sw, uniform, w, solver=solver, damping=damping,
-                penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
-                max_iter=max_iter, tol=tol, grad=grad, strong=strong, cache=cache,
-            )
+        strong = None
+        if grad is not None:
+            strong = np.abs(grad) >= strong_rule_threshold(penalty, gamma, alpha,
+                                                           alpha_prev)
+        n_iter, kkt, gap, converged, b, grad = solve(
+            design, y, sw, uniform, w, loss=loss, solver=solver, damping=damping,
+            penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
+            max_iter=max_iter, tol=tol, intercept=b, fit_intercept=fit_intercept,
+            live=live, grad=grad, strong=strong, cache=cache, trace=trace,
+        )
+        if squared:
             b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0
-        else:
-            _, kkt, converged, b = solve_log_loss(
-                X, design, y, sw, w, b, live=live, fit_intercept=fit_intercept,
-                solver=solver, damping=damping, penalty=penalty, alpha=alpha,
-                gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            )
-        if not converged:
-            unconverged.append(alpha)
-        coefs[:, k] = w
-        intercepts[k] = b
-        stop_crits[k] = kkt
+        path.coefs[:, k] = w
+        path.intercepts[k] = b
+        path.stop_crits[k] = kkt
+        path.n_iters[k] = n_iter
+        path.gaps[k] = gap
+        path.converged[k] = converged
         alpha_prev = alpha
         steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(w)), kkt=float(kkt))
-    if unconverged:
+    return path
+
+
+def warn_unconverged(path, tol, max_iter, solver):
+    """The ConvergenceWarning of a path whose solves did not all converge."""
+    if path.converged.all():
+        return
+    unconverged = path.alphas[~path.converged]
+    warnings.warn(
+        f"{unconverged.size} of the {path.alphas.size} path problems did not "
+        f"reach tol={tol:g} within max_iter={resolve_max_iter(max_iter, solver)} "
+        f"iterations (smallest such alpha: {unconverged.min():.3g}). Increase "
+        "max_iter or tol; for MCP/SCAD logistic paths on separable data no "
+        "bounded solution exists.",
+        ConvergenceWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def initial_coef(estimator, n_features, dtype):
+    """Warm-start coefficients when allowed and compatible, else zeros.
+
+    A previous ``coef_`` holding NaN or inf cannot start a solve (every
+    residual would be NaN): it is ignored with a warning and the solve
+    starts from zeros. Returns ``(w, warm)``, ``warm`` telling whether the
+    previous coefficients were used.
+    """
+    coef = getattr(estimator, "coef_", None)
+    if not estimator.warm_start or coef is None:
+        return np.zeros(n_features, dtype=dtype), False
+    coef = np.asarray(coef)
+    if coef.size != n_features or coef.ndim > 2:
+        return np.zeros(n_features, dtype=dtype), False
+    with np.errstate(over="ignore"):
+        w = coef.astype(dtype).ravel()
+    if not np.all(np.isfinite(w)):
         warnings.warn(
-            f"{len(unconverged)} of the {alphas.size} path problems did not "
-            f"reach tol={tol:g} within max_iter={max_iter} iterations (smallest "
-            f"such alpha: {min(unconverged):.3g}). Increase max_iter or tol; "
-            "for MCP/SCAD logistic paths on separable data no bounded "
-            "solution exists.",
-            ConvergenceWarning,
+            f"warm_start=True but the previous coef_ holds NaN or inf (in "
+            f"{dtype}); starting from zeros instead.",
+            UserWarning,
             stacklevel=user_stacklevel(),
         )
-    if return_intercept:
-        return alphas, coefs, intercepts, stop_crits
-    return alphas, coefs, stop_crits
-
-
-def _gradient_at_zero(design, y_c, sw):
-    """Data-term gradient at w = 0: -(X - 1 m^T)^T (sw * y_c)."""
-    swy = sw * y_c
-    grad = -np.asarray(design.matrix.T @ swy).ravel() + design.X_mean * swy.sum()
-    grad[design.norms2 == 0] = 0
-    return np.ascontiguousarray(grad, dtype=design.X_mean.dtype)
+        return np.zeros(n_features, dtype=dtype), False
+    return w, True

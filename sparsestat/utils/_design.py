@@ -73,6 +73,24 @@ def column_view(X):
     return ColumnView(X, np.zeros(1, dtype=dtype), placeholder, placeholder, False)
 
 
+@dataclass(frozen=True)
+class KernelDesign:
+    """The design bundle a linear kernel reads (``_cd.pyx``, ``_apg.pyx``).
+
+    ``view`` is the :class:`ColumnView` of X; ``sw`` the sample weights,
+    summing to ``sw_sum`` (``weighted`` False when all are equal);
+    ``X_mean`` and ``norms2`` the weighted column means (zeros: no
+    centring) and centred sums of squares. Arrays are in X's dtype.
+    """
+
+    view: ColumnView
+    sw: np.ndarray
+    weighted: bool
+    sw_sum: float
+    X_mean: np.ndarray
+    norms2: np.ndarray
+
+
 @dataclass
 class Design:
     """A design matrix as the linear models' kernels see it.
@@ -113,8 +131,18 @@ class Design:
     def indptr(self):
         return self.view.indptr
 
-    def kernel_args(self):
-        return self.view.kernel_args()
+    def kernel(self, sw, *, weighted=True, sw_sum=1.0, centred=True):
+        """The :class:`KernelDesign` for weights ``sw`` summing to ``sw_sum``.
+
+        ``X_mean``/``norms2`` were computed with ``sw / sw_sum``; the sums
+        of squares are rescaled to ``sw``. ``centred=False`` gives zero
+        means (the logistic gradient solver centres nothing).
+        """
+        dtype = self.X_mean.dtype
+        norms2 = self.norms2 if sw_sum == 1.0 else self.norms2 * dtype.type(sw_sum)
+        X_mean = self.X_mean if centred else np.zeros_like(self.X_mean)
+        return KernelDesign(self.view, np.ascontiguousarray(sw, dtype=dtype),
+                            bool(weighted), float(sw_sum), X_mean, norms2)
 
     def precision(self):
         """Smallest relative KKT tolerance that rounding lets a solver reach.

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Interval,
     Options,
     StrOptions,
+    validate_parameter_constraints,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "StrOptions",
     "c_int_interval",
     "check_float_grid",
+    "validate_parameter_constraints",
 ]
 
 # largest value of a C int (32 bits on every supported platform), the type

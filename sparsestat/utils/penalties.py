@@ -29,11 +29,28 @@ import numpy as np
 from sparsestat._kernels import _penalties as _kernel
 from sparsestat._kernels._penalties import Penalty as PenaltyCode
 
-__all__ = ["PENALTIES", "PenaltySpec", "get_penalty", "check_gamma"]
+__all__ = ["PENALTIES", "PenaltyParams", "PenaltySpec", "get_penalty", "check_gamma"]
 
 
 def _as_vector(x):
     return np.ascontiguousarray(np.ravel(x), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class PenaltyParams:
+    """The penalty bundle a kernel reads: kind and parameters of one solve.
+
+    ``weights`` (per-feature multipliers of alpha) and ``l1_ratio``
+    (elastic-net mixing) are the slots of the next penalties; None means
+    unweighted and pure penalty, the only setting the kernels implement yet.
+    """
+
+    code: int
+    alpha: float
+    gamma: float
+    positive: bool = False
+    weights: object = None
+    l1_ratio: object = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,11 @@ class PenaltySpec:
     default_gamma: float
     strong_rule: Callable[[float], float]
     concave_lipschitz: Callable[[float], float]
+
+    def params(self, alpha, gamma, positive=False):
+        """The :class:`PenaltyParams` of one solve with this penalty."""
+        return PenaltyParams(int(self.code), float(alpha), float(gamma),
+                             bool(positive))
 
     def strong_rule_factor(self, gamma):
         """Factor of the sequential strong rule at this ``gamma``."""

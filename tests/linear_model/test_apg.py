@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_limits
 
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model._apg_solver import lipschitz_constant, solve_apg
+from sparsestat.linear_model._least_squares import cd_least_squares
 from sparsestat.utils._design import center_target, make_design
-from sparsestat.linear_model._solvers import solve_least_squares
 from tests.linear_model._reference import (
     penalty_derivative_reference as penalty_deriv_np,
 )
@@ -107,7 +107,7 @@ def run(X_fit, y, sw, datafit, penalty, alpha, gamma, damping, tol,
     w = np.zeros(X_fit.shape[1], dtype=dtype)
     # unit scales: these tests check the absolute KKT violation
     kw.setdefault("kkt_scale", np.ones(X_fit.shape[1], dtype=dtype))
-    out = solve_apg(design, y_t, sw_t, False, w, datafit=datafit,
+    out = solve_apg(design, y_t, sw_t, w, datafit=datafit,
                     fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
                     gamma=gamma, positive=positive, damping=damping,
                     max_iter=max_iter, tol=tol, **kw)
@@ -129,7 +129,7 @@ def reference(X, y, sw, datafit, penalty, alpha, gamma, fit_intercept=True,
         design = make_design(X, sw, fit_intercept)
         y_c = center_target(y, sw, fit_intercept)[0]
         w = np.zeros(p)
-        solve_least_squares(design, y_c, sw, False, w, penalty=penalty,
+        cd_least_squares(design, y_c, sw, False, w, penalty=penalty,
                             alpha=alpha, gamma=gamma, positive=positive,
                             max_iter=1000, tol=1e-12, kkt_scale=np.ones(p))
         return w, 0.0
@@ -304,10 +304,10 @@ def test_warm_start_at_solution_takes_no_step():
     w = np.zeros(X.shape[1])
     kw = dict(datafit="logistic", penalty="mcp", alpha=alpha, gamma=25.0,
               positive=False, max_iter=10_000, tol=1e-8)
-    _, _, converged, b = solve_apg(design, y, sw, False, w, **kw)
+    _, _, converged, b = solve_apg(design, y, sw, w, **kw)
     assert converged
     w_before = w.copy()
-    n_iter, kkt, converged, b2 = solve_apg(design, y, sw, False, w, intercept=b, **kw)
+    n_iter, kkt, converged, b2 = solve_apg(design, y, sw, w, intercept=b, **kw)
     assert n_iter == 0 and converged and b2 == b
     np.testing.assert_array_equal(w, w_before)
 

@@ -16,9 +16,8 @@ from sparsestat.linear_model import (
     NonconvexLogisticRegressionCV,
     nonconvex_path,
 )
-from sparsestat.utils._design import make_design
-from sparsestat.linear_model._solvers import solve_least_squares
-from sparsestat.utils._design import center_target
+from sparsestat.linear_model._least_squares import cd_least_squares
+from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils.validation import check_sparse_input
 
 SOLVERS = ["cd", "apg", "pgd"]
@@ -238,7 +237,7 @@ def test_gram_kernel_adds_duplicate_entries():
     coefs = []
     for design in (canonical, noncanonical):
         w = np.zeros(8)
-        solve_least_squares(design, y_c, sw, True, w, penalty="mcp", alpha=0.05,
+        cd_least_squares(design, y_c, sw, True, w, penalty="mcp", alpha=0.05,
                             gamma=3.0, positive=False, max_iter=100, tol=1e-10)
         coefs.append(w)
     np.testing.assert_allclose(coefs[1], coefs[0], atol=1e-9)

@@ -14,9 +14,8 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
-from sparsestat.linear_model._apg_solver import solve_apg
+from sparsestat.linear_model._least_squares import cd_least_squares
 from sparsestat.utils._design import center_target, make_design
-from sparsestat.linear_model._solvers import solve_least_squares
 from sparsestat.utils.penalties import get_penalty
 
 # Curvature floor: keeps the working response finite where p(1-p) underflows.
@@ -50,15 +49,15 @@ def kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
     return max(kkt, abs(grad_b)) if fit_intercept else kkt
 
 
-def alpha_max_logistic(X, y01, sw, fit_intercept, live):
-    """Smallest alpha for which w = 0 is stationary."""
-    p0 = float(sw @ y01) if fit_intercept else 0.5
-    p0 = min(max(p0, 1e-12), 1 - 1e-12)
-    grad, _ = logistic_gradient(X, np.full(X.shape[0], np.log(p0 / (1 - p0))), y01, sw)
-    return float(np.abs(grad[live]).max()) if live.any() else 0.0, np.log(p0 / (1 - p0))
+def null_intercept(y01, sw, fit_intercept):
+    """Intercept of the model with w = 0: the log-odds of the weighted mean
+    label (0 without intercept), clipped away from 0 and 1."""
+    p = float(sw @ y01) if fit_intercept else 0.5
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(np.log(p / (1 - p)))
 
 
-def solve_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
+def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
                    alpha, gamma, positive, max_iter, tol, kkt_scale):
     """Proximal Newton in place on ``w``.
 
@@ -146,7 +145,7 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
     design.norms2[~live] = 0
     z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
     w_model = w.copy()
-    solve_least_squares(
+    cd_least_squares(
         design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
         gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
         kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
@@ -167,42 +166,3 @@ def _decreased_objective(y01, sw, w, eta, objective, step, penalty, alpha,
     candidate = log_loss_objective(eta + step_eta, y01, sw, w + step_w, penalty,
                                    alpha, gamma)
     return candidate if candidate <= objective - armijo * decrease else None
-
-
-def solve_log_loss(X, design, y01, sw, w, intercept, *, live, fit_intercept,
-                   solver, damping, penalty, alpha, gamma, positive, max_iter,
-                   tol):
-    """Dispatch penalised logistic regression to proximal Newton or gradient.
-
-    ``design`` is :func:`make_design` of ``X`` with ``sw``: when it holds a
-    centred copy of X (offsets too large for accurate products), the
-    problem is solved on that copy with the intercept reparametrised as
-    ``b + shift^T w`` and mapped back; its centring is otherwise unused.
-    Returns ``n_iter, kkt, converged, intercept``. The tolerance is
-    relative (KKT violation of column j divided by its spread: the log-loss
-    residuals are probabilities) and floored at the precision of X's dtype.
-    """
-    tol = max(tol, design.precision())
-    kkt_scale = design.kkt_scale(1.0)
-    shift = 0.0
-    if design.shift is not None:
-        X = design.matrix
-        shift = float(design.shift @ w)
-    intercept = intercept + shift
-    if solver == "cd":
-        n_iter, kkt, converged, b = solve_logistic(
-            X, y01, sw, w, intercept, live=live, fit_intercept=fit_intercept,
-            penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
-            max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
-        )
-    else:
-        n_iter, kkt, converged, b = solve_apg(
-            design, 2 * y01 - 1, sw, False, w, datafit="logistic",
-            intercept=intercept, fit_intercept=fit_intercept, penalty=penalty,
-            alpha=alpha, gamma=gamma, positive=positive,
-            damping=damping if solver == "apg" else None, max_iter=max_iter,
-            tol=tol, kkt_scale=kkt_scale,
-        )
-    if design.shift is not None:
-        b = b - float(design.shift @ w)
-    return n_iter, kkt, converged, b

@@ -1,0 +1,133 @@
+"""One problem, one solver: cd, apg or pgd for every datafit of the linear models.
+
+``"cd"`` is working-set coordinate descent for least squares
+(:mod:`~sparsestat.linear_model._least_squares`) and proximal Newton with
+that CD on each quadratic model for the log-loss
+(:mod:`~sparsestat.linear_model._prox_newton`); ``"apg"`` and ``"pgd"`` are
+the accelerated and plain proximal gradient kernels
+(:mod:`~sparsestat.linear_model._apg_solver`), which take every datafit of
+:data:`~sparsestat.utils.datafits.DATAFITS`.
+"""
+
+from sparsestat.linear_model._apg_solver import solve_apg
+from sparsestat.linear_model._least_squares import cd_least_squares
+from sparsestat.linear_model._prox_newton import prox_newton_logistic
+from sparsestat.utils._design import residual_scale
+
+# the estimators' `loss` and the datafit each one is
+LOSS_DATAFITS = {"squared_error": "quadratic", "log_loss": "logistic"}
+
+# Default iteration budgets: outer working-set (or Newton) iterations for
+# "cd", gradient steps for "apg"/"pgd".
+DEFAULT_MAX_ITER = {"cd": 100, "apg": 20_000, "pgd": 20_000}
+
+
+def resolve_max_iter(max_iter, solver):
+    """The estimator's ``max_iter``, or the solver's default when None."""
+    return DEFAULT_MAX_ITER[solver] if max_iter is None else int(max_iter)
+
+
+def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
+          gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
+          live=None, grad=None, strong=None, cache=None, trace=None):
+    """Solve one penalised problem in place on ``w``.
+
+    Parameters
+    ----------
+    design : Design
+        :func:`~sparsestat.utils._design.make_design` of X with ``sw``.
+    y : ndarray of shape (n_samples,)
+        The centred target (``"squared_error"``) or labels in {0, 1}
+        (``"log_loss"``), of X's dtype.
+    loss : {"squared_error", "log_loss"}
+    intercept : float
+        Log-loss: the starting intercept (the least-squares intercept is
+        recovered by the caller from the centring).
+    live : ndarray of bool, optional
+        Log-loss with ``"cd"``: the non-constant columns (default
+        ``design.norms2 > 0``).
+    grad, strong, cache
+        Least squares with ``"cd"``: the gradient at ``w`` when known, the
+        strong-rule mask of the first working set, the Gram cache of a path
+        (see :func:`~sparsestat.linear_model._least_squares.cd_least_squares`).
+    trace : list, optional
+        ``"apg"``/``"pgd"``: the objective after each gradient step (first
+        entry: the start) is appended to it as an array.
+
+    Returns
+    -------
+    n_iter, kkt, gap, converged, intercept, grad
+        ``gap`` is the L1 duality gap of least-squares CD (NaN otherwise);
+        ``grad`` the least-squares gradient at the solution for ``"cd"``
+        (else None); ``intercept`` the log-loss intercept (the input one
+        for least squares).
+
+    Notes
+    -----
+    The tolerance is relative, floored at the precision of X's dtype: each
+    coordinate's KKT violation is divided by its column's spread times the
+    RMS of the centred y (1 for the log-loss, whose residuals are
+    probabilities), so that ``fit(c X, d y)`` with alpha scaled by ``c d``
+    stops at coefficients scaled by ``d / c``.
+    """
+    tol = max(tol, design.precision())
+    damping = damping if solver == "apg" else None
+    if loss == "squared_error":
+        kkt_scale = design.kkt_scale(residual_scale(y, sw))
+        if solver == "cd":
+            n_iter, kkt, gap, converged, _, grad = cd_least_squares(
+                design, y, sw, uniform, w, penalty=penalty, alpha=alpha,
+                gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
+                kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
+            )
+            return n_iter, kkt, gap, converged, intercept, grad
+        n_iter, kkt, converged, _, *objective = solve_apg(
+            design, y, sw, w, datafit="quadratic", penalty=penalty,
+            alpha=alpha, gamma=gamma, positive=positive, damping=damping,
+            max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
+            return_trace=trace is not None,
+        )
+        if trace is not None:
+            trace.append(objective[0])
+        return n_iter, kkt, float("nan"), converged, intercept, None
+    return (*_solve_logistic(design, y, sw, w, intercept, solver=solver,
+                             damping=damping, penalty=penalty, alpha=alpha,
+                             gamma=gamma, positive=positive, max_iter=max_iter,
+                             tol=tol, fit_intercept=fit_intercept, live=live,
+                             trace=trace), None)
+
+
+def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
+                    alpha, gamma, positive, max_iter, tol, fit_intercept, live,
+                    trace):
+    """Log-loss part of :func:`solve`: ``n_iter, kkt, gap, converged, intercept``.
+
+    When ``design`` holds a centred copy of X (offsets too large for
+    accurate products), the problem is solved on that copy with the
+    intercept reparametrised as ``b + shift^T w`` and mapped back; the
+    design's centring is otherwise unused (the log-loss intercept is a
+    variable of the solvers).
+    """
+    kkt_scale = design.kkt_scale(1.0)
+    shift = 0.0 if design.shift is None else float(design.shift @ w)
+    intercept = intercept + shift
+    if solver == "cd":
+        n_iter, kkt, converged, b = prox_newton_logistic(
+            design.matrix, y01, sw, w, intercept,
+            live=design.norms2 > 0 if live is None else live,
+            fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
+            gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
+            kkt_scale=kkt_scale,
+        )
+    else:
+        n_iter, kkt, converged, b, *objective = solve_apg(
+            design, 2 * y01 - 1, sw, w, datafit="logistic", intercept=intercept,
+            fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
+            gamma=gamma, positive=positive, damping=damping, max_iter=max_iter,
+            tol=tol, kkt_scale=kkt_scale, return_trace=trace is not None,
+        )
+        if trace is not None:
+            trace.append(objective[0])
+    if design.shift is not None:
+        b = b - float(design.shift @ w)
+    return n_iter, kkt, float("nan"), converged, b
