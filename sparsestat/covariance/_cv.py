@@ -294,12 +294,17 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         _check_scores(candidates, scores, failures)
         mean = scores.mean(axis=0)
         best = _argmax(mean)
+        # a candidate with a -inf fold score (already named by _check_scores'
+        # warning) has a nan spread; numpy's "invalid value" warning on the
+        # way would only repeat that warning in a less helpful form
+        with np.errstate(invalid="ignore"):
+            std = scores.std(axis=0)
         self.cv_results_ = {
             "alphas": np.array([a for a, _ in candidates]),
             "gammas": np.array([g for _, g in candidates]),
             **{f"split{k}_test_score": s for k, s in enumerate(scores)},
             "mean_test_score": mean,
-            "std_test_score": scores.std(axis=0),
+            "std_test_score": std,
         }
         self.alpha_, self.gamma_ = (float(v) for v in candidates[best])
         self._fit_emp_cov(emp_cov, location, X.dtype, self.alpha_, self.gamma_)

@@ -52,8 +52,12 @@ def linear_decision(estimator, X):
     of shape (1,) accordingly.
     """
     check_is_fitted(estimator)
+    # every sparse format is used as given except DOK, which has no data
+    # array that scikit-learn could check for nan/inf: it becomes CSR first
+    # (the fit path converts every format to CSC for the same reason)
     X = validate_data(
-        estimator, X, accept_sparse=True, dtype=[np.float64, np.float32], reset=False
+        estimator, X, accept_sparse=["csr", "csc", "coo", "lil", "bsr", "dia"],
+        dtype=[np.float64, np.float32], reset=False,
     )
     coef, intercept = estimator.coef_, estimator.intercept_
     if np.ndim(coef) == 2:

@@ -92,8 +92,12 @@ def _kkt_residuals(T, S, weights, constraint):
 def test_stage_matches_cvxpy(constraint, solver, alpha):
     X, _ = _sample(p=7, n=30, diag_dominant=constraint == "diag_dominant", seed=1)
     S = empirical_covariance(X)
+    # projected gradient's line search stalls in rounding near a KKT violation
+    # of 3e-9 on the diagonally dominant set (a truthful ConvergenceWarning at
+    # tol=1e-10): ask each solver only for the accuracy it can reach
+    tol = 1e-8 if solver == "pg" else 1e-10
     T, *_ = mtp2_graphical_model(
-        S, alpha, constraint=constraint, penalty="l1", solver=solver, tol=1e-10,
+        S, alpha, constraint=constraint, penalty="l1", solver=solver, tol=tol,
         max_iter=20000,
     )
     weights = alpha * (1 - np.eye(7))
@@ -241,7 +245,8 @@ def test_penalty_weights():
 def test_api_like_graphical_lasso():
     X, _ = _sample(p=10, n=200, graph="grid")
     model = MTP2GraphicalModel(alpha=0.05).fit(X)
-    glasso = GraphicalLasso(alpha=0.05).fit(X)
+    # scikit-learn's default max_iter=100 stops short of its tol here (122 iterations)
+    glasso = GraphicalLasso(alpha=0.05, max_iter=1000).fit(X)
     np.testing.assert_allclose(model.location_, X.mean(axis=0))
     product = model.covariance_ @ model.precision_
     np.testing.assert_allclose(product, np.eye(10), atol=1e-8)

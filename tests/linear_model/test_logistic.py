@@ -44,7 +44,9 @@ def test_l1_reproduces_sklearn_logistic_regression(data, fit_intercept):
         ref = LogisticRegression(l1_ratio=1, C=C, solver="saga", tol=1e-12,
                                  max_iter=100_000).fit(X, y)
     else:
-        ref = LogisticRegression(l1_ratio=1, C=C, solver="liblinear", tol=1e-12,
+        # liblinear cannot reach tol=1e-12 (it warns); at 1e-10 it converges
+        # and agrees with ours to 2e-10
+        ref = LogisticRegression(l1_ratio=1, C=C, solver="liblinear", tol=1e-10,
                                  max_iter=100_000, fit_intercept=False).fit(X, y)
     assert ours.coef_.shape == ref.coef_.shape == (1, X.shape[1])
     assert ours.intercept_.shape == (1,)
