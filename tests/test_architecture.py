@@ -23,24 +23,10 @@ PACKAGE = ROOT / "sparsestat"
 FAMILIES = ("linear_model", "covariance", "dag", "fractional")
 LOWER_LAYER = ("datasets", "metrics", "utils", "_kernels")
 
-# Violations on the tree this test was written on, each fixed on another
-# branch of issue 12. The lead empties this set at merge; until then a listed
-# violation that no longer occurs fails the test too, so the list cannot go
-# stale.
-KNOWN_VIOLATIONS = {
-    ("below the families", "sparsestat/datasets/_dag.py", "sparsestat.dag._graph"),
-    ("public names only", "benchmarks/bench_apg.py",
-     "sparsestat.linear_model._apg_solver"),
-    ("public names only", "benchmarks/bench_apg.py",
-     "sparsestat.linear_model._preprocess"),
-    ("public names only", "benchmarks/bench_apg.py",
-     "sparsestat.linear_model._solvers"),
-    ("public names only", "benchmarks/bench_colide.py", "sparsestat.dag._graph"),
-    ("public names only", "benchmarks/bench_linear_model.py",
-     "sparsestat._kernels._penalty_array"),
-    ("public names only", "benchmarks/bench_mtp2.py",
-     "sparsestat.covariance._mtp2._solve_stage"),
-}
+# Accepted exceptions to the rules, each a (rule, file, imported name) with
+# a reason next to it; none today. A listed exception that no longer occurs
+# fails the test too, so the list cannot go stale.
+KNOWN_VIOLATIONS = set()
 
 _CYTHON_IMPORT = re.compile(
     r"^\s*(?:from\s+(?P<origin>[\w.]+)\s+c?import\s+(?P<names>[\w, ()]+)"
