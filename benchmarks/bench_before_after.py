@@ -184,9 +184,17 @@ def first_fit(clock, penalty):
     return _fitted(est)
 
 
+# bench_apg.py's timed runs: the gradient steps each solver needed to reach
+# the target objective (benchmarks/results/linear_model_apg.md)
+APG_STEPS = {(0.1, "tuned"): 67, (0.1, "ghadimi-lan"): 105, (0.1, "pgd"): 132,
+             (0.5, "tuned"): 89, (0.5, "ghadimi-lan"): 135, (0.5, "pgd"): 252,
+             (0.9, "tuned"): 199, (0.9, "ghadimi-lan"): 579, (0.9, "pgd"): 1771}
+
+
 def apg(clock, rho, solver, damping):
-    """bench_apg.py design: MCP, intercept, alpha = 0.1 alpha_max, run to a
-    KKT violation of 1e-9 (or 50,000 steps) from zero."""
+    """bench_apg.py's timed runs: MCP, intercept, alpha = 0.1 alpha_max, from
+    zero, stopped after the committed table's steps to target (a tolerance
+    no iterate meets, so the step count is the whole budget)."""
     import numpy as np
 
     from sparsestat.datasets import make_sparse_regression
@@ -196,8 +204,9 @@ def apg(clock, rho, solver, damping):
     clock.data(X, y)
     Xc, yc = X - X.mean(axis=0), y - y.mean()
     alpha = 0.1 * np.abs(Xc.T @ yc).max() / X.shape[0]
+    steps = APG_STEPS[rho, damping if solver == "apg" else "pgd"]
     est = NonconvexLasso(alpha=alpha, penalty="mcp", gamma=GAMMA, solver=solver,
-                         damping=damping, tol=1e-9, max_iter=50_000)
+                         damping=damping, tol=1e-300, max_iter=steps)
     clock.fit(lambda: est.fit(X, y))
     return _fitted(est)
 
@@ -505,7 +514,8 @@ def _cases():
                                 ("pgd", "tuned")):
             label = damping if solver == "apg" else "pgd"
             add(lm, f"apg-rho{rho}-{label}",
-                f"{label}, rho {rho}, 1000x2050 MCP to KKT 1e-9",
+                f"{label}, rho {rho}, 1000x2050 MCP, "
+                f"{APG_STEPS[rho, label]} steps",
                 apg, rho, solver, damping)
     for name in ("e2006", "tdt2"):
         for penalty in ("mcp", "l1"):
@@ -536,10 +546,8 @@ def _cases():
             variant, 100, (1, 2, 5, 10), (0, 1, 2))
     add("covariance", "mtp2-adaptive-p500", "MTP2 adaptive, p 500, n/p 5, seed 0",
         mtp2, "adaptive", 500, (5,), (0,))
-    for ratio in (1, 5, 10):
-        add("covariance", f"mtp2-cv-p100-r{ratio}",
-            f"MTP2GraphicalModelCV(), p 100, n/p {ratio}, seed 0", mtp2_cv,
-            100, ratio, 0)
+    add("covariance", "mtp2-cv-p100", "MTP2GraphicalModelCV(), p 100, n/p 5, seed 0",
+        mtp2_cv, 100, 5, 0)
     add("covariance", "mtp2-cv-threads", "MTP2GraphicalModelCV(), p 50, n 250 "
         "(threads)", mtp2_cv, 50, 5, 0)
 
@@ -890,10 +898,10 @@ def main(argv=None):
         "bench_fractional's wall-clock budgets replaced by 300 epochs (500 for "
         "the paper's design, 2 seeds of 5 there); CoLiDE at d = 20, 50 (5 seeds) "
         "and 100 (1 seed), not d = 200 (about 12 s a fit); MTP2 at p = 100 "
-        "(all four n/p, 3 seeds; CV at one seed and n/p 1, 5, 10) and one fit "
+        "(all four n/p, 3 seeds; CV at n/p 5, seed 0: 4-9 s a fit) and one fit "
         "at p = 500 (not 1000), no oracle MLE (private solver); bench_apg's "
-        "runs through the public NonconvexLasso (to KKT 1e-9 from zero) instead "
-        "of the private solver with a fixed step count; SCAD paths added.",
+        "timed runs (the committed table's steps to target) through the public "
+        "NonconvexLasso instead of the private solver; SCAD paths added.",
         "",
         f"Summary: {len(timed)} cases compared, {n_ident} bit-identical, "
         f"{n_tol} within 1e-12; CPU {total0:.2f} s before, {total1:.2f} s after "
