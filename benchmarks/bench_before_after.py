@@ -601,7 +601,10 @@ def _preload(tree):
     import importlib
 
     for name in PRELOAD:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001  (the cases that need it report it)
+            pass
     import sparsestat
 
     where = Path(sparsestat.__file__).resolve()
