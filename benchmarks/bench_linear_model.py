@@ -26,7 +26,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import machine_line, markdown_table  # noqa: E402
+from _common import best_of, machine_line, markdown_table  # noqa: E402
 
 ALPHA_RATIO = 0.1
 GAMMA = 3.0
@@ -147,14 +146,7 @@ def _timed(fn, repeats=2):
     process CPU time is the single-core compute time; unlike wall time it is
     not inflated when other jobs share the machine.
     """
-    best = np.inf
-    for _ in range(repeats):
-        start = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - start)
-        if best > 60:
-            break  # a long run is its own average
-    return best, out
+    return best_of(fn, repeats)
 
 
 def _ours(X, y, alphas, loss, penalty, tol):
