@@ -27,7 +27,9 @@ from sparsestat._kernels._blas cimport _gemv_n, _gemv_t
 from sparsestat._kernels._datafits cimport (
     datafit_add, datafit_add_value, datafit_total,
 )
-from sparsestat._kernels._design cimport col_axpy, col_dot
+from sparsestat._kernels._design cimport (
+    DesignView, col_axpy, col_dot, read_design,
+)
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
@@ -229,15 +231,16 @@ def apg_solve(
     converged : whether kkt <= tol.
     intercept : the returned intercept.
     """
-    view = design.view
-    cdef const floating[::1, :] X = view.dense
-    cdef const floating[::1] X_data = view.data
-    cdef const int[::1] X_indices = view.indices
-    cdef const int[::1] X_indptr = view.indptr
-    cdef bint is_sparse = view.is_sparse
-    cdef const floating[::1] sw = design.sw
-    cdef const floating[::1] X_mean = design.X_mean
-    cdef const floating[::1] norms2 = design.norms2
+    cdef DesignView d
+    read_design(&d, design, <floating> 0)
+    cdef bint is_sparse = d.is_sparse
+    cdef const floating* Xp = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    cdef const int* indices = d.indices
+    cdef const int* indptr = d.indptr
+    cdef const floating* sw = <const floating*> d.sw
+    cdef const floating* X_mean = <const floating*> d.X_mean
+    cdef const floating* norms2 = <const floating*> d.norms2
     cdef int kind = penalty.code
     cdef floating alpha = penalty.alpha
     cdef floating gamma = penalty.gamma
@@ -255,10 +258,6 @@ def apg_solve(
 
     cdef int n = y.shape[0]
     cdef int p = w.shape[0]
-    cdef const floating* Xp = &X[0, 0]
-    cdef const floating* data = &X_data[0]
-    cdef const int* indices = &X_indices[0]
-    cdef const int* indptr = &X_indptr[0]
 
     dtype = np.float32 if floating is float else np.float64
     # the *_ag arrays hold the returned sequence, *_s the long-step one
@@ -278,7 +277,7 @@ def apg_solve(
     cdef floating kkt = INFINITY, obj, obj_prev
     cdef floating inv_L = 1. / lipschitz
     # entries of X read by one step (one X^T product, about two X products)
-    cdef double step_work = 3. * (X_data.shape[0] if is_sparse
+    cdef double step_work = 3. * (d.n_data if is_sparse
                                   else <double> n * p)
     cdef Interrupt intr
     interrupt_init(&intr)

@@ -21,7 +21,9 @@ from libc.math cimport fabs, fmax, fmin, INFINITY
 from libc.stdlib cimport free, malloc, qsort, realloc
 
 from sparsestat._kernels._blas cimport _axpy, _dot, _gemm_tn, _gemv_t
-from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
+from sparsestat._kernels._design cimport (
+    DesignView, col_axpy, col_dot, col_wdot, read_design,
+)
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
@@ -569,17 +571,18 @@ def cd_solve(
     converged : whether the stopping rule was met.
     n_epochs : total number of CD epochs.
     """
-    view = design.view
-    cdef const floating[::1, :] X = view.dense
-    cdef const floating[::1] X_data = view.data
-    cdef const int[::1] X_indices = view.indices
-    cdef const int[::1] X_indptr = view.indptr
-    cdef bint is_sparse = view.is_sparse
-    cdef const floating[::1] sw = design.sw
-    cdef bint weighted = design.weighted
-    cdef floating sw_sum = design.sw_sum
-    cdef const floating[::1] X_mean = design.X_mean
-    cdef const floating[::1] norms2 = design.norms2
+    cdef DesignView d
+    read_design(&d, design, <floating> 0)
+    cdef bint is_sparse = d.is_sparse
+    cdef const floating* Xp = <const floating*> d.X
+    cdef const floating* data = <const floating*> d.data
+    cdef const int* indices = d.indices
+    cdef const int* indptr = d.indptr
+    cdef const floating* sw = <const floating*> d.sw
+    cdef bint weighted = d.weighted
+    cdef floating sw_sum = d.sw_sum
+    cdef const floating* X_mean = <const floating*> d.X_mean
+    cdef const floating* norms2 = <const floating*> d.norms2
     cdef floating[::1] gram = cache.gram
     cdef int[::1] cache_pos = cache.cache_pos
     cdef int[::1] cache_feat = cache.cache_feat
@@ -599,10 +602,6 @@ def cd_solve(
     cdef int n = y.shape[0]
     cdef int p = w.shape[0]
     cdef int capacity = cache_feat.shape[0]
-    cdef const floating* Xp = &X[0, 0]
-    cdef const floating* data = &X_data[0]
-    cdef const int* indices = &X_indices[0]
-    cdef const int* indptr = &X_indptr[0]
 
     dtype = np.float32 if floating is float else np.float64
     cdef floating[::1] q = np.empty(n, dtype=dtype)

@@ -8,6 +8,55 @@ from cython cimport floating
 from sparsestat._kernels._blas cimport _axpy, _dot
 
 
+# The arrays of a design bundle (sparsestat.utils._design.KernelDesign) as
+# raw pointers. Structs cannot hold fused types, so the floating arrays are
+# stored untyped: a kernel casts them back to its own `floating`, the
+# precision read_design checked them in.
+cdef struct DesignView:
+    bint is_sparse
+    int n_samples
+    int n_features
+    const void* X           # dense Fortran design (or a placeholder)
+    const void* data        # CSC design (or placeholders)
+    const int* indices
+    const int* indptr
+    Py_ssize_t n_data       # length of data (stored entries when sparse)
+    const void* sw          # sample weights
+    bint weighted           # False: all weights equal sw[0]
+    double sw_sum           # sum of sw
+    const void* X_mean      # weighted column means (zeros: no centring)
+    const void* norms2      # centred sums of squares (zero: a held column)
+
+
+cdef inline int read_design(DesignView* d, object design,
+                            floating precision) except -1:
+    """Fill ``d`` from the KernelDesign ``design``, whose arrays must be in
+    the precision of ``precision`` (its value is not read: pass
+    ``<floating> 0``). ``d`` borrows the arrays: ``design`` must outlive it."""
+    view = design.view
+    cdef const floating[::1, :] X = view.dense
+    cdef const floating[::1] data = view.data
+    cdef const int[::1] indices = view.indices
+    cdef const int[::1] indptr = view.indptr
+    cdef const floating[::1] sw = design.sw
+    cdef const floating[::1] X_mean = design.X_mean
+    cdef const floating[::1] norms2 = design.norms2
+    d.is_sparse = view.is_sparse
+    d.n_samples = sw.shape[0]
+    d.n_features = X_mean.shape[0]
+    d.X = &X[0, 0]
+    d.data = &data[0]
+    d.indices = &indices[0]
+    d.indptr = &indptr[0]
+    d.n_data = data.shape[0]
+    d.sw = &sw[0]
+    d.weighted = design.weighted
+    d.sw_sum = design.sw_sum
+    d.X_mean = &X_mean[0]
+    d.norms2 = &norms2[0]
+    return 0
+
+
 cdef inline floating col_dot(bint is_sparse, const floating* X, int n_samples,
                              const floating* data, const int* indices,
                              const int* indptr, int j,

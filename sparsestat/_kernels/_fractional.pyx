@@ -41,7 +41,9 @@ cdef extern from "<time.h>" nogil:
     int timespec_get(timespec* ts, int base)
     int TIME_UTC
 
-from sparsestat._kernels._design cimport col_axpy, col_dot, col_wdot
+from sparsestat._kernels._design cimport (
+    DesignView, col_axpy, col_dot, col_wdot, read_design,
+)
 from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
@@ -411,23 +413,10 @@ cdef enum:
     STATUS_NO_MEMORY = -2
 
 
-cdef struct DesignView:
-    bint is_sparse
-    int n_samples
-    int n_features
-    const void* X           # dense Fortran design (or a placeholder)
-    const void* data        # CSC design (or placeholders)
-    const int* indices
-    const int* indptr
-    const void* sw          # sample weights
-    bint weighted           # False: all weights equal sw[0]
-
-
 cdef struct Recovery:
     DesignView d
     int solver
     void* r                 # y_c - X w
-    const void* x_mean      # column means of a sparse X (zeros otherwise)
     void* val               # |w|, the keys of the top-k heaps
     TopK tk
 
@@ -456,7 +445,7 @@ cdef inline floating _gradient(Model* m, const floating* s,
     if Model is Recovery:
         return (_lsq_grad(d.is_sparse, X, d.n_samples, data, d.indices,
                           d.indptr, j, d.weighted, sw, <const floating*> m.r)
-                - s[MW] * (<const floating*> m.x_mean)[j] * s[SW_SUM])
+                - s[MW] * (<const floating*> d.X_mean)[j] * s[SW_SUM])
     else:
         return _fisher_grad(d.is_sparse, X, d.n_samples, data, d.indices,
                             d.indptr, j, d.weighted, sw, <const floating*> m.v,
@@ -503,7 +492,7 @@ cdef inline void _move(Model* m, floating* s, floating* w,
         # r -= t * X[:, j]
         col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, -t,
                  <floating*> m.r)
-        s[MW] += t * (<const floating*> m.x_mean)[j]
+        s[MW] += t * (<const floating*> d.X_mean)[j]
     else:
         # v += t * X[:, j]
         col_axpy(d.is_sparse, X, d.n_samples, data, d.indices, d.indptr, j, t,
@@ -738,44 +727,32 @@ cdef object _results(int status, Interrupt* intr, History* hist, double F,
             np.asarray(seconds), np.asarray(index), np.asarray(value).astype(dtype))
 
 
-cdef inline void _set_design(DesignView* d, const floating[::1, :] X,
-                             const floating[::1] X_data,
-                             const int[::1] X_indices, const int[::1] X_indptr,
-                             bint is_sparse, const floating[::1] sw,
-                             bint weighted, int n_features) noexcept:
-    d.is_sparse = is_sparse
-    d.n_samples = sw.shape[0]
-    d.n_features = n_features
-    d.X = &X[0, 0]
-    d.data = &X_data[0]
-    d.indices = &X_indices[0]
-    d.indptr = &X_indptr[0]
-    d.sw = &sw[0]
-    d.weighted = weighted
-
-
-cdef inline void _set_constants(floating* s, floating alpha, floating theta,
-                                floating bound) noexcept nogil:
+cdef inline void _set_constants(floating* s, problem):
+    """Zero the scalars of a solve and set the ratio's constants."""
     cdef int i
     for i in range(N_SCALARS):
         s[i] = 0.
-    s[ALPHA] = alpha
-    s[THETA] = theta
-    s[BOUND] = bound
+    s[ALPHA] = problem.alpha
+    s[THETA] = problem.theta
+    s[BOUND] = problem.bound
 
 
-cdef object _solve(Model* m, floating* s, floating[::1] w,
-                   const floating[::1] lipschitz, const int[::1] active,
-                   int selection, int max_iter, floating tol, double max_time,
-                   unsigned long long seed, bint keep_path, bint record):
+cdef object _solve(Model* m, floating* s, floating[::1] w, problem, control):
     """Run the epochs without the GIL from the state the caller set up (the
     per-sample vector, the linear functionals, the constants of ``s``);
     return the kernels' tuple."""
+    cdef const floating[::1] lipschitz = problem.lipschitz
+    cdef const int[::1] active = problem.active
+    cdef int selection = control.selection
+    cdef int max_iter = control.max_iter
+    cdef floating tol = control.tol
+    cdef double max_time = control.max_time
+    cdef unsigned long long seed = control.seed
     cdef History hist
     cdef Interrupt intr
     cdef int n_iter = 0, status
     cdef floating max_step = 0.
-    _history_init(&hist, keep_path, record)
+    _history_init(&hist, control.keep_path, control.record)
     interrupt_init(&intr)
     with nogil:
         status = _run_epochs(m, s, &w[0], &lipschitz[0], &active[0],
@@ -795,42 +772,26 @@ cdef object _solve(Model* m, floating* s, floating[::1] w,
 # scalar mw = m' w, so that the true residual is r + mw. Since the weighted
 # residual sums to zero, grad_j = -X[:, j] @ (sw * r) - mw * m_j * sum(sw).
 
-def recovery_cd(const floating[::1, :] X,
-                const floating[::1] X_data,
-                const int[::1] X_indices,
-                const int[::1] X_indptr,
-                bint is_sparse,
-                const floating[::1] y,
-                const floating[::1] sw,
-                bint weighted,
-                floating[::1] w,
-                const floating[::1] x_mean,
-                const floating[::1] lipschitz,
-                const int[::1] active,
-                const int[::1] order,
-                int k,
-                floating alpha,
-                floating bound,
-                floating theta,
-                int solver,
-                int selection,
-                int max_iter,
-                floating tol,
-                double max_time,
-                unsigned long long seed,
-                bint keep_path,
-                bint record):
+def recovery_cd(design, problem, control, const floating[::1] y,
+                floating[::1] w, const int[::1] order, int k):
     """Run FCD/PCD on the sparse-recovery ratio; w is updated in place.
 
-    ``y`` is the centred response, ``x_mean`` the weighted column means of a
-    sparse ``X`` (zeros for a centred dense copy); ``solver`` a Solver,
-    ``selection`` a Selection. Returns ``(F, n_iter, max_step, status,
-    obj_path, time_path, rec_idx, rec_val)``: ``n_iter`` epochs were run,
-    the last one's largest move was ``max_step`` and ``status`` (a Status)
-    says why the solve stopped; when ``keep_path``, ``obj_path`` and
-    ``time_path`` hold F and the elapsed seconds at the start and after
-    each epoch; when ``record``, ``rec_idx, rec_val`` hold every coordinate
-    move.
+    ``design`` is the design bundle (sparsestat.utils._design.KernelDesign)
+    of the unit-scale X: ``X_mean`` the weighted column means of a sparse X
+    (zeros for a centred dense copy), ``sw`` the raw sample weights
+    (``weighted`` False when all are equal). ``problem`` holds the ratio's
+    constants (sparsestat.fractional._base.RatioProblem: ``alpha``,
+    ``bound``, ``theta``, the curvatures ``lipschitz``, the ``active``
+    coordinates) and ``control`` the run options (FractionalControl:
+    ``solver`` a Solver, ``selection`` a Selection, ``max_iter``, ``tol``,
+    ``max_time``, ``seed``, ``keep_path``, ``record``). ``y`` is the centred
+    response, ``order`` the features by decreasing |w| and ``k`` the size
+    of the top-k norm. Returns ``(F, n_iter, max_step, status, obj_path,
+    time_path, rec_idx, rec_val)``: ``n_iter`` epochs were run, the last
+    one's largest move was ``max_step`` and ``status`` (a Status) says why
+    the solve stopped; when ``keep_path``, ``obj_path`` and ``time_path``
+    hold F and the elapsed seconds at the start and after each epoch; when
+    ``record``, ``rec_idx, rec_val`` hold every coordinate move.
     """
     cdef int n_features = w.shape[0]
     cdef int i, j
@@ -843,13 +804,15 @@ def recovery_cd(const floating[::1, :] X,
     cdef signed char[::1] in_top = np.zeros(n_features, dtype=np.int8)
     cdef floating s[N_SCALARS]
     cdef floating sw_sum = 0., mw = 0.
+    cdef const floating* sw
+    cdef const floating* x_mean
     cdef Recovery p
 
-    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
-                n_features)
-    p.solver = solver
+    read_design(&p.d, design, <floating> 0)
+    sw = <const floating*> p.d.sw
+    x_mean = <const floating*> p.d.X_mean
+    p.solver = control.solver
     p.r = &r[0]
-    p.x_mean = &x_mean[0]
     p.val = &val[0]
     p.tk.k = k
     p.tk.n_rest = n_features - k
@@ -857,23 +820,24 @@ def recovery_cd(const floating[::1, :] X,
     p.tk.rest = &rest[0]
     p.tk.pos = &pos[0]
     p.tk.in_top = &in_top[0]
-    _set_constants(s, alpha, theta, bound)
+    _set_constants(s, problem)
 
     with nogil:
         _topk_build(&p.tk, &val[0], &order[0], n_features)
         for i in range(p.d.n_samples):
             r[i] = y[i]
+            # the kernel's own sum, in its precision
             sw_sum += sw[i]
         for j in range(n_features):
             if w[j] != 0.:
                 # r -= w_j * X[:, j]
-                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
-                         &X_indices[0], &X_indptr[0], j, -w[j], &r[0])
+                col_axpy(p.d.is_sparse, <const floating*> p.d.X, p.d.n_samples,
+                         <const floating*> p.d.data, p.d.indices, p.d.indptr,
+                         j, -w[j], &r[0])
                 mw += x_mean[j] * w[j]
     s[SW_SUM] = sw_sum
     s[MW] = mw
-    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
-                  max_time, seed, keep_path, record)
+    return _solve(&p, s, w, problem, control)
 
 
 # ---------------------------------------------------------------------------
@@ -886,32 +850,14 @@ def recovery_cd(const floating[::1, :] X,
 #   grad_i f = 2 X[:, i] @ (sw * u) = 2 (X[:, i] @ (sw * v) - sum_c n_c p_c mu_c,i);
 # keeping v (sparse axpy) and p_c (two scalars) avoids densifying X - M.
 
-def fisher_cd(const floating[::1, :] X,
-              const floating[::1] X_data,
-              const int[::1] X_indices,
-              const int[::1] X_indptr,
-              bint is_sparse,
-              const signed char[::1] cls,
-              const floating[::1] sw,
-              bint weighted,
-              const floating[::1] mu0,
-              const floating[::1] mu1,
-              floating[::1] w,
-              const floating[::1] lipschitz,
-              const int[::1] active,
-              floating alpha,
-              floating bound,
-              floating theta,
-              int solver,
-              int selection,
-              int max_iter,
-              floating tol,
-              double max_time,
-              unsigned long long seed,
-              bint keep_path,
-              bint record):
+def fisher_cd(design, problem, control, const signed char[::1] cls,
+              const floating[::1] mu0, const floating[::1] mu1,
+              floating[::1] w):
     """Run FCD/PCD on the sparse Fisher ratio; w is updated in place.
 
+    ``design``, ``problem`` and ``control`` as for recovery_cd (here ``sw``
+    sums to one; ``X_mean`` and ``norms2`` are not read: the class means
+    ``mu0``, ``mu1`` centre X); ``cls`` is the class of each sample.
     Returns ``(F, n_iter, max_step, status, obj_path, time_path, rec_idx,
     rec_val)`` as recovery_cd does.
     """
@@ -921,16 +867,17 @@ def fisher_cd(const floating[::1, :] X,
     cdef floating[::1] v = np.zeros(cls.shape[0], dtype=dtype)
     cdef floating s[N_SCALARS]
     cdef floating n0 = 0., n1 = 0.
+    cdef const floating* sw
     cdef Fisher p
 
-    _set_design(&p.d, X, X_data, X_indices, X_indptr, is_sparse, sw, weighted,
-                n_features)
-    p.solver = solver
+    read_design(&p.d, design, <floating> 0)
+    sw = <const floating*> p.d.sw
+    p.solver = control.solver
     p.v = &v[0]
     p.mu0 = &mu0[0]
     p.mu1 = &mu1[0]
     p.cls = &cls[0]
-    _set_constants(s, alpha, theta, bound)
+    _set_constants(s, problem)
 
     with nogil:
         for i in range(p.d.n_samples):
@@ -941,9 +888,9 @@ def fisher_cd(const floating[::1, :] X,
         for j in range(n_features):
             if w[j] != 0.:
                 # v += w_j * X[:, j]
-                col_axpy(is_sparse, &X[0, 0], p.d.n_samples, &X_data[0],
-                         &X_indices[0], &X_indptr[0], j, w[j], &v[0])
+                col_axpy(p.d.is_sparse, <const floating*> p.d.X, p.d.n_samples,
+                         <const floating*> p.d.data, p.d.indices, p.d.indptr,
+                         j, w[j], &v[0])
     s[N0] = n0
     s[N1] = n1
-    return _solve(&p, s, w, lipschitz, active, selection, max_iter, tol,
-                  max_time, seed, keep_path, record)
+    return _solve(&p, s, w, problem, control)

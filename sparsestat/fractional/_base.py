@@ -2,6 +2,7 @@
 
 import warnings
 from collections import namedtuple
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.utils.validation import validate_data
 
 from sparsestat._config import user_stacklevel
 from sparsestat._kernels._fractional import Selection, Solver, Status
-from sparsestat.utils._design import column_blocks, column_view
+from sparsestat.utils._design import KernelDesign, column_blocks, column_view
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils.validation import (
     check_finite_scalar,
@@ -46,6 +47,45 @@ COMMON_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
+
+
+@dataclass(frozen=True)
+class RatioProblem:
+    """The constants of one fractional solve, in the kernel's units.
+
+    ``alpha`` weighs the L1 norm, ``bound`` is the box, ``theta`` the
+    proximal constant; ``lipschitz`` the exact curvature of the smooth
+    numerator along each coordinate (in X's dtype), ``active`` the int32
+    coordinates the kernel moves (see ``_kernels/_fractional.pyx``).
+    """
+
+    alpha: float
+    bound: float
+    theta: float
+    lipschitz: np.ndarray
+    active: np.ndarray
+
+
+@dataclass(frozen=True)
+class FractionalControl:
+    """The run options every fractional kernel takes.
+
+    ``solver`` and ``selection`` are kernel codes (``Solver``,
+    ``Selection``); the solve stops after ``max_iter`` epochs, once an
+    epoch's largest move is at most ``tol * max|w|`` or after ``max_time``
+    seconds (0: no limit); ``seed`` starts the kernel's generator;
+    ``keep_path`` records the ratio and time per epoch, ``record`` every
+    coordinate move.
+    """
+
+    solver: int
+    selection: int
+    max_iter: int
+    tol: float
+    max_time: float
+    seed: int
+    keep_path: bool
+    record: bool
 
 
 # what the kernels return: the final ratio F, the epochs run, the largest
@@ -89,14 +129,20 @@ class FractionalFitMixin:
             X = csc_int32(X)
         return X, y
 
-    def _run_kernel(self, kernel, model_args, dtype):
-        """``kernel(*model_args, <the options every kernel takes>)``."""
+    def _control(self):
+        """The :class:`FractionalControl` of the estimator's options (draws
+        the kernel's seed from ``random_state``)."""
         rng = check_random_state(self.random_state)
-        return KernelResult(*kernel(
-            *model_args, SOLVERS[self.solver], SELECTIONS[self.selection],
-            self.max_iter, dtype.type(self.tol), float(self.max_time or 0.0),
-            seed_from(rng), bool(self.verbose), self.verbose >= 2,
-        ))
+        return FractionalControl(
+            SOLVERS[self.solver], SELECTIONS[self.selection], int(self.max_iter),
+            float(self.tol), float(self.max_time or 0.0), seed_from(rng),
+            bool(self.verbose), self.verbose >= 2,
+        )
+
+    def _run_kernel(self, kernel, design, problem, **model_arrays):
+        """``kernel(design, problem, control, **model_arrays)`` as a
+        :data:`KernelResult`."""
+        return KernelResult(*kernel(design, problem, self._control(), **model_arrays))
 
     def _store_result(self, result, coef, unscale, dtype, elapsed):
         """Fitted attributes and warnings of a kernel run.
@@ -233,6 +279,23 @@ def working_design(X, centre, scale, dtype):
             "centred: rescale X."
         )
     return column_view(out)
+
+
+def kernel_design(view, sw, uniform, X_mean, norms2, dtype):
+    """The :class:`~sparsestat.utils._design.KernelDesign` of a working design.
+
+    ``view`` is the :class:`~sparsestat.utils._design.ColumnView` from
+    :func:`working_design`, ``sw`` the sample weights (``uniform`` when all
+    are equal), ``X_mean`` the means the kernel centres by implicitly
+    (zeros: none) and ``norms2`` the centred sums of squares of the
+    columns; the arrays are stored in ``dtype``.
+    """
+    sw = np.ascontiguousarray(sw, dtype=dtype)
+    return KernelDesign(
+        view, sw, not uniform, float(np.sum(sw, dtype=np.float64)),
+        np.ascontiguousarray(X_mean, dtype=dtype),
+        np.ascontiguousarray(norms2, dtype=dtype),
+    )
 
 
 def seed_from(random_state):

@@ -12,9 +12,11 @@ from sparsestat._kernels._fractional import fisher_cd
 from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     FractionalFitMixin,
+    RatioProblem,
     check_data_term,
     check_representable,
     contrast,
+    kernel_design,
     unit_scale,
     working_design,
 )
@@ -264,9 +266,8 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
             self._initial_coef(diff_k, lipschitz, active, bound, x_scale) * x_scale,
             dtype=dtype,
         )
-        Xk, data, indices, indptr, _ = working_design(
-            X, lambda cols: centre[cols], x_scale, dtype
-        ).kernel_args()
+        view = working_design(X, lambda cols: centre[cols], x_scale, dtype)
+        Xk = view.dense
         if is_sparse:
             m0_64 = (mu0 - centre) / x_scale
             m1_64 = m0_64 + diff / x_scale
@@ -278,12 +279,14 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
             m1_64 = weighted_mean(Xk, np.where(cls == 1, sw, 0.0) / class_weight[1])
         m0 = np.ascontiguousarray(m0_64, dtype=dtype)
         m1 = np.ascontiguousarray(m1_64, dtype=dtype)
-        result = self._run_kernel(fisher_cd, (
-            Xk, data, indices, indptr, is_sparse, cls,
-            np.ascontiguousarray(sw, dtype=dtype), not uniform, m0, m1, w,
-            lipschitz, active, dtype.type(alpha), dtype.type(bound),
-            dtype.type(theta),
-        ), dtype)
+        # no implicit centring: the class means m0, m1 centre X in the kernel;
+        # the within-class sums of squares are half the curvatures
+        design = kernel_design(view, sw, uniform, np.zeros(n_features),
+                               lipschitz / 2, dtype)
+        problem = RatioProblem(float(alpha), float(bound), float(theta),
+                               lipschitz, active)
+        result = self._run_kernel(fisher_cd, design, problem, cls=cls, mu0=m0,
+                                  mu1=m1, w=w)
         coef = w.astype(np.float64) / x_scale
         self._store_result(result, coef, lambda v: v / x_scale, dtype,
                            time.perf_counter() - start)

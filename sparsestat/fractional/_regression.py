@@ -14,8 +14,10 @@ from sparsestat.fractional._base import (
     COMMON_CONSTRAINTS,
     DegenerateRatioWarning,
     FractionalFitMixin,
+    RatioProblem,
     check_data_term,
     check_representable,
+    kernel_design,
     unit_scale,
     weights_too_large,
     working_design,
@@ -44,24 +46,25 @@ class _Centred:
         self.prob = prob
 
     def matvec(self, d):
-        p = self.prob
-        if p.is_sparse:
-            A = _csc(p)
-            return np.asarray(A @ d).ravel() - float(p.x_mean_kernel @ d)
-        return p.X @ d
+        design = self.prob.design
+        if design.view.is_sparse:
+            A = _csc(self.prob)
+            return np.asarray(A @ d).ravel() - float(design.X_mean @ d)
+        return design.view.dense @ d
 
     def rmatvec(self, v):
-        p = self.prob
-        if p.is_sparse:
-            A = _csc(p)
-            return np.asarray(A.T @ v).ravel() - p.x_mean_kernel * float(v.sum())
-        return p.X.T @ v
+        design = self.prob.design
+        if design.view.is_sparse:
+            A = _csc(self.prob)
+            return np.asarray(A.T @ v).ravel() - design.X_mean * float(v.sum())
+        return design.view.dense.T @ v
 
 
 def _csc(p):
     n_samples = p.y.shape[0]
-    return sp.csc_matrix((p.data[: p.indptr[-1]], p.indices[: p.indptr[-1]],
-                          p.indptr), shape=(n_samples, p.n_features))
+    view = p.design.view
+    return sp.csc_matrix((view.data[: view.indptr[-1]], view.indices[: view.indptr[-1]],
+                          view.indptr), shape=(n_samples, p.n_features))
 
 class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin,
                                  LinearRegressorMixin, RegressorMixin,
@@ -290,12 +293,10 @@ class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin,
         # (y - ybar) / y_scale, where alpha becomes alpha / (x_scale y_scale)
         # and the box bound_ x_scale / y_scale: the same F, w in units of
         # y_scale / x_scale
-        result = self._run_kernel(recovery_cd, (
-            prob.X, prob.data, prob.indices, prob.indptr, prob.is_sparse, prob.y,
-            prob.sw, not prob.uniform, w, prob.x_mean_kernel, prob.col_sq,
-            prob.active, order, prob.k, dtype.type(prob.alpha),
-            dtype.type(prob.bound), dtype.type(self.theta),
-        ), dtype)
+        problem = RatioProblem(prob.alpha, prob.bound, float(self.theta),
+                               prob.col_sq, prob.active)
+        result = self._run_kernel(recovery_cd, prob.design, problem, y=prob.y,
+                                  w=w, order=order, k=prob.k)
         coef = (w.astype(np.float64) * to_user).astype(dtype)
         self.coef_ = coef
         self.intercept_ = dtype.type(prob.y_mean - float(prob.x_mean @ coef))
@@ -426,19 +427,18 @@ class FractionalSparseRegression(DocLinkMixin, FractionalFitMixin,
                 f"bound={self.bound!r} is out of range for the scale of the data: "
                 "rescale X and y."
             )
-        Xk, data, indices, indptr, is_sparse = working_design(
-            X, lambda cols: x_mean[cols], x_scale, dtype
-        ).kernel_args()
+        view = working_design(X, lambda cols: x_mean[cols], x_scale, dtype)
         col_sq = np.zeros(n_features, dtype=dtype)
         col_sq[active] = unit_norms[active] ** 2
+        # the kernel centres a sparse X implicitly; a dense copy is centred
+        design = kernel_design(
+            view, sw, uniform,
+            x_mean / x_scale if view.is_sparse else np.zeros(n_features), col_sq,
+            dtype,
+        )
         prob.__dict__.update(
-            X=Xk, data=data, indices=indices, indptr=indptr, is_sparse=is_sparse,
-            y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
-            sw=np.ascontiguousarray(sw, dtype=dtype), uniform=uniform,
-            x_mean=x_mean, col_sq=col_sq,
-            x_mean_kernel=np.ascontiguousarray(
-                x_mean / x_scale if is_sparse else np.zeros(n_features), dtype=dtype
-            ),
+            design=design, y=np.ascontiguousarray(y_c / y_scale, dtype=dtype),
+            sw=design.sw, x_mean=x_mean, col_sq=col_sq,
             active=active.astype(np.int32), near_zero=near_zero, x_scale=x_scale,
             regular_scale=regular_scale,
             y_scale=y_scale, alpha=alpha, bound=bound,

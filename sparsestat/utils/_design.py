@@ -57,9 +57,6 @@ class ColumnView:
     indptr: np.ndarray
     is_sparse: bool
 
-    def kernel_args(self):
-        return (self.dense, self.data, self.indices, self.indptr, self.is_sparse)
-
 
 def column_view(X):
     """The :class:`ColumnView` of a Fortran ndarray or a CSC matrix (no copy
@@ -75,7 +72,8 @@ def column_view(X):
 
 @dataclass(frozen=True)
 class KernelDesign:
-    """The design bundle a linear kernel reads (``_cd.pyx``, ``_apg.pyx``).
+    """The design bundle a kernel reads (``_cd.pyx``, ``_apg.pyx``,
+    ``_fractional.pyx``; unpacked by ``read_design`` in ``_design.pxd``).
 
     ``view`` is the :class:`ColumnView` of X; ``sw`` the sample weights,
     summing to ``sw_sum`` (``weighted`` False when all are equal);
