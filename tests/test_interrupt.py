@@ -26,8 +26,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # so this only absorbs interpreter start-up and a loaded machine
 EXIT_TIMEOUT = 30
 
+# A child started from a background job inherits SIGINT ignored, and Python
+# then installs no KeyboardInterrupt handler: install it explicitly, so that
+# the test measures the kernels, not how the test run was launched.
 _PRELUDE = """
-import sys, warnings
+import signal, sys, warnings
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
