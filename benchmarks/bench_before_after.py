@@ -344,17 +344,12 @@ def mtp2_cv(clock, p, ratio, seed):
 
 # -- fractional (bench_fractional.py, bench_threads.py) ------------------------
 
-def _random_instance(m, n, seed, n_nonzero=100, noise=0.01):
-    import numpy as np
+def _random_instance(m, n, seed):
+    # bench_fractional's own design, so that the two cannot drift apart
+    from bench_fractional import random_instance
 
-    rng = np.random.default_rng(seed)
-    G = rng.standard_normal((m, n))
-    G /= np.linalg.norm(G)
-    x = np.zeros(n)
-    x[rng.choice(n, n_nonzero, replace=False)] = rng.standard_normal(n_nonzero)
-    signal = G @ x
-    y = signal + noise * np.std(signal) * rng.standard_normal(m)
-    return np.asfortranarray(G), y
+    G, y, _ = random_instance(m, n, seed)
+    return G, y
 
 
 def _column_instance(data, name, seed, n_cols=2000, n_nonzero=100, noise=0.01):
