@@ -13,6 +13,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
+from sparsestat.linear_model._alpha_max import null_model, path_alpha_max
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     LogisticClassifierMixin,
@@ -20,7 +21,7 @@ from sparsestat.linear_model._base import (
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
-    alpha_max,
+    check_auto_grid,
     compute_path,
     resolve_alphas,
     warn_unconverged,
@@ -182,12 +183,16 @@ def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
     return alphas, folds, scored, results
 
 
-def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
-    """:func:`alpha_max` of the full data (the top of the CV grid)."""
+def _full_data_alpha_max(X, y, sw, loss, fit_intercept, weighting=None):
+    """``alpha_max`` of the full data (the top of the CV grid)."""
     design = make_design(X, sw, fit_intercept)
     if loss == "squared_error":
         y = center_target(y, sw, fit_intercept)[0]
-    return alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept)
+    null = null_model(design, y, sw, loss=loss, fit_intercept=fit_intercept,
+                      weighting=weighting)
+    top = path_alpha_max(design, null.grad, weighting)
+    check_auto_grid(top, 1.0 if weighting is None else weighting.l1_ratio)
+    return top
 
 
 class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
