@@ -70,6 +70,17 @@ def _poisson_null_intercept(y, sw, fit_intercept):
     return float(np.log(max(mean, 1e-300)))
 
 
+def glm_null_intercept(loss, y, sw, fit_intercept):
+    """Intercept of the GLM null model without unpenalised features:
+    the log-odds (``"log_loss"``) or the log (``"poisson"``) of the weighted
+    mean of ``y``, 0 without intercept."""
+    if loss == "poisson":
+        return _poisson_null_intercept(np.asarray(y, dtype=np.float64),
+                                       np.asarray(sw, dtype=np.float64),
+                                       fit_intercept)
+    return null_intercept(y, sw, fit_intercept)
+
+
 def _glm_terms(loss, eta, y):
     """(loss per sample, d loss / d eta, d^2 loss / d eta^2) in float64."""
     if loss == "log_loss":
@@ -164,10 +175,7 @@ def null_model(design, y, sw, *, loss, fit_intercept, weighting=None):
         return NullModel(coef, b, grad)
     y64 = np.asarray(y, dtype=np.float64)
     sw64 = np.asarray(sw, dtype=np.float64)
-    if loss == "log_loss":
-        b = null_intercept(y, sw, fit_intercept)
-    else:
-        b = _poisson_null_intercept(y64, sw64, fit_intercept)
+    b = glm_null_intercept(loss, y, sw, fit_intercept)
     eta = np.full(y.shape[0], b)
     if free.size:
         Z = _columns(design.matrix, free)

@@ -18,11 +18,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._alpha_max import null_model, path_alpha_max
+from sparsestat.linear_model._alpha_max import (
+    glm_null_intercept,
+    null_model,
+    path_alpha_max,
+)
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
 from sparsestat.linear_model._least_squares import GramCache
-from sparsestat.linear_model._prox_newton import null_intercept
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import (
@@ -349,7 +352,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     elif null is not None and not squared:
         b = null.intercept
     else:
-        b = 0.0 if squared else null_intercept(y, sw, fit_intercept)
+        b = 0.0 if squared else glm_null_intercept(loss, y, sw, fit_intercept)
     path = Path(alphas, np.empty((n_features, alphas.size), dtype=dtype),
                 *(np.empty(alphas.size) for _ in range(4)),
                 np.empty(alphas.size, dtype=bool), [])
