@@ -23,7 +23,7 @@ from sparsestat.linear_model._alpha_max import (
     null_model,
     path_alpha_max,
 )
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
 from sparsestat.linear_model._least_squares import GramCache
 from sparsestat.utils._design import center_target, make_design
@@ -52,8 +52,7 @@ PATH_CONSTRAINTS = {
     "positive": ["boolean"],
     "max_iter": [c_int_interval(1), None],
     "return_intercept": ["boolean"],
-    "penalty_weights": ["array-like", None],
-    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    **WEIGHTING_CONSTRAINTS,
 }
 
 
