@@ -566,10 +566,10 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         "scoring": [StrOptions({"neg_log_loss", "accuracy", "roc_auc"})],
     }
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=50, eps=1e-2, cv=None,
+    def __init__(self, *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, cv=None,
                  scoring="neg_log_loss", fit_intercept=True, solver="cd",
-                 damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0,
-                 l1_ratio=1.0, penalty_weights=None):
+                 damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
         self.l1_ratio = l1_ratio
