@@ -73,8 +73,18 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
         X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
         gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
     )
-    warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     coefs, intercepts = path.coefs, path.intercepts
+    if path.saturated:
+        # the fold's path stopped where the model saturated: its last fit
+        # stands for the smaller alphas (a saturated fit scores badly, so
+        # they are not selected), and the fold stays silent; the refit
+        # warns if the selected alpha saturates on the full data
+        missing = len(alphas) - path.alphas.size
+        coefs = np.hstack([coefs, np.repeat(coefs[:, -1:], missing, axis=1)])
+        intercepts = np.concatenate([intercepts,
+                                     np.repeat(intercepts[-1:], missing)])
+    else:
+        warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
