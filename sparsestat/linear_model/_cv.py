@@ -136,7 +136,9 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
     with ``g`` the index of gamma and ``f`` that of the fold."""
     params = dict(penalty=estimator.penalty, fit_intercept=estimator.fit_intercept,
                   positive=positive, tol=estimator.tol, max_iter=estimator.max_iter,
-                  solver=estimator.solver, damping=estimator.damping)
+                  solver=estimator.solver,
+                  # the Poisson models have no gradient solver to damp
+                  damping=getattr(estimator, "damping", None))
     jobs = [
         delayed(_fold_path)(X, y, sw, train, test, loss=loss, gamma=g,
                             alphas=alphas, params=params)

@@ -14,8 +14,8 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from sparsestat.linear_model._apg_solver import solve_apg
-from sparsestat.linear_model._least_squares import cd_least_squares
 from sparsestat.linear_model._glm import GLM_LOSSES
+from sparsestat.linear_model._least_squares import cd_least_squares
 from sparsestat.linear_model._prox_newton import prox_newton
 from sparsestat.utils._design import residual_scale
 

@@ -19,8 +19,8 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
-from sparsestat.linear_model._least_squares import GramCache
 from sparsestat.linear_model._glm import GLM_LOSSES
+from sparsestat.linear_model._least_squares import GramCache
 from sparsestat.linear_model._prox_newton import Saturation
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
@@ -33,9 +33,9 @@ from sparsestat.utils._param_validation import (
 from sparsestat.utils.penalties import get_penalty
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
+    check_count_target,
     check_finite_scalar,
     check_gamma,
-    check_count_target,
     check_sample_weight,
     check_sparse_input,
 )

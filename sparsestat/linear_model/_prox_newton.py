@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from sparsestat.linear_model._glm import (
-    SATURATED_DEVIANCE,
     GLM_LOSSES,
+    SATURATED_DEVIANCE,
     penalty_is_bounded,
 )
 from sparsestat.linear_model._least_squares import cd_least_squares
