@@ -1,5 +1,6 @@
 """Linear models with nonconvex (MCP, SCAD) and convex (L1) penalties."""
 
+from sparsestat.linear_model._alpha_max import alpha_max
 from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegressionCV
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
@@ -14,5 +15,6 @@ __all__ = [
     "NonconvexLogisticRegressionCV",
     "NonconvexPoissonRegression",
     "NonconvexPoissonRegressionCV",
+    "alpha_max",
     "nonconvex_path",
 ]

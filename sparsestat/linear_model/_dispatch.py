@@ -36,7 +36,7 @@ def resolve_max_iter(max_iter, solver):
 def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
           gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
           live=None, grad=None, strong=None, cache=None, trace=None,
-          saturation=None):
+          saturation=None, weighting=None):
     """Solve one penalised problem in place on ``w``.
 
     Parameters
@@ -63,6 +63,11 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     saturation : Saturation, optional
         Log-loss and Poisson with ``"cd"``: the separation monitor of the
         path (:class:`~sparsestat.linear_model._prox_newton.Saturation`).
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio`` of the penalty
+        (:class:`~sparsestat.utils.penalties.PenaltyWeighting`, built by
+        :func:`~sparsestat.utils.penalties.make_weighting`), passed to
+        every solver; None is the plain penalty.
 
     Returns
     -------
@@ -89,13 +94,14 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                 design, y, sw, uniform, w, penalty=penalty, alpha=alpha,
                 gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
                 kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
+                weighting=weighting,
             )
             return n_iter, kkt, gap, converged, intercept, grad
         n_iter, kkt, converged, _, *objective = solve_apg(
             design, y, sw, w, datafit="quadratic", penalty=penalty,
             alpha=alpha, gamma=gamma, positive=positive, damping=damping,
             max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
-            return_trace=trace is not None,
+            return_trace=trace is not None, weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])
@@ -104,12 +110,13 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                         damping=damping, penalty=penalty, alpha=alpha,
                         gamma=gamma, positive=positive, max_iter=max_iter,
                         tol=tol, fit_intercept=fit_intercept, live=live,
-                        trace=trace, saturation=saturation), None)
+                        trace=trace, saturation=saturation,
+                        weighting=weighting), None)
 
 
 def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
                alpha, gamma, positive, max_iter, tol, fit_intercept, live,
-               trace, saturation):
+               trace, saturation, weighting=None):
     """Log-loss and Poisson part of :func:`solve`: ``n_iter, kkt, gap,
     converged, intercept``.
 
@@ -130,6 +137,7 @@ def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
             kkt_scale=kkt_scale, b_scale=1.0 / scale, saturation=saturation,
+            weighting=weighting,
         )
     else:
         # the labels in {-1, +1} of the logistic datafit (the only GLM
@@ -140,6 +148,7 @@ def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, damping=damping, max_iter=max_iter,
             tol=tol, kkt_scale=kkt_scale, return_trace=trace is not None,
+            weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])

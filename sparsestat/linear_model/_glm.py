@@ -34,16 +34,23 @@ SATURATED_ETA = 36.0
 SATURATED_DEVIANCE = 1e-3
 
 
-def penalty_objective(w, penalty, alpha, gamma):
-    """Sum of the penalty over the coefficients."""
-    return get_penalty(penalty).value(np.abs(w), float(alpha), float(gamma)).sum()
+def penalty_objective(w, penalty, alpha, gamma, weighting=None):
+    """Sum of the penalty over the coefficients (``weighting``: per-feature
+    weights and l1_ratio, None for plain)."""
+    return get_penalty(penalty).weighted_value(w, float(alpha), float(gamma),
+                                               weighting).sum()
 
 
-def penalty_is_bounded(penalty, alpha, gamma):
-    """Whether the penalty flattens out far from zero (MCP, SCAD, or
-    alpha = 0): then the penalised loss can have no minimiser, the loss
-    decreasing without bound along a direction that costs a bounded
-    penalty (separation)."""
+def penalty_is_bounded(penalty, alpha, gamma, weighting=None):
+    """Whether some direction costs a bounded penalty: the penalty flattens
+    out far from zero (MCP, SCAD, or alpha = 0) without a ridge part
+    (``l1_ratio = 1``), or a feature is unpenalised (weight 0). Then the
+    penalised loss can have no minimiser, the loss decreasing without
+    bound along such a direction (separation)."""
+    if weighting is not None and not np.all(weighting.penalised(1)):
+        return True
+    if weighting is not None and weighting.l1_ratio < 1 and alpha > 0:
+        return False
     t = np.array([2.0 * float(gamma) * float(alpha) + 1.0])
     return not get_penalty(penalty).derivative(t, float(alpha), float(gamma))[0] > 0
 
@@ -62,10 +69,10 @@ class LogLoss:
         loss = np.logaddexp(0, eta) - y * eta
         return float(sw @ loss)
 
-    def objective(self, eta, y, sw, w, penalty, alpha, gamma):
+    def objective(self, eta, y, sw, w, penalty, alpha, gamma, weighting=None):
         """Weighted mean log-loss plus the penalty."""
         return self.data_term(eta, y, sw) + penalty_objective(w, penalty, alpha,
-                                                              gamma)
+                                                              gamma, weighting)
 
     def mean(self, eta):
         return expit(eta)
@@ -122,18 +129,22 @@ class PoissonLoss:
             value = float(sw @ loss)
         return value if not np.isnan(value) else np.inf
 
-    def objective(self, eta, y, sw, w, penalty, alpha, gamma):
+    def objective(self, eta, y, sw, w, penalty, alpha, gamma, weighting=None):
         """Weighted mean half deviance plus the penalty."""
         return self.data_term(eta, y, sw) + penalty_objective(w, penalty, alpha,
-                                                              gamma)
+                                                              gamma, weighting)
 
     def mean(self, eta):
         with np.errstate(over="ignore"):
             return np.exp(eta)
 
     def curvature(self, mu):
-        # relative floor: the counts (and mu) have the units of y
-        return np.maximum(mu, _MIN_CURVATURE * float(np.max(mu, initial=0.0)))
+        # relative floor: the counts (and mu) have the units of y; the
+        # absolute one keeps the working response finite where every mean
+        # underflows
+        floor = max(_MIN_CURVATURE * float(np.max(mu, initial=0.0)),
+                    float(np.finfo(mu.dtype).tiny))
+        return np.maximum(mu, floor)
 
     def gradient(self, X, eta, y, sw):
         """Gradient of the weighted mean half deviance in (w, b)."""
@@ -144,12 +155,12 @@ class PoissonLoss:
         """Log of the weighted mean count (0 without intercept).
 
         A target of zeros only has its infimum at mean 0 (intercept
-        ``-inf``); the intercept is then the log of the smallest positive
-        normal float32, a mean that is zero to the precision of any count.
+        ``-inf``); the intercept is then ``log(1e-300)``, a mean that is
+        zero to the precision of any count, and a finite linear predictor.
         """
         if not fit_intercept:
             return 0.0
-        return float(np.log(max(float(sw @ y), float(np.finfo(np.float32).tiny))))
+        return float(np.log(max(float(sw @ y), 1e-300)))
 
     def reference_eta(self, y, sw):
         return self.null_intercept(y, sw, True)

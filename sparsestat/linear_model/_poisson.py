@@ -9,13 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import resolve_max_iter
 from sparsestat.linear_model._path import compute_path, initial_coef, saturation_message
 from sparsestat.utils._linear import LinearRegressorMixin, linear_decision
 from sparsestat.utils._param_validation import Interval, StrOptions, c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.datafits import get_datafit
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.validation import (
     check_count_target,
     check_gamma,
@@ -27,9 +28,8 @@ from sparsestat.utils.validation import (
 # solvers need a global Lipschitz constant, which exp(eta) does not have
 POISSON_CONSTRAINTS = {
     **{key: value for key, value in PENALTY_CONSTRAINTS.items() if key != "damping"},
+    **WEIGHTING_CONSTRAINTS,
     "solver": [StrOptions({"cd"})],
-    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-    "penalty_weights": ["array-like", None],
 }
 
 
@@ -199,9 +199,8 @@ class NonconvexPoissonRegression(DocLinkMixin, PoissonRegressorMixin,
     -----
     ``y`` must be non-negative (counts, or rates with ``sample_weight`` the
     exposures); non-integer values are allowed. A target of zeros only
-    gives ``coef_ = 0`` and an intercept at the log of the smallest
-    positive float32 (the mean is zero to any count's precision; the exact
-    infimum is at ``-inf``).
+    gives ``coef_ = 0`` and ``intercept_ = log(1e-300)`` (the mean is zero
+    to any count's precision; the exact infimum is at ``-inf``).
 
     With MCP or SCAD, zero counts that a feature can fit by a mean tending
     to zero (the Poisson form of separation) leave the penalised loss
@@ -284,6 +283,7 @@ class NonconvexPoissonRegression(DocLinkMixin, PoissonRegressorMixin,
             dtype=[np.float64, np.float32], order="F", y_numeric=True,
         )
         y = check_count_target(y, X.dtype)
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         w, warm = initial_coef(self, X.shape[1], X.dtype)
         intercept = None
@@ -297,6 +297,7 @@ class NonconvexPoissonRegression(DocLinkMixin, PoissonRegressorMixin,
             gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
             positive=False, tol=self.tol, max_iter=max_iter, solver=self.solver,
             damping=None, coef_init=w, intercept_init=intercept, screening=False,
+            weighting=weighting,
         )
         n_iter, kkt, converged = path.n_iters[0], path.stop_crits[0], path.converged[0]
         if self.verbose:

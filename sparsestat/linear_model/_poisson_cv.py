@@ -10,6 +10,7 @@ from sparsestat.linear_model._cv import (
     _check_cv_data,
     _cross_validate,
     _gamma_grid,
+    _l1_ratio_grid,
 )
 from sparsestat.linear_model._poisson import (
     POISSON_CONSTRAINTS,
@@ -49,9 +50,10 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
         SCAD); only the first value is used for ``"l1"``.
-    l1_ratio : float, default=1.0
+    l1_ratio : float or array-like of float, default=1.0
         Elastic-net mixing in ``[0, 1]`` (see
-        :class:`NonconvexPoissonRegression`).
+        :class:`NonconvexPoissonRegression`), or a grid of values
+        cross-validated with alpha and gamma (as ``ElasticNetCV``).
     penalty_weights : array-like of shape (n_features,), default=None
         Per-feature penalty factors (see :class:`NonconvexPoissonRegression`).
     alphas : int or array-like of shape (n_alphas,), default=50
@@ -86,13 +88,18 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         Selected alpha.
     gamma_ : float
         Selected gamma.
-    alphas_ : ndarray of shape (n_alphas,)
-        The alpha grid, in decreasing order (shared by every gamma).
+    l1_ratio_ : float
+        Selected l1_ratio.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The alpha grid, in decreasing order (shared by every gamma); one
+        row per l1_ratio for an ``l1_ratio`` grid.
     gammas_ : ndarray of shape (n_gammas,)
         The gamma grid.
-    deviance_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
+    deviance_path_ : ndarray of shape (n_gammas, n_alphas, n_folds) or \
+            (n_l1_ratios, n_gammas, n_alphas, n_folds)
         Held-out weighted mean Poisson deviance of each gamma, alpha and
-        fold (scikit-learn's ``mean_poisson_deviance``); NaN for a fold
+        fold (scikit-learn's ``mean_poisson_deviance``; the leading axis
+        only for an ``l1_ratio`` grid); NaN for a fold
         whose test samples all have zero weight. A fold whose MCP/SCAD path
         saturated (see :class:`NonconvexPoissonRegression`) scores its
         remaining alphas with its last fit.
@@ -133,8 +140,7 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
 
     _parameter_constraints = {
         **{key: value for key, value in _CV_CONSTRAINTS.items() if key != "damping"},
-        **{key: POISSON_CONSTRAINTS[key]
-           for key in ("solver", "l1_ratio", "penalty_weights")},
+        "solver": POISSON_CONSTRAINTS["solver"],
     }
 
     def __init__(self, *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
@@ -182,31 +188,34 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         """
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
+        _, is_grid = _l1_ratio_grid(self.l1_ratio)
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = check_count_target(y, X.dtype)
-        alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results = _cross_validate(
             self, X, y, y, sw, gammas, alphas, loss="poisson",
             cv=check_cv(self.cv), positive=False, groups=groups,
             sample_weight=sample_weight, params=params)
-        deviance = np.full((gammas.size, alphas.size, len(folds)), np.nan)
+        deviance = np.full((l1_ratios.size, gammas.size, alphas.shape[1],
+                            len(folds)), np.nan)
         y64 = y.astype(np.float64)
-        for g, f, decision, sw_test in results:
+        for r, g, f, decision, sw_test in results:
             if not scored[f]:
                 continue
             test = folds[f][1]
-            deviance[g, :, f] = mean_poisson_deviance_path(
+            deviance[r, g, :, f] = mean_poisson_deviance_path(
                 y64[test], decision, sw_test.astype(np.float64))
-        self.deviance_path_ = deviance
-        mean = deviance[:, :, scored].mean(axis=2)
-        best_g, best_a = np.unravel_index(np.argmin(mean), mean.shape)
-        self.alphas_ = alphas
+        self.deviance_path_ = deviance if is_grid else deviance[0]
+        mean = deviance[..., scored].mean(axis=-1)
+        best_l, best_g, best_a = np.unravel_index(np.argmin(mean), mean.shape)
+        self.alphas_ = alphas if is_grid else alphas[0]
         self.gammas_ = gammas
-        self.alpha_ = float(alphas[best_a])
+        self.alpha_ = float(alphas[best_l, best_a])
         self.gamma_ = float(gammas[best_g])
+        self.l1_ratio_ = float(l1_ratios[best_l])
         final = NonconvexPoissonRegression(
             alpha=self.alpha_, penalty=self.penalty, gamma=self.gamma_,
-            l1_ratio=self.l1_ratio, penalty_weights=self.penalty_weights,
+            l1_ratio=self.l1_ratio_, penalty_weights=self.penalty_weights,
             fit_intercept=self.fit_intercept, solver=self.solver,
             max_iter=self.max_iter, tol=self.tol,
         ).fit(X, y, sample_weight=sample_weight)

@@ -34,13 +34,14 @@ _MAX_DAMPING_TRIES = 60
 
 
 def kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
-                  positive, kkt_scale, b_scale=1.0):
+                  positive, kkt_scale, weighting=None, b_scale=1.0):
     """Largest scaled distance of -grad to the subdifferential, intercept
     included (``kkt_scale``: inverse gradient scale of each column;
     ``b_scale`` that of the intercept: 1 for the log-loss, whose gradient
-    in b is a mean of probabilities)."""
-    viol = get_penalty(penalty).subdiff_distance(
-        w, grad, float(alpha), float(gamma), bool(positive)) * kkt_scale
+    in b is a mean of probabilities; ``weighting``: per-feature weights and
+    l1_ratio, None for plain)."""
+    viol = get_penalty(penalty).weighted_subdiff_distance(
+        w, grad, float(alpha), float(gamma), weighting, bool(positive)) * kkt_scale
     kkt = float(viol[live].max()) if live.any() else 0.0
     return max(kkt, abs(grad_b) * b_scale) if fit_intercept else kkt
 
@@ -59,10 +60,10 @@ class Saturation:
     saturated: bool = False
     cause: str = ""
 
-    def check(self, glm, eta, y, sw, penalty, alpha, gamma):
+    def check(self, glm, eta, y, sw, penalty, alpha, gamma, weighting=None):
         """Whether the iterate at ``eta`` saturated (only where the penalty
         cannot keep the coefficients bounded)."""
-        if not penalty_is_bounded(penalty, alpha, gamma):
+        if not penalty_is_bounded(penalty, alpha, gamma, weighting):
             return False
         if glm.diverged(eta, y, self.reference):
             self.cause = "fitted means at the limit of the precision"
@@ -78,7 +79,7 @@ class Saturation:
 
 def prox_newton(loss, X, y, sw, w, intercept, *, live, fit_intercept, penalty,
                 alpha, gamma, positive, max_iter, tol, kkt_scale, b_scale=1.0,
-                saturation=None):
+                saturation=None, weighting=None):
     """Proximal Newton in place on ``w``.
 
     Parameters
@@ -95,6 +96,7 @@ def prox_newton(loss, X, y, sw, w, intercept, *, live, fit_intercept, penalty,
     tol : relative tolerance on the KKT violation scaled by ``kkt_scale``
     kkt_scale : inverse gradient scale of each column
     b_scale : inverse gradient scale of the intercept
+    weighting : PenaltyWeighting or None, per-feature weights and l1_ratio
     saturation : Saturation, optional
         When given, the solve stops as soon as the iterate saturates
         (:meth:`Saturation.check` at each iterate, before the KKT test)
@@ -107,17 +109,17 @@ def prox_newton(loss, X, y, sw, w, intercept, *, live, fit_intercept, penalty,
     glm = GLM_LOSSES[loss]
     b = float(intercept) if fit_intercept else 0.0
     eta = np.asarray(safe_sparse_dot(X, w)).ravel() + b
-    objective = glm.objective(eta, y, sw, w, penalty, alpha, gamma)
+    objective = glm.objective(eta, y, sw, w, penalty, alpha, gamma, weighting)
     kkt, converged, n_iter = np.inf, False, 0
     damping = 0.0
     for it in range(max_iter + 1):
         grad, grad_b = glm.gradient(X, eta, y, sw)
         kkt = kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha,
-                            gamma, positive, kkt_scale, b_scale)
+                            gamma, positive, kkt_scale, weighting, b_scale)
         # before the KKT test: on separable data the gradient vanishes as
         # the coefficients diverge, so a saturated point can pass it
         if saturation is not None and saturation.check(glm, eta, y, sw, penalty,
-                                                       alpha, gamma):
+                                                       alpha, gamma, weighting):
             break
         if kkt <= tol:
             converged = True
@@ -148,11 +150,11 @@ def prox_newton(loss, X, y, sw, w, intercept, *, live, fit_intercept, penalty,
             step = _model_step(X, y, sw, w, b, eta, mu, curvature + damping,
                                live, fit_intercept, penalty, alpha, gamma,
                                positive, inner_tol=max(0.1 * tol, 0.1 * kkt),
-                               kkt_scale=kkt_scale)
+                               kkt_scale=kkt_scale, weighting=weighting)
             majorising = glm.majorises(damping, mu, curvature, step[2])
             candidate = _decreased_objective(
                 glm, y, sw, w, eta, objective, step, penalty, alpha, gamma,
-                armijo=0.0 if majorising else _ARMIJO,
+                armijo=0.0 if majorising else _ARMIJO, weighting=weighting,
             )
             if candidate is not None or majorising:
                 break
@@ -169,7 +171,8 @@ def prox_newton(loss, X, y, sw, w, intercept, *, live, fit_intercept, penalty,
 
 
 def _model_step(X, y, sw, w, b, eta, mu, curvature, live, fit_intercept,
-                penalty, alpha, gamma, positive, inner_tol, kkt_scale):
+                penalty, alpha, gamma, positive, inner_tol, kkt_scale,
+                weighting=None):
     """Solve the penalised quadratic model with the given curvature by CD.
 
     The model's gradient at ``w`` is the data term's gradient, so its KKT
@@ -189,7 +192,7 @@ def _model_step(X, y, sw, w, b, eta, mu, curvature, live, fit_intercept,
     cd_least_squares(
         design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
         gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
-        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
+        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False, weighting=weighting,
     )
     b_model = z_mean - float(design.X_offset @ w_model) if fit_intercept else 0.0
     step_w = w_model - w
@@ -199,11 +202,11 @@ def _model_step(X, y, sw, w, b, eta, mu, curvature, live, fit_intercept,
 
 
 def _decreased_objective(glm, y, sw, w, eta, objective, step, penalty, alpha,
-                         gamma, armijo):
+                         gamma, armijo, weighting=None):
     """Objective after the full step if it decreases sufficiently, else None."""
     step_w, step_b, step_eta, decrease = step
     if not np.any(step_w) and step_b == 0:
         return None
     candidate = glm.objective(eta + step_eta, y, sw, w + step_w, penalty, alpha,
-                              gamma)
+                              gamma, weighting)
     return candidate if candidate <= objective - armijo * decrease else None

@@ -256,3 +256,33 @@ def test_a_saturated_fit_is_fast():
     # a fraction of a second, not max_iter Newton steps (a coarse bound:
     # the number of iterations is the real check, above)
     assert time.process_time() - start < 5
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+def test_ridge_only_is_scikit_learns_poisson_regressor(penalty, sparse):
+    # both minimise the weighted mean of half the deviance + alpha/2 ||w||^2
+    X, y, sw = _counts(seed=7)
+    ref = PoissonRegressor(alpha=0.3, solver="newton-cholesky", tol=1e-12,
+                           max_iter=1000).fit(X, y, sample_weight=sw)
+    Xf = sp.csr_matrix(X) if sparse else X
+    model = NonconvexPoissonRegression(alpha=0.3, penalty=penalty, l1_ratio=0.0,
+                                       tol=1e-10).fit(Xf, y, sample_weight=sw)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
+    assert model.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)
+
+
+def test_zero_penalty_weight_enters_from_the_top_of_the_path():
+    X, y, sw = _counts(seed=8)
+    weights = np.ones(X.shape[1])
+    weights[1] = 0.0
+    alphas, coefs, _ = nonconvex_path(X, y, loss="poisson", alphas=5,
+                                      penalty_weights=weights, tol=1e-10)
+    assert coefs[1, 0] != 0 and not np.delete(coefs[:, 0], 1).any()
+    model = NonconvexPoissonRegression(alpha=alphas[0], penalty_weights=weights,
+                                       tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(model.coef_, coefs[:, 0], atol=1e-6)
+    with pytest.raises(ValueError, match="penalty_weights"):
+        NonconvexPoissonRegression(penalty_weights=-weights).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        NonconvexPoissonRegression(l1_ratio=1.5).fit(X, y)
