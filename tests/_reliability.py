@@ -67,6 +67,19 @@ def accepts_sparse(cls):
     return bool(get_tags(cls()).input_tags.sparse)
 
 
+def positive_target(cls):
+    """Whether the regressor takes non-negative targets only (Poisson:
+    scikit-learn's ``target_tags.positive_only``)."""
+    return bool(get_tags(cls()).target_tags.positive_only)
+
+
+def counts_like(score, rng):
+    """Poisson counts with log-mean ``score`` (its spread brought to about
+    one), for the regressors of non-negative targets."""
+    spread = float(np.std(score)) or 1.0
+    return rng.poisson(np.exp(1.0 + score / spread)).astype(np.float64)
+
+
 def fit_accepts(cls, argument):
     return argument in inspect.signature(cls.fit).parameters
 
@@ -95,6 +108,8 @@ def make_data(name, kind_, random_state=0, n_samples=None, n_features=None,
     w[: min(3, p)] = [1.5, -1.0, 0.8][: min(3, p)]
     score = X @ w + 0.3 * rng.standard_normal(n)
     if kind_ == "regressor":
+        if name in registry() and positive_target(registry()[name]):
+            score = counts_like(score, rng)
         return X.astype(dtype), score.astype(dtype)
     y = (score > np.median(score)).astype(np.int64)
     return X.astype(dtype), y
