@@ -123,7 +123,13 @@ class PoissonLoss:
     majorising_curvature = np.inf
 
     def data_term(self, eta, y, sw):
-        """Weighted mean of half the Poisson deviance at ``eta``."""
+        """Weighted mean of half the Poisson deviance at ``eta``.
+
+        In float64 whatever the dtype of X: the y-only constant
+        ``y log y - y`` is of the size of the counts, and float32 sums
+        would hide the decreases the step rule compares.
+        """
+        eta, y, sw = (np.asarray(a, dtype=np.float64) for a in (eta, y, sw))
         with np.errstate(over="ignore", invalid="ignore"):
             loss = np.exp(eta) - y * eta + (xlogy(y, y) - y)
             value = float(sw @ loss)

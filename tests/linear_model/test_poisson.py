@@ -286,3 +286,13 @@ def test_zero_penalty_weight_enters_from_the_top_of_the_path():
         NonconvexPoissonRegression(penalty_weights=-weights).fit(X, y)
     with pytest.raises(ValueError, match="l1_ratio"):
         NonconvexPoissonRegression(l1_ratio=1.5).fit(X, y)
+
+
+def test_float32_path_of_large_counts_converges():
+    # counts of a few hundred: the objective the step rule compares is
+    # summed in float64 (in float32 the y log y constant hid the decreases)
+    X, y, _ = _counts(n=60, p=10, seed=9, scale=100.0)
+    for dtype in (np.float64, np.float32):
+        alphas, coefs, crits = nonconvex_path(X.astype(dtype), y, loss="poisson",
+                                              alphas=30, eps=1e-2)
+        assert alphas.size == 30 and np.all(crits <= 1e-4)
