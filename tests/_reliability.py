@@ -434,7 +434,7 @@ def weight_cases():
         # tests/test_bad_input.py checks that the selection is then right
         Case("sample_weight_zero_test_fold", lambda c: _fold_weights(c, True),
              "either", "weight|fold", applies=_cv,
-             ignore=("mse_path_", "scores_")),
+             ignore=("mse_path_", "scores_", "deviance_path_")),
         Case("sample_weight_zero_train_fold", lambda c: _fold_weights(c, False),
              "either", "weight|fold", applies=_cv),
     ]
