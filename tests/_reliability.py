@@ -74,10 +74,13 @@ def positive_target(cls):
 
 
 def counts_like(score, rng):
-    """Poisson counts with log-mean ``score`` (its spread brought to about
-    one), for the regressors of non-negative targets."""
-    spread = float(np.std(score)) or 1.0
-    return rng.poisson(np.exp(1.0 + score / spread)).astype(np.float64)
+    """Poisson counts with log-mean ``1 + 2 score / max |score|`` (means
+    from e^-1 to e^3 whatever the scale of ``score``), for the regressors
+    of non-negative targets."""
+    score = np.asarray(score, dtype=np.float64)
+    top = float(np.max(np.abs(score), initial=0.0))
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    return rng.poisson(np.exp(1.0 + 2.0 * score / top)).astype(np.float64)
 
 
 def fit_accepts(cls, argument):
