@@ -93,14 +93,18 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
     )
     coefs, intercepts = path.coefs, path.intercepts
     if path.saturated:
-        # the fold's path stopped where the model saturated: its last fit
-        # stands for the smaller alphas (a saturated fit scores badly, so
-        # they are not selected), and the fold stays silent; the refit
-        # warns if the selected alpha saturates on the full data
-        missing = len(alphas) - path.alphas.size
-        coefs = np.hstack([coefs, np.repeat(coefs[:, -1:], missing, axis=1)])
-        intercepts = np.concatenate([intercepts,
-                                     np.repeat(intercepts[-1:], missing)])
+        # the fold's path stopped where the model saturated (its last fit
+        # is no solution): its last unsaturated fit stands for that alpha
+        # and the smaller ones, so they tie with it and the selection (the
+        # first best, the largest alpha) does not prefer them on this
+        # fold's account; the fold stays silent, and the refit warns if the
+        # selected alpha saturates on the full data
+        keep = max(path.alphas.size - 1, 1)
+        missing = len(alphas) - keep
+        coefs = np.hstack([coefs[:, :keep],
+                           np.repeat(coefs[:, keep - 1:keep], missing, axis=1)])
+        intercepts = np.concatenate([intercepts[:keep],
+                                     np.repeat(intercepts[keep - 1:keep], missing)])
     else:
         warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     # held-out predictions in float64: with float32 X under an offset, the

@@ -42,13 +42,12 @@ def penalty_objective(w, penalty, alpha, gamma, weighting=None):
 
 
 def penalty_is_bounded(penalty, alpha, gamma, weighting=None):
-    """Whether some direction costs a bounded penalty: the penalty flattens
-    out far from zero (MCP, SCAD, or alpha = 0) without a ridge part
-    (``l1_ratio = 1``), or a feature is unpenalised (weight 0). Then the
-    penalised loss can have no minimiser, the loss decreasing without
-    bound along such a direction (separation)."""
-    if weighting is not None and not np.all(weighting.penalised(1)):
-        return True
+    """Whether every direction can cost a bounded penalty: the penalty
+    flattens out far from zero (MCP, SCAD, or alpha = 0) without a ridge
+    part (``l1_ratio = 1``). Then the penalised loss can have no minimiser,
+    the loss decreasing without bound along a separating direction.
+    (Unpenalised features, weight 0, that separate the data on their own
+    are caught by the null model's fit of them, which warns.)"""
     if weighting is not None and weighting.l1_ratio < 1 and alpha > 0:
         return False
     t = np.array([2.0 * float(gamma) * float(alpha) + 1.0])

@@ -101,8 +101,8 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         fold (scikit-learn's ``mean_poisson_deviance``; the leading axis
         only for an ``l1_ratio`` grid); NaN for a fold
         whose test samples all have zero weight. A fold whose MCP/SCAD path
-        saturated (see :class:`NonconvexPoissonRegression`) scores its
-        remaining alphas with its last fit.
+        saturated (see :class:`NonconvexPoissonRegression`) scores that
+        alpha and the smaller ones with its last unsaturated fit.
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refitted model.
     intercept_ : float
