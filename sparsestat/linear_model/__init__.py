@@ -5,12 +5,16 @@ from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegre
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import nonconvex_path
+from sparsestat.linear_model._poisson import NonconvexPoissonRegression
+from sparsestat.linear_model._poisson_cv import NonconvexPoissonRegressionCV
 
 __all__ = [
     "NonconvexLasso",
     "NonconvexLassoCV",
     "NonconvexLogisticRegression",
     "NonconvexLogisticRegressionCV",
+    "NonconvexPoissonRegression",
+    "NonconvexPoissonRegressionCV",
     "alpha_max",
     "nonconvex_path",
 ]

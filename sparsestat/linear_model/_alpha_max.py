@@ -25,7 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import user_stacklevel
-from sparsestat.linear_model._prox_newton import logistic_gradient, null_intercept
+from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._param_validation import (
     Interval,
@@ -61,24 +61,16 @@ class NullModel:
     grad: np.ndarray
 
 
-def _poisson_null_intercept(y, sw, fit_intercept):
-    """log of the weighted mean count (0 without intercept), floored so that
-    an all-zero target keeps a finite linear predictor."""
-    if not fit_intercept:
-        return 0.0
-    mean = float(sw @ y)
-    return float(np.log(max(mean, 1e-300)))
-
-
 def glm_null_intercept(loss, y, sw, fit_intercept):
     """Intercept of the GLM null model without unpenalised features:
-    the log-odds (``"log_loss"``) or the log (``"poisson"``) of the weighted
-    mean of ``y``, 0 without intercept."""
+    the log-odds (``"log_loss"``) or the log (``"poisson"``, floored so that
+    an all-zero target keeps a finite linear predictor) of the weighted
+    mean of ``y``, 0 without intercept (the datafit's own definition,
+    :mod:`~sparsestat.linear_model._glm`)."""
     if loss == "poisson":
-        return _poisson_null_intercept(np.asarray(y, dtype=np.float64),
-                                       np.asarray(sw, dtype=np.float64),
-                                       fit_intercept)
-    return null_intercept(y, sw, fit_intercept)
+        y = np.asarray(y, dtype=np.float64)
+        sw = np.asarray(sw, dtype=np.float64)
+    return GLM_LOSSES[loss].null_intercept(y, sw, fit_intercept)
 
 
 def _glm_terms(loss, eta, y):
@@ -170,8 +162,9 @@ def null_model(design, y, sw, *, loss, fit_intercept, weighting=None):
         grad[~live] = 0
         return NullModel(coef, 0.0, np.ascontiguousarray(grad, dtype=dtype))
     if loss == "log_loss" and not free.size:
-        b = null_intercept(y, sw, fit_intercept)
-        grad = logistic_gradient(design.matrix, np.full(y.shape[0], b), y, sw)[0]
+        glm = GLM_LOSSES[loss]
+        b = glm.null_intercept(y, sw, fit_intercept)
+        grad = glm.gradient(design.matrix, np.full(y.shape[0], b), y, sw)[0]
         return NullModel(coef, b, grad)
     y64 = np.asarray(y, dtype=np.float64)
     sw64 = np.asarray(sw, dtype=np.float64)

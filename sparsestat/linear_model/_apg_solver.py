@@ -110,6 +110,14 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     L : float
     """
     curvature = get_datafit(datafit).curvature_bound
+    if not np.isfinite(curvature):
+        # Poisson: exp(eta) is unbounded, so no fixed step 1/L is safe; the
+        # models of such a datafit offer proximal Newton only
+        raise ValueError(
+            f"datafit={datafit!r} has no global Lipschitz constant (unbounded "
+            "curvature): the proximal gradient solvers need one; use "
+            "solver='cd'."
+        )
     n = sw.shape[0]
     X = _raw_design(design, n)
     sw64 = np.asarray(sw, dtype=np.float64)

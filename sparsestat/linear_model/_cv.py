@@ -91,8 +91,22 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
         gamma=gamma, alphas=alphas, eps=1.0, verbose=0, weighting=weighting,
         **params,
     )
-    warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     coefs, intercepts = path.coefs, path.intercepts
+    if path.saturated:
+        # the fold's path stopped where the model saturated (its last fit
+        # is no solution): its last unsaturated fit stands for that alpha
+        # and the smaller ones, so they tie with it and the selection (the
+        # first best, the largest alpha) does not prefer them on this
+        # fold's account; the fold stays silent, and the refit warns if the
+        # selected alpha saturates on the full data
+        keep = max(path.alphas.size - 1, 1)
+        missing = len(alphas) - keep
+        coefs = np.hstack([coefs[:, :keep],
+                           np.repeat(coefs[:, keep - 1:keep], missing, axis=1)])
+        intercepts = np.concatenate([intercepts[:keep],
+                                     np.repeat(intercepts[keep - 1:keep], missing)])
+    else:
+        warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
@@ -147,7 +161,9 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive,
     gamma and the fold."""
     params = dict(penalty=estimator.penalty, fit_intercept=estimator.fit_intercept,
                   positive=positive, tol=estimator.tol, max_iter=estimator.max_iter,
-                  solver=estimator.solver, damping=estimator.damping)
+                  solver=estimator.solver,
+                  # the Poisson models have no gradient solver to damp
+                  damping=getattr(estimator, "damping", None))
     jobs = [
         delayed(_fold_path)(X, y, sw, train, test, loss=loss, gamma=g,
                             alphas=alphas[k], params=params, weighting=weighting)

@@ -15,7 +15,11 @@ from sparsestat.linear_model._base import (
     LogisticClassifierMixin,
 )
 from sparsestat.linear_model._dispatch import resolve_max_iter
-from sparsestat.linear_model._path import compute_path, initial_coef
+from sparsestat.linear_model._path import (
+    compute_path,
+    initial_coef,
+    saturation_message,
+)
 from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils._linear import encode_binary_target
 from sparsestat.utils._repr import DocLinkMixin
@@ -230,7 +234,10 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         if self.verbose:
             print(f"NonconvexLogisticRegression({self.penalty}, {self.solver}): "
                   f"{n_iter} iterations, KKT violation {kkt:.3e}")
-        if not converged:
+        if path.saturated:
+            warnings.warn(f"NonconvexLogisticRegression: {saturation_message(path, 1)}",
+                          ConvergenceWarning, stacklevel=user_stacklevel())
+        elif not converged:
             warnings.warn(
                 f"NonconvexLogisticRegression did not converge in "
                 f"max_iter={max_iter} iterations (KKT violation {kkt:.3e} > "

@@ -25,7 +25,9 @@ from sparsestat.linear_model._alpha_max import (
 )
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
+from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.linear_model._least_squares import GramCache
+from sparsestat.linear_model._prox_newton import Saturation
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import (
@@ -37,6 +39,7 @@ from sparsestat.utils._param_validation import (
 from sparsestat.utils.penalties import PLAIN, get_penalty, make_weighting
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
+    check_count_target,
     check_finite_scalar,
     check_gamma,
     check_sample_weight,
@@ -123,6 +126,13 @@ class Path:
     # objective after each gradient step of each solve ("apg"/"pgd" with
     # record_objective; otherwise empty)
     objectives: list
+    # the GLMs' separation monitor; when it saturated, the path stops at
+    # that alpha (the arrays hold the alphas fitted, the saturated one last)
+    saturation: Saturation = None
+
+    @property
+    def saturated(self):
+        return self.saturation is not None and self.saturation.saturated
 
 
 @limit_blas_threads
@@ -163,14 +173,16 @@ def nonconvex_path(
         Training data; sparse input is converted to CSC.
     y : array-like of shape (n_samples,)
         Targets; for ``loss="log_loss"`` binary labels (the larger one is
-        the positive class).
+        the positive class), for ``loss="poisson"`` non-negative counts or
+        rates.
     penalty : {"mcp", "scad", "l1"}, default="mcp"
         The penalty (see :class:`NonconvexLasso`).
     gamma : float, default=3.0
         Concavity (``> 1`` for MCP, ``> 2`` for SCAD).
-    loss : {"squared_error", "log_loss"}, default="squared_error"
-        Data term: ``1/2`` weighted mean squared error, or weighted mean
-        log-loss.
+    loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
+        Data term: ``1/2`` weighted mean squared error, weighted mean
+        log-loss, or half the weighted mean Poisson deviance (log link;
+        ``solver="cd"`` only, see :class:`NonconvexPoissonRegression`).
     alphas : int or array-like of shape (n_alphas,), default=100
         The number of alphas, log-spaced from ``alpha_max`` (the smallest
         alpha giving zero penalised coefficients, :func:`alpha_max`) down to
@@ -216,7 +228,9 @@ def nonconvex_path(
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
-        The alphas, in decreasing order.
+        The alphas, in decreasing order. Shorter than requested when a
+        log-loss or Poisson MCP/SCAD path saturates (see Notes); then
+        ``coefs``, ``intercepts`` and ``stop_crits`` are as short.
     coefs : ndarray of shape (n_features, n_alphas)
         Coefficients at each alpha (column ``k`` for ``alphas[k]``).
     intercepts : ndarray of shape (n_alphas,)
@@ -226,6 +240,14 @@ def nonconvex_path(
 
     Notes
     -----
+    Separation: with a bounded penalty (MCP, SCAD) the penalised log-loss
+    of separable data, or the Poisson loss of counts that a feature can fit
+    by a mean tending to zero, has no minimiser at small alphas. When a
+    solve's deviance falls below 1e-3 of the null deviance, or a fitted
+    mean reaches the limit of double precision, the path stops at that
+    alpha with one ``ConvergenceWarning`` ("model saturated", as ncvreg
+    says) and returns the alphas fitted so far, the saturated fit last.
+
     BLAS runs with one thread inside this function by default, whatever the
     number of cores; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -267,6 +289,13 @@ def nonconvex_path(
                 f"loss='log_loss' needs exactly 2 classes in y, got {classes.size}."
             )
         y = (y == classes[1]).astype(dtype)
+    elif loss == "poisson":
+        if solver != "cd":
+            raise ValueError(
+                f"loss='poisson' needs solver='cd' (the proximal gradient "
+                f"solvers need a bounded curvature), got solver={solver!r}."
+            )
+        y = check_count_target(y, dtype)
     else:
         y = np.asarray(y, dtype=dtype)
         if not np.all(np.isfinite(y)):
@@ -277,7 +306,8 @@ def nonconvex_path(
         max_iter=max_iter, solver=solver, damping=damping, verbose=verbose,
         weighting=weighting,
     )
-    warn_unconverged(path, tol, max_iter, solver)
+    warn_unconverged(path, tol, max_iter, solver,
+                     n_requested=alphas if isinstance(alphas, int) else len(alphas))
     if return_intercept:
         return path.alphas, path.coefs, path.intercepts, path.stop_crits
     return path.alphas, path.coefs, path.stop_crits
@@ -293,7 +323,8 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     ----------
     X : Fortran ndarray or canonical CSC matrix, float32 or float64
     y : ndarray of X's dtype
-        The target (squared error) or {0, 1} labels (log-loss).
+        The target (squared error), {0, 1} labels (log-loss) or
+        non-negative counts (Poisson).
     sw : ndarray of shape (n_samples,)
         Weights summing to one; ``uniform`` whether they are all equal.
     alphas : int or ndarray
@@ -346,6 +377,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     else:
         w = coef_init.astype(dtype)
         grad = None
+    glm = None if squared else GLM_LOSSES[loss]
     if intercept_init is not None:
         b = intercept_init
     elif null is not None and not squared:
@@ -355,6 +387,13 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     path = Path(alphas, np.empty((n_features, alphas.size), dtype=dtype),
                 *(np.empty(alphas.size) for _ in range(4)),
                 np.empty(alphas.size, dtype=bool), [])
+    if not squared:
+        # the intercept-only model is the deviance's reference, also
+        # without intercept
+        b_null = glm.null_intercept(y, sw, True)
+        path.saturation = Saturation(
+            glm.data_term(np.full(y.shape[0], b_null), y, sw),
+            glm.reference_eta(y, sw))
     trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
     if solver == "cd" and squared:
@@ -373,7 +412,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
             penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
             max_iter=max_iter, tol=tol, intercept=b, fit_intercept=fit_intercept,
             live=live, grad=grad, strong=strong, cache=cache, trace=trace,
-            weighting=weighting,
+            saturation=path.saturation, weighting=weighting,
         )
         if squared:
             b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0
@@ -385,11 +424,43 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         path.converged[k] = converged
         alpha_prev = alpha
         steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(w)), kkt=float(kkt))
+        if path.saturated:
+            _truncate(path, k + 1)
+            break
     return path
 
 
-def warn_unconverged(path, tol, max_iter, solver):
-    """The ConvergenceWarning of a path whose solves did not all converge."""
+def _truncate(path, n_fitted):
+    """Keep the first ``n_fitted`` alphas of ``path`` (a saturated path)."""
+    path.alphas = path.alphas[:n_fitted]
+    path.coefs = path.coefs[:, :n_fitted]
+    for name in ("intercepts", "stop_crits", "n_iters", "gaps", "converged"):
+        setattr(path, name, getattr(path, name)[:n_fitted])
+
+
+def saturation_message(path, n_requested):
+    """What the ConvergenceWarning of a saturated path says."""
+    kept = (f"the path stops there and returns the {path.alphas.size} of "
+            f"{n_requested} alphas fitted so far, the saturated fit last; "
+            if n_requested > 1 else "")
+    return (
+        f"model saturated at alpha={path.alphas[-1]:.3g} "
+        f"({path.saturation.cause}): with a bounded penalty (MCP/SCAD) the "
+        "penalised loss has no minimiser on separable data (or on counts "
+        "fitted by a mean tending to zero), so the coefficients grow "
+        f"without bound; {kept}the returned estimate is finite but not a "
+        "solution. Use a larger alpha or penalty='l1'."
+    )
+
+
+def warn_unconverged(path, tol, max_iter, solver, n_requested=None):
+    """The ConvergenceWarning of a path whose solves did not all converge
+    (one warning naming the cause when the path saturated)."""
+    if path.saturated:
+        n_requested = path.alphas.size if n_requested is None else n_requested
+        warnings.warn(saturation_message(path, n_requested), ConvergenceWarning,
+                      stacklevel=user_stacklevel())
+        return
     if path.converged.all():
         return
     unconverged = path.alphas[~path.converged]
