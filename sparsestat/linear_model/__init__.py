@@ -4,11 +4,17 @@ from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegre
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import nonconvex_path
+from sparsestat.linear_model._precompute import (
+    SufficientStatistics,
+    sufficient_statistics,
+)
 
 __all__ = [
     "NonconvexLasso",
     "NonconvexLassoCV",
     "NonconvexLogisticRegression",
     "NonconvexLogisticRegressionCV",
+    "SufficientStatistics",
     "nonconvex_path",
+    "sufficient_statistics",
 ]

@@ -20,6 +20,7 @@ from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
 from sparsestat.linear_model._least_squares import GramCache
+from sparsestat.linear_model._precompute import SufficientStatistics, resolve_precompute
 from sparsestat.linear_model._prox_newton import logistic_gradient, null_intercept
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
@@ -47,6 +48,7 @@ PATH_CONSTRAINTS = {
     "positive": ["boolean"],
     "max_iter": [c_int_interval(1), None],
     "return_intercept": ["boolean"],
+    "precompute": ["boolean", "array-like", SufficientStatistics],
 }
 
 
@@ -142,6 +144,7 @@ def nonconvex_path(
     damping="tuned",
     return_intercept=False,
     verbose=0,
+    precompute=False,
 ):
     """Compute the L1/MCP/SCAD regularisation path of a linear model.
 
@@ -155,9 +158,10 @@ def nonconvex_path(
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Training data; sparse input is converted to CSC.
-    y : array-like of shape (n_samples,)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or None
+        Training data; sparse input is converted to CSC. None (with ``y``
+        None) when ``precompute`` holds the statistics.
+    y : array-like of shape (n_samples,) or None
         Targets; for ``loss="log_loss"`` binary labels (the larger one is
         the positive class).
     penalty : {"mcp", "scad", "l1"}, default="mcp"
@@ -198,6 +202,14 @@ def nonconvex_path(
         Also return the intercepts.
     verbose : int, default=0
         Progress bar over the alphas when positive.
+    precompute : bool, array-like of shape (n_features, n_features) or \
+            SufficientStatistics, default=False
+        ``loss="squared_error"`` only: solve the path from the sufficient
+        statistics instead of the data, as
+        :class:`NonconvexLasso(precompute=...) <NonconvexLasso>` does
+        (``True``: computed from X; an array: scikit-learn's Gram matrix;
+        :func:`sufficient_statistics`: X, y and ``sample_weight`` None).
+        The path is the ordinary one.
 
     Returns
     -------
@@ -236,6 +248,24 @@ def nonconvex_path(
     alphas = check_alpha_grid(alphas)
     if not isinstance(alphas, int):
         alphas = np.sort(alphas)[::-1]
+    if precompute is not False:
+        if loss != "squared_error":
+            raise ValueError(
+                f"precompute needs loss='squared_error' (the log-loss has no "
+                f"sufficient statistics), got loss={loss!r}."
+            )
+        problem = resolve_precompute(precompute, X, y, sample_weight,
+                                     fit_intercept=fit_intercept)
+        # the statistics are centred: intercepts come from their means
+        path = compute_path(
+            problem.X, problem.y, problem.sw, True, loss=loss, penalty=penalty,
+            gamma=gamma, alphas=alphas, eps=eps, fit_intercept=False,
+            positive=positive, tol=tol, max_iter=max_iter, solver=solver,
+            damping=damping, verbose=verbose,
+            gram_cache=problem.cache if solver == "cd" else None,
+        )
+        path.intercepts = np.asarray(problem.intercept(path.coefs), dtype=np.float64)
+        return _path_result(path, tol, max_iter, solver, return_intercept)
     X = check_array(check_sparse_input(X), accept_sparse="csc",
                     dtype=[np.float64, np.float32], order="F")
     y = check_array(y, ensure_2d=False, dtype=None)
@@ -260,6 +290,11 @@ def nonconvex_path(
         eps=eps, fit_intercept=fit_intercept, positive=positive, tol=tol,
         max_iter=max_iter, solver=solver, damping=damping, verbose=verbose,
     )
+    return _path_result(path, tol, max_iter, solver, return_intercept)
+
+
+def _path_result(path, tol, max_iter, solver, return_intercept):
+    """What nonconvex_path returns, after its convergence warning."""
     warn_unconverged(path, tol, max_iter, solver)
     if return_intercept:
         return path.alphas, path.coefs, path.intercepts, path.stop_crits
@@ -269,7 +304,7 @@ def nonconvex_path(
 def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
                  fit_intercept, positive, tol, max_iter, solver, damping,
                  coef_init=None, intercept_init=None, screening=True,
-                 record_objective=False, verbose=0):
+                 record_objective=False, verbose=0, gram_cache=None):
     """The path on validated arrays: every linear fit comes here.
 
     Parameters
@@ -292,6 +327,10 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     record_objective : bool, default=False
         ``"apg"``/``"pgd"``: keep the objective after every gradient step
         of every solve in ``Path.objectives``.
+    gram_cache : GramCache, optional
+        Least squares with ``"cd"``: a Gram cache already filled for this
+        design (the precomputed statistics of ``_precompute.py``); a fresh
+        one is made otherwise.
 
     Returns
     -------
@@ -331,8 +370,8 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
     if solver == "cd" and squared:
-        cache = GramCache(n_features, dtype,
-                          n_samples=None if design.is_sparse else X.shape[0])
+        cache = gram_cache if gram_cache is not None else GramCache(
+            n_features, dtype, n_samples=None if design.is_sparse else X.shape[0])
     steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
