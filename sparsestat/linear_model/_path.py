@@ -240,7 +240,8 @@ def nonconvex_path(
     params = dict(penalty=penalty, gamma=gamma, loss=loss, alphas=alphas, eps=eps,
                   fit_intercept=fit_intercept, positive=positive, tol=tol,
                   max_iter=max_iter, solver=solver, damping=damping,
-                  return_intercept=return_intercept, verbose=verbose)
+                  return_intercept=return_intercept, verbose=verbose,
+                  precompute=precompute)
     validate_parameter_constraints(PATH_CONSTRAINTS, params,
                                    caller_name="nonconvex_path")
     check_finite_scalar(gamma, "gamma")
