@@ -502,22 +502,31 @@ def gram_design(stats):
     live = np.flatnonzero(diag > 0)
     yy = stats.yy
     Xy = np.asarray(stats.Xy, dtype=np.float64)
-    rank, factor, ytil = 0, np.zeros((0, 0)), np.zeros(0)
+    rank, explained = 0, 0.0
+    # uniform weights 1/n_rows with rows scaled by sqrt(n_rows): the
+    # kernel's 1/2 sum sw r^2 is then yy/2 - Xy^T w + w^T gram w/2
     if live.size:
         # unit diagonal: rank and definiteness decided on the correlation
         # scale, whatever the units of the columns
         root = np.sqrt(diag[live])
         corr = g64[np.ix_(live, live)] / np.outer(root, root)
-        c, piv, rank, info = lapack.dpstrf(corr, tol=live.size * eps, lower=0)
+        # corr is symmetric: its transpose is the Fortran array LAPACK
+        # factors in place
+        c, piv, rank, info = lapack.dpstrf(corr.T, tol=live.size * eps, lower=0,
+                                           overwrite_a=1)
+        del corr
         if info < 0:  # pragma: no cover - LAPACK argument error
             raise RuntimeError(f"dpstrf failed (info={info}).")
         piv = piv - 1
-        factor = np.triu(c)[:rank]
+        factor = np.triu(c[:rank])
+        del c
         if rank < live.size:
             # what the factor leaves of corr: its Schur complement, whose
             # smallest eigenvalue bounds corr's from below
             rest = piv[rank:]
-            schur = corr[np.ix_(rest, rest)] - factor[:, rank:].T @ factor[:, rank:]
+            schur = (g64[np.ix_(live[rest], live[rest])]
+                     / np.outer(root[rest], root[rest])
+                     - factor[:, rank:].T @ factor[:, rank:])
             lowest = float(np.linalg.eigvalsh(_symmetric(schur))[0])
             if lowest < -np.sqrt(eps):
                 raise _error(
@@ -528,11 +537,10 @@ def gram_design(stats):
         # factor^T z = Xy on the correlation scale, permuted
         b = (Xy[live] / root)[piv]
         ytil = solve_triangular(factor[:, :rank], b[:rank], trans="T", lower=False)
-        scale = np.sqrt(yy)
         tol = eps ** 0.25
         if rank < live.size:
             miss = np.abs(b[rank:] - factor[:, rank:].T @ ytil)
-            if miss.max() > tol * max(scale, np.abs(b).max()):
+            if miss.max() > tol * max(np.sqrt(yy), np.abs(b).max()):
                 raise _error(
                     "Xy is not in the range of gram: the cross-products "
                     "cannot come from the same data as the Gram matrix."
@@ -545,23 +553,18 @@ def gram_design(stats):
                 "from one data set (is every one centred and divided by the "
                 "same sum of weights?)."
             )
-        full = np.zeros((rank, p))
-        full[:, live[piv]] = factor * root[piv]
+        lift = np.sqrt(rank + 1)
+        X = np.zeros((rank + 1, p), dtype=dtype, order="F")
+        X[:rank, live[piv]] = factor * (root[piv] * lift)
+        y = np.zeros(rank + 1)
+        y[:rank] = ytil * lift
     else:
-        full = np.zeros((0, p))
-        explained = 0.0
-    n_rows = rank + 1
-    X = np.zeros((n_rows, p), order="F")
-    X[:rank] = full
-    y = np.zeros(n_rows)
-    y[:rank] = ytil
-    y[rank] = np.sqrt(max(yy - explained, 0.0))
-    # uniform weights 1/n_rows with rows scaled by sqrt(n_rows): the
-    # kernel's 1/2 sum sw r^2 is yy/2 - Xy^T w + w^T gram w/2
-    lift = np.sqrt(n_rows)
-    X = np.asfortranarray(X * lift, dtype=dtype)
-    y = np.ascontiguousarray(y * lift, dtype=dtype)
-    sw = np.full(n_rows, 1.0 / n_rows, dtype=dtype)
+        lift = 1.0
+        X = np.zeros((1, p), dtype=dtype, order="F")
+        y = np.zeros(1)
+    y[rank] = np.sqrt(max(yy - explained, 0.0)) * lift
+    y = np.ascontiguousarray(y, dtype=dtype)
+    sw = np.full(rank + 1, 1.0 / (rank + 1), dtype=dtype)
     return GramDesign(X, y, sw, _filled_cache(g64, dtype),
                       np.asarray(stats.X_mean, dtype=np.float64), stats.y_mean,
                       stats.fit_intercept)
