@@ -474,3 +474,27 @@ def test_sufficient_statistics_input_checks():
         sufficient_statistics(X, np.c_[y, y])
     with pytest.raises(TypeError, match="fit_intercept"):
         sufficient_statistics(X, y, fit_intercept="yes")
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_penalty_weights_and_l1_ratio_from_statistics(penalty):
+    # the penalty bundle (per-feature weights, a zero one unpenalised, and
+    # the elastic-net mixing) applies to fits and paths from statistics too
+    X, y, sw = make_data(seed=8)
+    weights = np.linspace(0.5, 2.0, X.shape[1])
+    weights[2] = 0.0
+    params = dict(penalty=penalty, gamma=gamma_of(penalty), tol=1e-12,
+                  penalty_weights=weights, l1_ratio=0.7)
+    stats = sufficient_statistics(X, y, sample_weight=sw)
+    ref = NonconvexLasso(alpha=0.1, **params).fit(X, y, sample_weight=sw)
+    model = NonconvexLasso(alpha=0.1, precompute=stats, **params).fit(None, None)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-8)
+    assert model.intercept_ == pytest.approx(ref.intercept_, abs=1e-8)
+    ref_path = nonconvex_path(X, y, sample_weight=sw, alphas=10, eps=1e-2,
+                              return_intercept=True, **params)
+    path = nonconvex_path(None, None, precompute=stats, alphas=10, eps=1e-2,
+                          return_intercept=True, **params)
+    for got, want in zip(path[:3], ref_path[:3]):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-8)
+    # the unpenalised feature is in the model from alpha_max on
+    assert path[1][2, 0] != 0
