@@ -197,36 +197,83 @@ def _check_target(y, X):
     return as_target(y, X.dtype)
 
 
-def _statistics(X, y, sample_weight, fit_intercept):
-    """The statistics of a validated X (Fortran or canonical CSC) and y."""
+@dataclass
+class _Moments:
+    """The O(n p) part of the statistics of validated data: the design
+    (means, column norms), the normalised weights and the centred target."""
+
+    design: object
+    sw: np.ndarray
+    y_c: np.ndarray
+    y_mean: float
+    weight_sum: float
+
+    def centre(self):
+        """Float64 means of the columns of ``design.matrix`` (X, or X minus
+        a shift)."""
+        shift = 0.0 if self.design.shift is None else self.design.shift
+        return self.design.X_offset - shift
+
+    def cross(self, v):
+        """``(M - centre)^T (sw * v)`` in float64, O(n p), held columns 0."""
+        M, centre = self.design.matrix, self.centre()
+        swv = self.sw * v
+        if sp.issparse(M):
+            out = np.asarray(M.T @ swv, dtype=np.float64).ravel()
+        else:
+            out = np.empty(M.shape[1])
+            step = max(1, _BLOCK_ENTRIES // max(M.shape[0], 1))
+            for start in range(0, M.shape[1], step):
+                cols = slice(start, start + step)
+                out[cols] = np.asarray(M[:, cols], dtype=np.float64).T @ swv
+        out -= centre * swv.sum()
+        out[self.design.norms2 == 0] = 0.0
+        return out
+
+    def column(self, j):
+        """Column ``j`` of the centred weighted Gram matrix, O(n p)."""
+        M = self.design.matrix
+        if sp.issparse(M):
+            x = np.asarray(M[:, [j]].toarray(), dtype=np.float64).ravel()
+        else:
+            x = np.asarray(M[:, j], dtype=np.float64)
+        return self.cross(x - self.centre()[j])
+
+
+def _moments(X, y, sample_weight, fit_intercept):
     n_samples = X.shape[0]
     sw, _ = check_sample_weight(sample_weight, n_samples, np.float64)
-    weight_sum = _weight_sum(sample_weight, n_samples)
     design = make_design(X, sw, fit_intercept)
     y_c, y_mean = center_target(y.astype(np.float64), sw, fit_intercept)
-    if sp.issparse(design.matrix):
-        gram, Xy = _sparse_products(design.matrix, design.X_offset, sw, y_c)
-    else:
-        # the columns of design.matrix (X, or X minus a shift) have float64
-        # means X_offset - shift
-        shift = 0.0 if design.shift is None else design.shift
-        gram, Xy = _dense_products(design.matrix, design.X_offset - shift, sw, y_c)
-    live = design.norms2 > 0
-    # the diagonal is the data-based fit's own curvature (two-pass column
-    # norms); held columns have no cross-products
-    gram[np.diag_indices_from(gram)] = design.norms2
-    gram[~live, :] = 0.0
-    gram[:, ~live] = 0.0
-    Xy[~live] = 0.0
+    return _Moments(design, sw, y_c, float(y_mean),
+                    _weight_sum(sample_weight, n_samples))
+
+
+def _statistics(X, y, sample_weight, fit_intercept, gram=None):
+    """The statistics of a validated X (Fortran or canonical CSC) and y;
+    with ``gram`` given (float64, already checked), only the O(n p) rest."""
+    mom = _moments(X, y, sample_weight, fit_intercept)
+    design, sw, y_c = mom.design, mom.sw, mom.y_c
+    if gram is None:
+        if sp.issparse(design.matrix):
+            gram = _sparse_products(design.matrix, mom.centre(), sw)
+        else:
+            gram = _dense_products(design.matrix, mom.centre(), sw)
+        live = design.norms2 > 0
+        # the diagonal is the data-based fit's own curvature (two-pass
+        # column norms); held columns have no cross-products
+        gram[np.diag_indices_from(gram)] = design.norms2
+        gram[~live, :] = 0.0
+        gram[:, ~live] = 0.0
     dtype = X.dtype
     return SufficientStatistics(
         gram=np.ascontiguousarray(gram, dtype=dtype),
-        Xy=Xy.astype(dtype),
+        Xy=mom.cross(y_c).astype(dtype),
         yy=float(sw @ (y_c * y_c)),
         X_mean=design.X_offset.astype(dtype),
-        y_mean=float(y_mean),
-        n_samples=int(n_samples),
-        sample_weight_sum=weight_sum,
+        y_mean=mom.y_mean,
+        n_samples=int(X.shape[0]),
+        sample_weight_sum=mom.weight_sum,
         fit_intercept=fit_intercept,
     )
 
@@ -238,12 +285,10 @@ def _weight_sum(sample_weight, n_samples):
     return float(raw.sum())
 
 
-def _dense_products(M, centre, sw, y_c):
-    """``(M - centre)^T diag(sw) (M - centre)`` and ``(M - centre)^T (sw y_c)``
-    in float64, by blocks of rows."""
+def _dense_products(M, centre, sw):
+    """``(M - centre)^T diag(sw) (M - centre)`` in float64, by blocks of rows."""
     n_samples, n_features = M.shape
     gram = np.zeros((n_features, n_features))
-    Xy = np.zeros(n_features)
     step = max(1, _BLOCK_ENTRIES // max(n_features, 1))
     for start in range(0, n_samples, step):
         rows = slice(start, start + step)
@@ -252,19 +297,16 @@ def _dense_products(M, centre, sw, y_c):
         block *= root[:, None]
         # B^T B is a symmetric rank-k update
         gram += block.T @ block
-        Xy += block.T @ (root * y_c[rows])
-    return _symmetric(gram), Xy
+    return _symmetric(gram)
 
 
-def _sparse_products(M, X_mean, sw, y_c):
-    """The centred products of a CSC matrix, without densifying it: the
-    implicit centring of the kernels' Gram cache."""
+def _sparse_products(M, X_mean, sw):
+    """The centred Gram matrix of a CSC matrix, without densifying it: the
+    implicit centring of the kernels' Gram cache (sw sums to one)."""
     M64 = sp.csc_matrix(M, dtype=np.float64)
     weighted = sp.diags(sw) @ M64
     gram = np.asarray((M64.T @ weighted).todense()) - np.outer(X_mean, X_mean)
-    swy = sw * y_c
-    Xy = np.asarray(M64.T @ swy).ravel() - X_mean * swy.sum()
-    return _symmetric(gram), Xy
+    return _symmetric(gram)
 
 
 def _symmetric(A):
@@ -588,8 +630,8 @@ def _filled_cache(gram, dtype):
 def _gram_from_array(precompute, X, y, sample_weight, fit_intercept):
     """Statistics from X and y with the user's Gram matrix (scikit-learn's
     ``Lasso(precompute=array)``: ``(X - m)^T diag(s') (X - m)`` with the
-    weights ``s'`` rescaled to sum to n_samples), checked against X."""
-    stats = _statistics(X, y, sample_weight, fit_intercept)
+    weights ``s'`` rescaled to sum to n_samples), checked against X (its
+    diagonal and middle column: O(n p), as the rest of the statistics)."""
     p = X.shape[1]
     gram = _float_array(precompute, "the Gram matrix")
     if gram.shape != (p, p):
@@ -598,15 +640,12 @@ def _gram_from_array(precompute, X, y, sample_weight, fit_intercept):
     if not np.all(np.isfinite(gram)):
         raise _error("the Gram matrix contains NaN or infinity.")
     given = gram.astype(np.float64) / X.shape[0]
-    _check_against(given, stats.gram.astype(np.float64), X.dtype,
+    mom = _moments(X, y, sample_weight, fit_intercept)
+    _check_against(given, mom, X.dtype,
                    "the Gram matrix does not match X (it must be that of X "
                    "centred by its weighted means when fit_intercept=True, "
                    "as in scikit-learn's Lasso(precompute=...))")
-    return SufficientStatistics(
-        gram=given.astype(X.dtype), Xy=stats.Xy, yy=stats.yy, X_mean=stats.X_mean,
-        y_mean=stats.y_mean, n_samples=stats.n_samples,
-        sample_weight_sum=stats.sample_weight_sum, fit_intercept=fit_intercept,
-    )
+    return _statistics(X, y, sample_weight, fit_intercept, gram=given)
 
 
 def _rtol(dtype):
@@ -614,16 +653,17 @@ def _rtol(dtype):
     return 1e-4 if dtype == np.float32 else 1e-7
 
 
-def _check_against(given, expected, dtype, message):
-    """Compare the diagonal and the middle column of two Gram matrices (a
-    column is O(n p) to recompute from X, as every check here)."""
-    diag = np.maximum(np.diag(expected), 0)
+def _check_against(given, mom, dtype, message):
+    """Compare the diagonal and the middle column of a given Gram matrix
+    with those of the data (:class:`_Moments`)."""
+    diag = mom.design.norms2.astype(np.float64)
     j = given.shape[0] // 2
     scale = np.sqrt(diag * diag[j])
     rtol = _rtol(dtype)
+    tiny = 1e-12 * max(float(diag.max()), 1e-300)
     for got, want, bound in ((np.diag(given), diag, diag),
-                             (given[:, j], expected[:, j], scale)):
-        off = np.abs(got - want) > rtol * bound + 1e-12 * max(diag.max(), 1e-300)
+                             (given[:, j], mom.column(j), scale)):
+        off = np.abs(got - want) > rtol * bound + tiny
         if off.any():
             k = int(np.flatnonzero(off)[0])
             raise _error(f"{message}: entry {k} differs ({got[k]:.6g} given, "
@@ -639,9 +679,8 @@ def _check_consistent(stats, X, y, sample_weight):
         raise _error(f"the statistics summarise {stats.n_samples} samples but X has "
                      f"{X.shape[0]}.")
     # the O(n p) part of the statistics, recomputed
-    sw, _ = check_sample_weight(sample_weight, X.shape[0], np.float64)
-    design = make_design(X, sw, stats.fit_intercept)
-    y_c, y_mean = center_target(y.astype(np.float64), sw, stats.fit_intercept)
+    mom = _moments(X, y, sample_weight, stats.fit_intercept)
+    design, sw, y_c = mom.design, mom.sw, mom.y_c
     rtol = _rtol(X.dtype)
     norms2 = design.norms2.astype(np.float64)
     spread = np.sqrt(norms2)
@@ -649,8 +688,9 @@ def _check_consistent(stats, X, y, sample_weight):
     checks = [
         ("X_mean", stats.X_mean, design.X_offset, spread + np.abs(design.X_offset)),
         ("the diagonal of gram", np.diag(stats.gram), norms2, norms2),
-        ("y_mean", stats.y_mean, y_mean, yscale + abs(y_mean)),
+        ("y_mean", stats.y_mean, mom.y_mean, yscale + abs(mom.y_mean)),
         ("yy", stats.yy, yscale**2, yscale**2),
+        ("Xy", stats.Xy, mom.cross(y_c), spread * yscale),
     ]
     for name, got, want, bound in checks:
         got = np.atleast_1d(np.asarray(got, dtype=np.float64))
@@ -661,16 +701,6 @@ def _check_consistent(stats, X, y, sample_weight):
             raise _error(f"the statistics do not match X and y: {name} "
                          f"({got[k]:.6g}) differs from the value computed from "
                          f"the data ({want[k]:.6g}).")
-    swy = sw * y_c
-    Xy = np.asarray(design.matrix.T @ swy, dtype=np.float64).ravel()
-    Xy -= design.X_mean.astype(np.float64) * swy.sum()
-    Xy[norms2 == 0] = 0.0
-    off = np.abs(stats.Xy - Xy) > rtol * spread * yscale + 1e-300
-    if off.any():
-        k = int(np.flatnonzero(off)[0])
-        raise _error(f"the statistics do not match X and y: Xy[{k}] "
-                     f"({stats.Xy[k]:.6g}) differs from the value computed from "
-                     f"the data ({Xy[k]:.6g}).")
 
 
 def resolve_precompute(precompute, X, y, sample_weight, *, fit_intercept,
