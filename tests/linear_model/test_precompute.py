@@ -494,7 +494,23 @@ def test_penalty_weights_and_l1_ratio_from_statistics(penalty):
                               return_intercept=True, **params)
     path = nonconvex_path(None, None, precompute=stats, alphas=10, eps=1e-2,
                           return_intercept=True, **params)
-    for got, want in zip(path[:3], ref_path[:3]):
+    for got, want in zip(path[:3], ref_path[:3], strict=True):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-8)
     # the unpenalised feature is in the model from alpha_max on
     assert path[1][2, 0] != 0
+
+
+@pytest.mark.parametrize("solver", ["apg", "pgd"])
+@pytest.mark.parametrize("penalty", ["mcp", "l1"])
+def test_gradient_solvers_from_statistics(solver, penalty):
+    # the square-root design serves every solver, not only CD
+    X, y, sw = make_data(seed=9)
+    params = dict(alpha=0.08, penalty=penalty, solver=solver, tol=1e-10,
+                  max_iter=200_000)
+    ref = NonconvexLasso(**params).fit(X, y, sample_weight=sw)
+    model = NonconvexLasso(
+        **params, precompute=sufficient_statistics(X, y, sample_weight=sw)
+    ).fit(None, None)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-8)
+    assert model.intercept_ == pytest.approx(ref.intercept_, abs=1e-8)
+    assert model.dual_gap_ is None
