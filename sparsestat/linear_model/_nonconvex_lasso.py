@@ -96,13 +96,13 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         ``alpha=0``).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
-    precompute : bool, array-like of shape (n_features, n_features) or \
-            SufficientStatistics, default=False
+    precompute : bool, array-like or SufficientStatistics, default=False
         Fit from the sufficient statistics of least squares (the centred
         weighted Gram matrix and cross-products, see
         :func:`sufficient_statistics`) instead of the data. ``True``
         computes them from ``X`` in ``fit`` (pays off for
-        ``n_samples >> n_features``); an array is scikit-learn's
+        ``n_samples >> n_features``); an array of shape ``(n_features,
+        n_features)`` is scikit-learn's
         ``Lasso(precompute=...)`` Gram matrix, ``(X - m)^T diag(s) (X - m)``
         with ``m`` the weighted column means (zeros without intercept) and
         the weights ``s`` rescaled to sum to ``n_samples`` (``X.T @ X`` for

@@ -216,8 +216,7 @@ def nonconvex_path(
         Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
         ``l1_ratio * p(|w_j|; alpha pw_j, gamma) + (1 - l1_ratio) * alpha
         pw_j / 2 * w_j^2``.
-    precompute : bool, array-like of shape (n_features, n_features) or \
-            SufficientStatistics, default=False
+    precompute : bool, array-like or SufficientStatistics, default=False
         ``loss="squared_error"`` only: solve the path from the sufficient
         statistics instead of the data, as
         :class:`NonconvexLasso(precompute=...) <NonconvexLasso>` does
