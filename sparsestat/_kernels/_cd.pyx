@@ -657,9 +657,10 @@ def cd_solve(
         ``max_epochs`` CD epochs per working set, ``tol`` on the scaled KKT
         violation max_j kkt_scale_j dist(-grad_j, dp(w_j)) (the same scaled
         violations rank the working-set candidates), ``gap_tol`` for the L1
-        penalty, also mixed with a ridge part (also stop once the duality
-        gap is at most gap_tol; negative: never, the gap is still returned;
-        no gap when a live feature has weight 0), ``ws_start`` the
+        penalty (also stop once the duality gap is at most gap_tol;
+        negative: never, the gap is still returned; with l1_ratio < 1 the
+        elastic-net gap is returned but does not stop; no gap when a live
+        feature has weight 0), ``ws_start`` the
         smallest working-set size, ``column_cost`` the average number of
         stored entries per column (n when dense; the Gram mode is used
         while the support is smaller).
@@ -746,6 +747,11 @@ def cd_solve(
         for j in range(p):
             if norms2[j] != 0 and not fp.weights[j] > 0:
                 use_gap = False
+    # with a ridge part the gap bounds the objective, but a small ridge
+    # curvature leaves the coefficients loose at a gap that stops a Lasso
+    # well: the elastic net stops on the KKT violation alone (the gap is
+    # still returned)
+    cdef bint gap_stops = use_gap and (fp.weights == NULL or fp.l1_ratio == 1)
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
     cdef floating viol, inner_tol, delta
@@ -798,7 +804,7 @@ def cd_solve(
             elif use_gap:
                 gap = _enet_dual_gap(n, p, &y[0], &sw[0], &q[0], t, &w[0],
                                      &grad[0], &norms2[0], alpha, positive, &fp)
-            if kkt <= tol or (use_gap and gap <= gap_tol):
+            if kkt <= tol or (gap_stops and gap <= gap_tol):
                 converged = True
                 break
             if it == max_iter:

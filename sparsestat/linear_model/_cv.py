@@ -309,11 +309,11 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
         starts at that l1_ratio's ``alpha_max``, as in ``ElasticNetCV``).
     gammas_ : ndarray of shape (n_gammas,)
         The gamma grid (one value for a float ``gamma`` or ``"l1"``).
-    mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds) or \
-            (n_l1_ratios, n_gammas, n_alphas, n_folds)
+    mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out weighted mean squared error of each gamma, alpha and fold;
         three-dimensional (``n_gammas = 1`` for a float ``gamma``) unless
-        ``l1_ratio`` is a grid, which adds the leading axis.
+        ``l1_ratio`` is a grid, which adds a leading axis: shape
+        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``.
         NaN for a fold whose test samples all have zero weight (left out
         of the mean, with a warning).
     coef_ : ndarray of shape (n_features,)
@@ -519,11 +519,11 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         starts at that l1_ratio's ``alpha_max``, as in ``ElasticNetCV``).
     gammas_ : ndarray of shape (n_gammas,)
         The gamma grid (one value for a float ``gamma`` or ``"l1"``).
-    scores_ : ndarray of shape (n_gammas, n_alphas, n_folds) or \
-            (n_l1_ratios, n_gammas, n_alphas, n_folds)
+    scores_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out score of each gamma, alpha and fold; three-dimensional
         (``n_gammas = 1`` for a float ``gamma``) unless ``l1_ratio`` is a
-        grid, which adds the leading axis.
+        grid, which adds a leading axis: shape
+        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``.
     coef_ : ndarray of shape (1, n_features)
         Coefficients of the refitted model (scikit-learn's binary layout).
     intercept_ : ndarray of shape (1,)
@@ -566,10 +566,10 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         "scoring": [StrOptions({"neg_log_loss", "accuracy", "roc_auc"})],
     }
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=50, eps=1e-2, cv=None,
+    def __init__(self, *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, cv=None,
                  scoring="neg_log_loss", fit_intercept=True, solver="cd",
-                 damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0,
-                 l1_ratio=1.0, penalty_weights=None):
+                 damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
         self.l1_ratio = l1_ratio

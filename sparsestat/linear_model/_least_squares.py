@@ -85,10 +85,11 @@ def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         Reused across calls on the same design and weights; a fresh one is
         made otherwise.
     gap_stop : bool, default=True
-        For the L1 penalty (also mixed with a ridge part), also stop once
-        the duality gap is at most ``tol * sum(sw * y_c**2)`` (scikit-learn's
-        Lasso rule); otherwise only the KKT violation stops the solve. No
-        gap exists when a feature is unpenalised (weight 0).
+        For the L1 penalty, also stop once the duality gap is at most
+        ``tol * sum(sw * y_c**2)`` (scikit-learn's Lasso rule); otherwise
+        only the KKT violation stops the solve. With ``l1_ratio < 1`` the
+        elastic-net gap is computed but does not stop the solve; no gap
+        exists when a feature is unpenalised (weight 0).
     weighting : PenaltyWeighting, optional
         Per-feature penalty weights and ``l1_ratio``
         (:class:`~sparsestat.utils.penalties.PenaltyWeighting`); None is

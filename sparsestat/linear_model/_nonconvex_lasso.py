@@ -132,7 +132,12 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         column times the weighted RMS of the centred ``y`` (the natural
         size of that gradient entry), so that ``fit(c * X, d * y)`` with
         ``alpha`` scaled by ``c * d`` stops at coefficients scaled by
-        ``d / c``. It is floored at about ``100 * eps`` of X's dtype.
+        ``d / c``. It is floored at about ``100 * eps`` of X's dtype. The
+        duality-gap stop of ``"l1"`` applies to the pure Lasso only (also
+        weighted): with ``l1_ratio < 1`` only the KKT violation stops the
+        solve (a gap small against ``y`` can leave the coefficients loose
+        when the ridge part is small), and with an unpenalised feature no
+        gap exists.
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
     positive : bool, default=False
