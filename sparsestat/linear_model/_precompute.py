@@ -116,13 +116,15 @@ class SufficientStatistics:
 
     @property
     def n_features(self):
-        """Number of features, ``gram.shape[0]``."""
-        return np.shape(self.gram)[0]
+        """Number of features, ``gram.shape[0]`` (None for a scalar ``gram``)."""
+        shape = np.shape(self.gram)
+        return shape[0] if shape else None
 
     def __repr__(self):
+        # short, and safe on the malformed statistics a fit will refuse
         dtype = getattr(self.gram, "dtype", None)
         return (f"SufficientStatistics(n_samples={self.n_samples}, "
-                f"n_features={np.shape(self.gram)[0]}, "
+                f"n_features={self.n_features}, "
                 f"fit_intercept={self.fit_intercept}, dtype={dtype})")
 
 

@@ -374,6 +374,7 @@ def _bad_cases(stats):
     return {
         "gram not square": (dict(gram=g[:, :4]), "square"),
         "gram 1-D": (dict(gram=np.diag(g)), "square"),
+        "gram scalar": (dict(gram=1.0), "square"),
         "gram not symmetric": (dict(gram=asym), "not symmetric"),
         "gram not PSD": (dict(gram=indefinite), "positive semi-definite"),
         "negative diagonal": (dict(gram=negdiag), "positive semi-definite"),
@@ -395,6 +396,7 @@ def _bad_cases(stats):
 def test_bad_statistics_raise_naming_precompute(stats, case):
     fields, match = _bad_cases(stats)[case]
     bad = replace(stats, **fields)
+    assert repr(bad).startswith("SufficientStatistics(")
     with pytest.raises(ValueError, match=match) as info:
         NonconvexLasso(precompute=bad).fit(None, None)
     assert "precompute" in str(info.value)
