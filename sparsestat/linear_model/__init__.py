@@ -7,6 +7,10 @@ from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import nonconvex_path
 from sparsestat.linear_model._poisson import NonconvexPoissonRegression
 from sparsestat.linear_model._poisson_cv import NonconvexPoissonRegressionCV
+from sparsestat.linear_model._precompute import (
+    SufficientStatistics,
+    sufficient_statistics,
+)
 
 __all__ = [
     "NonconvexLasso",
@@ -15,6 +19,8 @@ __all__ = [
     "NonconvexLogisticRegressionCV",
     "NonconvexPoissonRegression",
     "NonconvexPoissonRegressionCV",
+    "SufficientStatistics",
     "alpha_max",
     "nonconvex_path",
+    "sufficient_statistics",
 ]

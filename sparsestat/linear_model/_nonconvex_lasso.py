@@ -12,6 +12,7 @@ from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import resolve_max_iter
 from sparsestat.linear_model._path import compute_path, initial_coef
+from sparsestat.linear_model._precompute import SufficientStatistics, resolve_precompute
 from sparsestat.utils._design import as_target
 from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import Interval, c_int_interval
@@ -95,6 +96,23 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         ``alpha=0``).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
+    precompute : bool, array-like or SufficientStatistics, default=False
+        Fit from the sufficient statistics of least squares (the centred
+        weighted Gram matrix and cross-products, see
+        :func:`sufficient_statistics`) instead of the data. ``True``
+        computes them from ``X`` in ``fit`` (pays off for
+        ``n_samples >> n_features``); an array of shape ``(n_features,
+        n_features)`` is scikit-learn's
+        ``Lasso(precompute=...)`` Gram matrix, ``(X - m)^T diag(s) (X - m)``
+        with ``m`` the weighted column means (zeros without intercept) and
+        the weights ``s`` rescaled to sum to ``n_samples`` (``X.T @ X`` for
+        centred, unweighted ``X``), checked against ``X``; a
+        :class:`SufficientStatistics` lets ``fit(None, None)`` run without
+        the data (statistics computed elsewhere, e.g. with
+        :mod:`dask.array` over more rows than fit in memory). Memory is
+        about two ``n_features x n_features`` arrays. The fit is the
+        ordinary one (same solver, stopping rule and solution); see
+        :ref:`glm_precompute`.
     solver : {"cd", "apg", "pgd"}, default="cd"
         Working-set coordinate descent, accelerated proximal gradient, or
         plain proximal gradient. CD is the fastest in almost all cases; the
@@ -198,6 +216,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
         "positive": ["boolean"],
+        "precompute": ["boolean", "array-like", SufficientStatistics],
     }
 
     def __init__(
@@ -209,6 +228,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         l1_ratio=1.0,
         penalty_weights=None,
         fit_intercept=True,
+        precompute=False,
         solver="cd",
         damping="tuned",
         max_iter=None,
@@ -223,6 +243,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         self.l1_ratio = l1_ratio
         self.penalty_weights = penalty_weights
         self.fit_intercept = fit_intercept
+        self.precompute = precompute
         self.solver = solver
         self.damping = damping
         self.max_iter = max_iter
@@ -237,12 +258,17 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; sparse input is converted to CSC.
-        y : array-like of shape (n_samples,)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or None
+            Training data; sparse input is converted to CSC. None (with
+            ``y`` None) when ``precompute`` holds the statistics; given
+            with statistics, ``X`` and ``y`` are checked against them.
+        y : array-like of shape (n_samples,) or None
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights, not all zero.
+            Non-negative sample weights, not all zero (with
+            :class:`SufficientStatistics`, they are part of the statistics:
+            None when ``X`` is None, else those the statistics were
+            computed with).
 
         Returns
         -------
@@ -251,6 +277,8 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         """
         self._validate_params()
         check_gamma(self.penalty, self.gamma)
+        if self.precompute is not False:
+            return self._fit_precomputed(X, y, sample_weight)
         X, y = validate_data(
             self,
             check_sparse_input(X),
@@ -276,6 +304,33 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
             solver=self.solver, damping=self.damping, coef_init=w, screening=False,
             record_objective=self.verbose >= 2, weighting=weighting,
         )
+        return self._store(path, max_iter, float(path.intercepts[0]))
+
+    def _fit_precomputed(self, X, y, sample_weight):
+        """``fit`` on the square-root design of the sufficient statistics
+        (``_precompute.py``): the same path, solver and stopping rule."""
+        problem = resolve_precompute(self.precompute, X, y, sample_weight,
+                                     fit_intercept=self.fit_intercept,
+                                     estimator=self)
+        n_features = problem.X.shape[1]
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, n_features)
+        w, _ = initial_coef(self, n_features, problem.X.dtype)
+        max_iter = resolve_max_iter(self.max_iter, self.solver)
+        # the statistics are centred already: the intercept is recovered
+        # from their means after the solve
+        path = compute_path(
+            problem.X, problem.y, problem.sw, True, loss="squared_error",
+            penalty=self.penalty, gamma=self.gamma, alphas=[self.alpha],
+            fit_intercept=False, positive=self.positive, tol=self.tol,
+            max_iter=max_iter, solver=self.solver, damping=self.damping,
+            coef_init=w, screening=False,
+            record_objective=self.verbose >= 2, weighting=weighting,
+            gram_cache=problem.cache if self.solver == "cd" else None,
+        )
+        return self._store(path, max_iter, float(problem.intercept(path.coefs[:, 0])))
+
+    def _store(self, path, max_iter, intercept):
+        """Set the fitted attributes from a path of one alpha."""
         n_iter, kkt, gap = path.n_iters[0], path.stop_crits[0], path.gaps[0]
         converged = path.converged[0]
         # no gap with an unpenalised feature (the kernel returns NaN)
@@ -295,7 +350,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
                 stacklevel=user_stacklevel(),
             )
         self.coef_ = path.coefs[:, 0].copy()
-        self.intercept_ = float(path.intercepts[0])
+        self.intercept_ = intercept
         self.n_iter_ = int(n_iter)
         self.stop_crit_ = float(kkt)
         self.dual_gap_ = float(gap) if has_gap else None

@@ -27,6 +27,7 @@ from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRA
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
 from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.linear_model._least_squares import GramCache
+from sparsestat.linear_model._precompute import SufficientStatistics, resolve_precompute
 from sparsestat.linear_model._prox_newton import Saturation
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
@@ -56,6 +57,7 @@ PATH_CONSTRAINTS = {
     "max_iter": [c_int_interval(1), None],
     "return_intercept": ["boolean"],
     **WEIGHTING_CONSTRAINTS,
+    "precompute": ["boolean", "array-like", SufficientStatistics],
 }
 
 
@@ -156,6 +158,7 @@ def nonconvex_path(
     verbose=0,
     penalty_weights=None,
     l1_ratio=1.0,
+    precompute=False,
 ):
     """Compute the L1/MCP/SCAD regularisation path of a linear model.
 
@@ -169,9 +172,10 @@ def nonconvex_path(
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Training data; sparse input is converted to CSC.
-    y : array-like of shape (n_samples,)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or None
+        Training data; sparse input is converted to CSC. None (with ``y``
+        None) when ``precompute`` holds the statistics.
+    y : array-like of shape (n_samples,) or None
         Targets; for ``loss="log_loss"`` binary labels (the larger one is
         the positive class), for ``loss="poisson"`` non-negative counts or
         rates.
@@ -224,6 +228,13 @@ def nonconvex_path(
         Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
         ``l1_ratio * p(|w_j|; alpha pw_j, gamma) + (1 - l1_ratio) * alpha
         pw_j / 2 * w_j^2``.
+    precompute : bool, array-like or SufficientStatistics, default=False
+        ``loss="squared_error"`` only: solve the path from the sufficient
+        statistics instead of the data, as
+        :class:`NonconvexLasso(precompute=...) <NonconvexLasso>` does
+        (``True``: computed from X; an array: scikit-learn's Gram matrix;
+        :func:`sufficient_statistics`: X, y and ``sample_weight`` None).
+        The path is the ordinary one.
 
     Returns
     -------
@@ -265,7 +276,8 @@ def nonconvex_path(
                   fit_intercept=fit_intercept, positive=positive, tol=tol,
                   max_iter=max_iter, solver=solver, damping=damping,
                   return_intercept=return_intercept, verbose=verbose,
-                  penalty_weights=penalty_weights, l1_ratio=l1_ratio)
+                  penalty_weights=penalty_weights, l1_ratio=l1_ratio,
+                  precompute=precompute)
     validate_parameter_constraints(PATH_CONSTRAINTS, params,
                                    caller_name="nonconvex_path")
     check_finite_scalar(gamma, "gamma")
@@ -273,6 +285,26 @@ def nonconvex_path(
     alphas = check_alpha_grid(alphas)
     if not isinstance(alphas, int):
         alphas = np.sort(alphas)[::-1]
+    if precompute is not False:
+        if loss != "squared_error":
+            raise ValueError(
+                f"precompute needs loss='squared_error' (the log-loss has no "
+                f"sufficient statistics), got loss={loss!r}."
+            )
+        problem = resolve_precompute(precompute, X, y, sample_weight,
+                                     fit_intercept=fit_intercept)
+        weighting = make_weighting(penalty_weights, l1_ratio, problem.X.shape[1])
+        # the statistics are centred: intercepts come from their means
+        path = compute_path(
+            problem.X, problem.y, problem.sw, True, loss=loss, penalty=penalty,
+            gamma=gamma, alphas=alphas, eps=eps, fit_intercept=False,
+            positive=positive, tol=tol, max_iter=max_iter, solver=solver,
+            damping=damping, verbose=verbose, weighting=weighting,
+            gram_cache=problem.cache if solver == "cd" else None,
+        )
+        path.intercepts = np.asarray(problem.intercept(path.coefs), dtype=np.float64)
+        return _path_result(path, tol, max_iter, solver, return_intercept,
+                            alphas)
     X = check_array(check_sparse_input(X), accept_sparse="csc",
                     dtype=[np.float64, np.float32], order="F")
     y = check_array(y, ensure_2d=False, dtype=None)
@@ -306,6 +338,12 @@ def nonconvex_path(
         max_iter=max_iter, solver=solver, damping=damping, verbose=verbose,
         weighting=weighting,
     )
+    return _path_result(path, tol, max_iter, solver, return_intercept, alphas)
+
+
+def _path_result(path, tol, max_iter, solver, return_intercept, alphas):
+    """What nonconvex_path returns, after its convergence warning (naming
+    the number of alphas requested when a saturated path stopped early)."""
     warn_unconverged(path, tol, max_iter, solver,
                      n_requested=alphas if isinstance(alphas, int) else len(alphas))
     if return_intercept:
@@ -316,7 +354,8 @@ def nonconvex_path(
 def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
                  fit_intercept, positive, tol, max_iter, solver, damping,
                  coef_init=None, intercept_init=None, screening=True,
-                 record_objective=False, verbose=0, weighting=None):
+                 record_objective=False, verbose=0, weighting=None,
+                 gram_cache=None):
     """The path on validated arrays: every linear fit comes here.
 
     Parameters
@@ -345,6 +384,10 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         Per-feature penalty weights and ``l1_ratio``
         (:func:`~sparsestat.utils.penalties.make_weighting`), passed to
         every solve; None is the plain penalty.
+    gram_cache : GramCache, optional
+        Least squares with ``"cd"``: a Gram cache already filled for this
+        design (the precomputed statistics of ``_precompute.py``); a fresh
+        one is made otherwise.
 
     Returns
     -------
@@ -397,8 +440,8 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
     if solver == "cd" and squared:
-        cache = GramCache(n_features, dtype,
-                          n_samples=None if design.is_sparse else X.shape[0])
+        cache = gram_cache if gram_cache is not None else GramCache(
+            n_features, dtype, n_samples=None if design.is_sparse else X.shape[0])
     steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
