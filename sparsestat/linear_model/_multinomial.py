@@ -1,0 +1,342 @@
+r"""Block proximal Newton for the penalised multinomial logistic regression.
+
+The model of ``K > 2`` classes has one linear predictor per class,
+``eta_ik = x_i^T w_k + b_k``, and minimises
+
+.. math::
+
+    F(W, b) = \sum_i s_i \Big(\log \sum_k e^{\eta_{ik}} - \eta_{i y_i}\Big)
+              + \sum_{k, j} p(|w_{kj}|; \alpha, \gamma)
+
+with weights ``s`` summing to one. As glmnet does for
+``family="multinomial"``, each outer iteration is one sweep over the
+classes; the step of class ``k`` holds the other classes' predictors fixed.
+With them fixed, the loss of class ``k`` is a binary log-loss with an
+offset: ``log sum_l e^{eta_il} = c_i + log(1 + e^{eta_ik - c_i})`` with
+``c_i = log sum_{l != k} e^{eta_il}``, whose second derivative in
+``eta_ik`` is ``p_ik (1 - p_ik) <= 1/4``. Its quadratic model, a weighted
+least-squares problem with weights ``s p_k (1 - p_k)`` and working response
+``eta_k + (y_k - p_k) / (p_k (1 - p_k))``, is solved by the working-set CD
+kernel (:func:`~sparsestat.linear_model._least_squares.cd_least_squares`),
+and the step is accepted when it lowers ``F``; otherwise the curvature is
+damped (Levenberg-Marquardt), and at damping 1/4 the model majorises the
+class's loss, so the step cannot raise ``F``: every class step is a descent
+step. (Böhning's bound ``1/2 (I - 11^T/K)`` majorises the full Hessian in
+all classes at once; the per-class block needs only the 1/4 of the binary
+case.) The solve stops when the KKT violation over every coefficient and
+intercept is at most ``tol``.
+
+Identifiability: adding the same vector to every class's coefficients, or
+the same constant to every intercept, leaves the probabilities unchanged.
+The penalty identifies the coefficients (for each feature it prefers the
+shift with the smallest penalty, the median of the class coefficients for
+L1, which stationarity enforces); the unpenalised intercepts are reported
+summing to zero, which is also what scikit-learn's ``saga`` solver returns
+(its intercept steps are gradients, whose sum over the classes is zero).
+"""
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+from sklearn.utils.extmath import safe_sparse_dot
+
+from sparsestat.linear_model._least_squares import cd_least_squares
+from sparsestat.linear_model._path import Path, alpha_grid
+from sparsestat.utils._design import center_target, make_design
+from sparsestat.utils.penalties import get_penalty
+from sparsestat.utils.progress import progress
+
+# Curvature floor: keeps the working response finite where p(1-p) underflows.
+_MIN_CURVATURE = 1e-10
+_ARMIJO = 1e-4
+# p_k (1 - p_k) <= 1/4 with the other classes fixed: with this damping the
+# quadratic model of one class majorises its loss
+_MAJORISING_CURVATURE = 0.25
+# Smallest class proportion of the null intercepts (log of zero otherwise).
+_MIN_PROPORTION = 1e-12
+
+# The solvers that take the multinomial loss: the proximal gradient kernel
+# (``_apg.pyx``) evaluates a datafit of one linear predictor per sample
+# (``_datafits.pxd``); the softmax couples the K predictors of a sample.
+MULTINOMIAL_SOLVERS = ("cd",)
+
+
+def check_multinomial_solver(solver):
+    """Raise unless ``solver`` can fit the multinomial loss."""
+    if solver not in MULTINOMIAL_SOLVERS:
+        raise ValueError(
+            f"solver={solver!r} fits binary targets only: the proximal "
+            "gradient kernel takes a datafit of one linear predictor per "
+            "sample, and the multinomial loss couples one predictor per "
+            "class. Use solver='cd' (block proximal Newton) for more than "
+            "two classes."
+        )
+
+
+def linear_predictors(X, W, b):
+    """``X W^T + b`` in float64, shape (n_samples, n_classes)."""
+    eta = np.asarray(safe_sparse_dot(X, W.T), dtype=np.float64)
+    return eta + np.asarray(b, dtype=np.float64)
+
+
+def multinomial_loss(eta, Y, sw):
+    """Weighted mean of ``-log softmax(eta)_{y_i}`` (``Y`` one-hot)."""
+    return float(sw @ (logsumexp(eta, axis=1) - np.einsum("ik,ik->i", Y, eta)))
+
+
+def class_penalties(W, penalty, alpha, gamma):
+    """Penalty of each class's coefficients, shape (n_classes,)."""
+    values = get_penalty(penalty).value(np.abs(W), float(alpha), float(gamma))
+    return values.sum(axis=1)
+
+
+def multinomial_gradient(X, eta, Y, sw):
+    """Gradient of the loss in ``W`` (n_classes, n_features) and in ``b``."""
+    resid = sw[:, None] * (softmax(eta, axis=1) - Y)
+    grad = np.asarray(safe_sparse_dot(X.T, resid), dtype=np.float64)
+    return grad.T, resid.sum(axis=0)
+
+
+def multinomial_kkt(W, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
+                    positive, kkt_scale):
+    """Largest scaled distance of ``-grad`` to the subdifferential over every
+    coefficient of every class, and the largest intercept gradient."""
+    viol = get_penalty(penalty).subdiff_distance(
+        W, grad, float(alpha), float(gamma), bool(positive)) * kkt_scale
+    kkt = float(viol[:, live].max()) if live.any() else 0.0
+    return max(kkt, float(np.abs(grad_b).max())) if fit_intercept else kkt
+
+
+def null_intercepts(Y, sw, fit_intercept):
+    """Intercepts of the model with ``W = 0``: the log weighted class
+    proportions, centred (zeros without intercept)."""
+    if not fit_intercept:
+        return np.zeros(Y.shape[1])
+    proportions = np.maximum(sw @ Y.astype(np.float64), _MIN_PROPORTION)
+    logp = np.log(proportions)
+    return logp - logp.mean()
+
+
+def null_gradient(design, Y, sw, fit_intercept):
+    """Loss gradient (n_classes, n_features) at ``W = 0`` with the null
+    intercepts; held columns get zero."""
+    K = Y.shape[1]
+    eta = np.broadcast_to(null_intercepts(Y, sw, fit_intercept), (Y.shape[0], K))
+    grad = multinomial_gradient(design.matrix, eta, Y, sw)[0]
+    grad[:, design.norms2 == 0] = 0
+    return grad
+
+
+def multinomial_alpha_max(design, Y, sw, fit_intercept):
+    """Smallest alpha at which ``W = 0`` is stationary: the largest null
+    gradient over the classes and the non-constant columns (``p'(0) =
+    alpha`` for every penalty)."""
+    grad = null_gradient(design, Y, sw, fit_intercept)
+    return float(np.abs(grad).max()) if grad.size else 0.0
+
+
+def check_class_weights(Y, sw):
+    """Raise if a class has no weight (its intercept would be -inf)."""
+    empty = np.flatnonzero(~(sw @ Y > 0))
+    if empty.size:
+        raise ValueError(
+            f"Class index {int(empty[0])} has no sample of positive weight in "
+            "the training data (all its sample_weight are zero, or a CV "
+            "training fold holds none of its samples): its probability would "
+            "be zero and its intercept -inf. Give its samples weight or use a "
+            "splitter whose training parts hold every class."
+        )
+
+
+def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
+                     fit_intercept, positive=False, tol, max_iter, solver="cd",
+                     damping=None, coef_init=None, intercept_init=None,
+                     verbose=0):
+    """Multinomial path over decreasing ``alphas``, each warm started at the
+    previous solution (the signature of
+    :func:`~sparsestat.linear_model._path.compute_path`).
+
+    Parameters
+    ----------
+    X : Fortran ndarray or canonical CSC matrix, float32 or float64
+    Y : ndarray of shape (n_samples, n_classes)
+        One-hot labels.
+    sw : ndarray of shape (n_samples,)
+        Weights summing to one.
+    alphas : int or ndarray
+        A number of alphas (log grid from :func:`multinomial_alpha_max` down
+        to ``eps`` times it) or the alphas, already decreasing.
+    solver : {"cd"}
+        Only the block proximal Newton (see :data:`MULTINOMIAL_SOLVERS`).
+    damping : ignored
+        The gradient solvers' schedule (accepted for the signature).
+    coef_init : ndarray of shape (n_classes, n_features), optional
+    intercept_init : ndarray of shape (n_classes,), optional
+        Warm start of the first solve (zeros and the null intercepts).
+
+    Returns
+    -------
+    Path
+        ``coefs`` of shape (n_classes, n_features, n_alphas) and
+        ``intercepts`` of shape (n_classes, n_alphas), summing to zero over
+        the classes.
+    """
+    check_multinomial_solver(solver)
+    check_class_weights(Y, sw)
+    dtype = X.dtype
+    n_features, K = X.shape[1], Y.shape[1]
+    design = make_design(X, sw, fit_intercept)
+    live = design.norms2 > 0
+    kkt_scale = design.kkt_scale(1.0)
+    tol = max(tol, design.precision())
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if isinstance(alphas, int):
+        alphas = alpha_grid(multinomial_alpha_max(design, Y, sw, fit_intercept),
+                            alphas, eps)
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if coef_init is None:
+        W = np.zeros((K, n_features), dtype=dtype)
+    else:
+        W = np.array(coef_init, dtype=dtype, order="C")
+    if intercept_init is not None and fit_intercept:
+        b = np.asarray(intercept_init, dtype=np.float64).copy()
+    else:
+        b = null_intercepts(Y, sw, fit_intercept)
+    # the solve runs on the design's matrix (a centred copy when X's offsets
+    # are too large for accurate products), with b_k + shift^T w_k as the
+    # intercepts, mapped back after each solve
+    shift = design.shift
+    path = Path(alphas, np.empty((K, n_features, alphas.size), dtype=dtype),
+                np.empty((K, alphas.size)),
+                *(np.empty(alphas.size) for _ in range(3)),
+                np.empty(alphas.size, dtype=bool), [])
+    steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
+    for a in steps:
+        alpha = float(alphas[a])
+        b_solve = b if shift is None else b + W @ shift
+        n_iter, kkt, converged, b_solve = prox_newton_multinomial(
+            design.matrix, Y, sw, W, b_solve, live=live,
+            fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
+            gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
+            kkt_scale=kkt_scale,
+        )
+        b = b_solve if shift is None else b_solve - W @ shift
+        if fit_intercept:
+            b = b - b.mean()
+        path.coefs[:, :, a] = W
+        path.intercepts[:, a] = b
+        path.stop_crits[a] = kkt
+        path.n_iters[a] = n_iter
+        path.gaps[a] = np.nan
+        path.converged[a] = converged
+        steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(W)), kkt=float(kkt))
+    return path
+
+
+def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
+                            penalty, alpha, gamma, positive, max_iter, tol,
+                            kkt_scale):
+    """Block proximal Newton in place on ``W`` (n_classes, n_features).
+
+    One iteration is a sweep of class steps (module docstring). Returns
+    ``n_iter, kkt, converged, intercept`` (``intercept`` of shape
+    (n_classes,), not normalised).
+    """
+    K = Y.shape[1]
+    b = (np.asarray(intercept, dtype=np.float64).copy() if fit_intercept
+         else np.zeros(K))
+    eta = linear_predictors(X, W, b)
+    pens = class_penalties(W, penalty, alpha, gamma)
+    objective = multinomial_loss(eta, Y, sw) + float(pens.sum())
+    damping = np.zeros(K)
+    kkt, converged, n_iter = np.inf, False, 0
+    for it in range(max_iter + 1):
+        grad, grad_b = multinomial_gradient(X, eta, Y, sw)
+        kkt = multinomial_kkt(W, grad, grad_b, live, fit_intercept, penalty,
+                              alpha, gamma, positive, kkt_scale)
+        if kkt <= tol:
+            converged = True
+            break
+        if it == max_iter:
+            break
+        n_iter += 1
+        moved = False
+        inner_tol = max(0.1 * tol, 0.1 * kkt)
+        for k in range(K):
+            # p_k from the predictors after the previous classes' steps
+            prob = np.exp(eta[:, k] - logsumexp(eta, axis=1))
+            curvature = np.maximum(prob * (1 - prob), _MIN_CURVATURE)
+            # damping as in the binary proximal Newton loop: full steps to a
+            # model solution only; where one does not lower F, the curvature
+            # is raised and the model solved again, up to the majorising 1/4
+            while True:
+                majorising = damping[k] >= _MAJORISING_CURVATURE
+                step = _class_model_step(
+                    X, Y[:, k], sw, W[k], b[k], eta[:, k], prob,
+                    curvature + damping[k], live, fit_intercept, penalty,
+                    alpha, gamma, positive, inner_tol, kkt_scale,
+                )
+                accepted = _decreased(Y, sw, W[k], eta, k, objective, pens, step,
+                                      penalty, alpha, gamma,
+                                      armijo=0.0 if majorising else _ARMIJO)
+                if accepted is not None or majorising:
+                    break
+                damping[k] = min(max(4 * damping[k], 1e-4), _MAJORISING_CURVATURE)
+            if accepted is None:
+                continue  # class k is stationary to the precision of F
+            damping[k] = damping[k] / 3 if damping[k] > 1e-8 else 0.0
+            step_w, step_b, step_eta, _ = step
+            objective, pens[k] = accepted
+            W[k] += step_w
+            b[k] += step_b
+            eta[:, k] += step_eta
+            moved = True
+        if not moved:
+            break
+    return n_iter, kkt, converged, b
+
+
+def _class_model_step(X, y_k, sw, w_k, b_k, eta_k, prob, curvature, live,
+                      fit_intercept, penalty, alpha, gamma, positive, inner_tol,
+                      kkt_scale):
+    """Solve the penalised quadratic model of class ``k`` by CD.
+
+    Returns ``(step_w, step_b, step_eta, decrease)`` with ``decrease`` half
+    the model's curvature along the step.
+    """
+    dtype = X.dtype
+    hw = sw * curvature
+    h_sum = float(hw.sum())
+    z = (eta_k + (y_k - prob) / curvature).astype(dtype)
+    hw = hw.astype(dtype)
+    design = make_design(X, hw / dtype.type(h_sum), fit_intercept, checked=True)
+    design.norms2[~live] = 0
+    z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
+    w_model = w_k.copy()
+    cd_least_squares(
+        design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
+        gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
+        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
+    )
+    b_model = z_mean - float(design.X_offset @ w_model) if fit_intercept else 0.0
+    step_w = w_model - w_k
+    step_b = b_model - b_k if fit_intercept else 0.0
+    step_eta = np.asarray(safe_sparse_dot(X, step_w), dtype=np.float64).ravel() + step_b
+    return step_w, step_b, step_eta, 0.5 * float(hw @ step_eta**2)
+
+
+def _decreased(Y, sw, w_k, eta, k, objective, pens, step, penalty, alpha, gamma,
+               armijo):
+    """``(objective, penalty of class k)`` after the step of class ``k`` if
+    the objective decreases sufficiently, else None."""
+    step_w, step_b, step_eta, decrease = step
+    if not np.any(step_w) and step_b == 0:
+        return None
+    eta_new = eta.copy()
+    eta_new[:, k] += step_eta
+    pen_k = float(class_penalties((w_k + step_w)[np.newaxis], penalty, alpha,
+                                  gamma)[0])
+    candidate = (multinomial_loss(eta_new, Y, sw) + float(pens.sum())
+                 - float(pens[k]) + pen_k)
+    if candidate <= objective - armijo * decrease:
+        return candidate, pen_k
+    return None
