@@ -13,11 +13,21 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import (
-    PENALTY_CONSTRAINTS,
-    LogisticClassifierMixin,
-)
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
+from sparsestat.linear_model._multiclass import (
+    MulticlassLogisticMixin,
+    check_multiclass_scoring,
+    encode_multiclass_target,
+    is_multiclass,
+    multinomial_decision,
+    multinomial_scores,
+)
+from sparsestat.linear_model._multinomial import (
+    check_multinomial_solver,
+    multinomial_alpha_max,
+    multinomial_path,
+)
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
     alpha_max,
@@ -69,16 +79,22 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
     sw_train = sw[train] / sw[train].sum()
     uniform = bool(np.all(sw_train == sw_train[0]))
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
-    path = compute_path(
-        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
-        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
-    )
+    if loss == "multinomial":
+        path = multinomial_path(X_train, np.ascontiguousarray(y[train]), sw_train,
+                                gamma=gamma, alphas=alphas, **params)
+    else:
+        path = compute_path(
+            X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
+            gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
+        )
     warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     coefs, intercepts = path.coefs, path.intercepts
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
     X_test = X[test].astype(np.float64)
+    if loss == "multinomial":
+        return multinomial_decision(X_test, path), sw[test]
     decision = np.asarray(safe_sparse_dot(X_test, coefs.astype(np.float64))) + intercepts
     return decision, sw[test]
 
@@ -185,6 +201,8 @@ def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
 def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
     """:func:`alpha_max` of the full data (the top of the CV grid)."""
     design = make_design(X, sw, fit_intercept)
+    if loss == "multinomial":
+        return multinomial_alpha_max(design, y, sw, fit_intercept)
     if loss == "squared_error":
         y = center_target(y, sw, fit_intercept)[0]
     return alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept)
@@ -378,13 +396,17 @@ def _classification_score(scoring, y01, decision, sw):
 
 
 class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
-                                    LogisticClassifierMixin, ClassifierMixin,
+                                    MulticlassLogisticMixin, ClassifierMixin,
                                     BaseEstimator):
     """:class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by CV.
 
     The path of each gamma is computed on each training fold and scored on
     the held-out fold; (gamma, fold) pairs run in parallel through joblib.
     The best (alpha, gamma) by mean score is refitted on all the data.
+    With more than two classes the paths are multinomial (see
+    :class:`NonconvexLogisticRegression`), scored on the held-out softmax
+    probabilities (``"neg_log_loss"``) or the class of largest score
+    (``"accuracy"``); every training fold must hold every class.
 
     Parameters
     ----------
@@ -407,11 +429,13 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         ``GroupKFold`` gets the ``groups`` passed to ``fit``.
     scoring : {"neg_log_loss", "accuracy", "roc_auc"}, default="neg_log_loss"
         Held-out score (weighted by the sample weights); higher is better.
+        ``"roc_auc"`` is binary only (a ValueError for more classes).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
         Solver of every path and of the refit (see
-        :class:`NonconvexLogisticRegression`).
+        :class:`NonconvexLogisticRegression`); only ``"cd"`` with more than
+        two classes.
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
         Step-size schedule of ``solver="apg"``; ignored by the other solvers.
     max_iter : int, default=None
@@ -429,8 +453,9 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The labels; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The sorted labels; with two classes ``classes_[1]`` is the positive
+        class.
     alpha_ : float
         Selected alpha.
     gamma_ : float
@@ -441,11 +466,14 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         The gamma grid (one value for a float ``gamma`` or ``"l1"``).
     scores_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out score of each gamma, alpha and fold; always
-        three-dimensional (``n_gammas = 1`` for a float ``gamma``).
-    coef_ : ndarray of shape (1, n_features)
-        Coefficients of the refitted model (scikit-learn's binary layout).
-    intercept_ : ndarray of shape (1,)
-        Intercept of the refitted model.
+        three-dimensional (``n_gammas = 1`` for a float ``gamma``), for
+        any number of classes.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the refitted model (scikit-learn's binary layout;
+        one row per class with more than two classes).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercept(s) of the refitted model (summing to zero with more than
+        two classes).
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLogisticRegression`).
     stop_crit_ : float
@@ -510,7 +538,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
-            Two classes, of any label type.
+            Two or more classes, of any label type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, used in the fits and in the
             held-out scores.
@@ -531,10 +559,20 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         gammas = _gamma_grid(self.penalty, self.gamma)
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
-        self.classes_, y01 = encode_binary_target(y)
-        y01 = y01.astype(X.dtype)
+        multiclass = is_multiclass(y)
+        if multiclass:
+            check_multinomial_solver(self.solver)
+            check_multiclass_scoring(self.scoring)
+            # one-hot labels for the folds' multinomial paths
+            self.classes_, y01 = encode_multiclass_target(y, sw, X.dtype)
+            score = multinomial_scores
+        else:
+            self.classes_, y01 = encode_binary_target(y)
+            y01 = y01.astype(X.dtype)
+            score = _classification_score
         alphas, folds, scored, results = _cross_validate(
-            self, X, y01, y, sw, gammas, alphas, loss="log_loss",
+            self, X, y01, y, sw, gammas, alphas,
+            loss="multinomial" if multiclass else "log_loss",
             cv=check_cv(self.cv, y, classifier=True), positive=False,
             groups=groups, sample_weight=sample_weight, params=params)
         scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
@@ -542,8 +580,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
             if not scored[f]:
                 continue
             test = folds[f][1]
-            scores[g, :, f] = _classification_score(self.scoring, y01[test],
-                                                    decision, sw_test)
+            scores[g, :, f] = score(self.scoring, y01[test], decision, sw_test)
         self.scores_ = scores
         mean = np.nanmean(scores, axis=2) if np.isfinite(scores).any() else scores[..., 0]
         best = np.unravel_index(np.nanargmax(mean), mean.shape)
