@@ -1,4 +1,4 @@
-"""NonconvexLogisticRegression: binary and multinomial logistic regression with L1/MCP/SCAD."""
+"""NonconvexLogisticRegression: binary and multinomial logistic regression."""
 
 import warnings
 from numbers import Real

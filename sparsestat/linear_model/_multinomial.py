@@ -53,6 +53,9 @@ _ARMIJO = 1e-4
 _MAJORISING_CURVATURE = 0.25
 # Largest extrapolation factor along a sweep's step.
 _MAX_EXTRAPOLATION = 64.0
+# Relative move below which a penalty change is computed by the midpoint
+# rule (see _penalty_change).
+_MIDPOINT_MOVE = 1e-4
 # Smallest class proportion of the null intercepts (log of zero otherwise).
 _MIN_PROPORTION = 1e-12
 
@@ -251,21 +254,43 @@ def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
     return path
 
 
+def loss_change(eta, prob, Y, sw, change):
+    """Change of the weighted loss when the predictors ``eta`` move by
+    ``change`` (n_samples, n_classes), accurate also when it is far below
+    the rounding of the loss itself.
+
+    ``log sum_k e^{eta_k + d_k} - log sum_k e^{eta_k} = log1p(sum_k p_k
+    expm1(d_k))`` with ``p = softmax(eta)`` (``prob``): the difference of
+    two rounded totals would lose every digit of a change below ``1e-16``
+    times the loss, and the linear convergence of the class steps ends
+    with such changes. Rows that move by more than 1 use the plain
+    difference (no cancellation there, and ``expm1`` could overflow).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        small = np.abs(change).max(axis=1) < 1
+        near = np.log1p(np.einsum("ik,ik->i", prob, np.expm1(change)))
+    if not small.all():
+        far = row_logsumexp(eta + change) - row_logsumexp(eta)
+        near = np.where(small, near, far)
+    return float(sw @ (near - np.einsum("ik,ik->i", Y, change)))
+
+
 def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
                             penalty, alpha, gamma, positive, max_iter, tol,
                             kkt_scale):
     """Block proximal Newton in place on ``W`` (n_classes, n_features).
 
-    One iteration is a sweep of class steps (module docstring). Returns
-    ``n_iter, kkt, converged, intercept`` (``intercept`` of shape
-    (n_classes,), not normalised).
+    One iteration is a sweep of class steps (module docstring), then an
+    extrapolation along the sweep's step and the penalty-minimising shift
+    along the loss's flat directions, each kept only if it lowers the
+    objective. Returns ``n_iter, kkt, converged, intercept`` (``intercept``
+    of shape (n_classes,), not normalised).
     """
     K = Y.shape[1]
     b = (np.asarray(intercept, dtype=np.float64).copy() if fit_intercept
          else np.zeros(K))
     eta = linear_predictors(X, W, b)
     pens = class_penalties(W, penalty, alpha, gamma)
-    objective = multinomial_loss(eta, Y, sw) + float(pens.sum())
     damping = np.zeros(K)
     kkt, converged, n_iter = np.inf, False, 0
     for it in range(max_iter + 1):
@@ -282,54 +307,52 @@ def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
         inner_tol = max(0.1 * tol, 0.1 * kkt)
         W_start, b_start, eta_start = W.copy(), b.copy(), eta.copy()
         for k in range(K):
-            # p_k from the predictors after the previous classes' steps
-            prob = np.exp(eta[:, k] - row_logsumexp(eta))
-            curvature = np.maximum(prob * (1 - prob), _MIN_CURVATURE)
+            # p from the predictors after the previous classes' steps
+            prob = row_softmax(eta)
+            curvature = np.maximum(prob[:, k] * (1 - prob[:, k]), _MIN_CURVATURE)
             # damping as in the binary proximal Newton loop: full steps to a
             # model solution only; where one does not lower F, the curvature
             # is raised and the model solved again, up to the majorising 1/4
             while True:
                 majorising = damping[k] >= _MAJORISING_CURVATURE
                 step = _class_model_step(
-                    X, Y[:, k], sw, W[k], b[k], eta[:, k], prob,
+                    X, Y[:, k], sw, W[k], b[k], eta[:, k], prob[:, k],
                     curvature + damping[k], live, fit_intercept, penalty,
                     alpha, gamma, positive, inner_tol, kkt_scale,
                 )
-                accepted = _decreased(Y, sw, W[k], eta, k, objective, pens, step,
-                                      penalty, alpha, gamma,
-                                      armijo=0.0 if majorising else _ARMIJO)
-                if accepted is not None or majorising:
+                pen_k = _class_step_decrease(Y, sw, W[k], eta, prob, k, pens,
+                                             step, penalty, alpha, gamma,
+                                             armijo=0.0 if majorising else _ARMIJO)
+                if pen_k is not None or majorising:
                     break
                 damping[k] = min(max(4 * damping[k], 1e-4), _MAJORISING_CURVATURE)
-            if accepted is None:
+            if pen_k is None:
                 continue  # class k is stationary to the precision of F
             damping[k] = damping[k] / 3 if damping[k] > 1e-8 else 0.0
             step_w, step_b, step_eta, _ = step
-            objective, pens[k] = accepted
+            pens[k] = pen_k
             W[k] += step_w
             b[k] += step_b
             eta[:, k] += step_eta
             moved = True
         if not moved:
             break
-        objective, pens = _extrapolate(Y, sw, W, b, eta, W_start, b_start,
-                                       eta_start, objective, pens, penalty,
-                                       alpha, gamma)
+        pens = _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens,
+                            penalty, alpha, gamma)
         shift = penalty_shift(W, live, penalty, alpha, gamma)
         if shift is not None:
             # the loss is unchanged: every class's predictor moves by X c
             W += shift
             eta += np.asarray(safe_sparse_dot(X, shift[0]), dtype=np.float64)[:, None]
             pens = class_penalties(W, penalty, alpha, gamma)
-            objective = multinomial_loss(eta, Y, sw) + float(pens.sum())
     return n_iter, kkt, converged, b
 
 
-def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, objective,
-                 pens, penalty, alpha, gamma):
+def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens, penalty,
+                 alpha, gamma):
     """Move in place along the sweep's step ``d`` (from ``W_start``) to
     ``start + t d`` for the ``t`` in 2, 4, 8... with the lowest objective,
-    while it decreases; return ``(objective, pens)``.
+    while it decreases; return the class penalties at the point kept.
 
     Class steps ignore the coupling of the classes (the off-diagonal
     ``-p_k p_l`` of the Hessian), so where classes compete for samples the
@@ -339,23 +362,47 @@ def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, objective,
     the objective (a descent step, as every class step is).
     """
     dW, db, deta = W - W_start, b - b_start, eta - eta_start
-    best = None
+    prob = row_softmax(eta)
+    best, best_change = None, 0.0
     t = 2.0
     while t <= _MAX_EXTRAPOLATION:
         W_t = W_start + t * dW
-        eta_t = eta_start + t * deta
         pens_t = class_penalties(W_t, penalty, alpha, gamma)
-        value = multinomial_loss(eta_t, Y, sw) + float(pens_t.sum())
-        if not value < objective:
+        # objective at start + t d minus the objective at the current point
+        change = (loss_change(eta, prob, Y, sw, (t - 1) * deta)
+                  + _penalty_change(W, W_t, penalty, alpha, gamma))
+        if not change < best_change:
             break
-        best, objective = (t, pens_t, eta_t), value
+        best, best_change = (t, pens_t), change
         t *= 2
-    if best is not None:
-        t, pens, eta_t = best
-        W[...] = W_start + t * dW
-        b[...] = b_start + t * db
-        eta[...] = eta_t
-    return objective, pens
+    if best is None:
+        return pens
+    t, pens = best
+    W[...] = W_start + t * dW
+    b[...] = b_start + t * db
+    eta[...] = eta_start + t * deta
+    return pens
+
+
+def _penalty_change(W_old, W_new, penalty, alpha, gamma):
+    """Penalty of ``W_new`` minus that of ``W_old``, summed over the entries
+    that differ (the others cancel exactly).
+
+    Where a coefficient keeps its sign and moves by a small fraction of its
+    size, the change is ``p'`` at the midpoint times the move: exact on the
+    linear and quadratic pieces of L1, MCP and SCAD, and free of the
+    rounding of the two values (``eps * p``), which would swamp the changes
+    of the last class steps (of the order of the squared KKT violation).
+    """
+    moved = W_old != W_new
+    spec = get_penalty(penalty)
+    t_old, t_new = np.abs(W_old[moved]), np.abs(W_new[moved])
+    alpha, gamma = float(alpha), float(gamma)
+    plain = spec.value(t_new, alpha, gamma) - spec.value(t_old, alpha, gamma)
+    small = ((np.sign(W_old[moved]) == np.sign(W_new[moved]))
+             & (np.abs(t_new - t_old) <= _MIDPOINT_MOVE * (t_old + t_new)))
+    midpoint = spec.derivative(0.5 * (t_old + t_new), alpha, gamma) * (t_new - t_old)
+    return float(np.where(small, midpoint, plain).sum())
 
 
 def penalty_shift(W, live, penalty, alpha, gamma):
@@ -415,19 +462,17 @@ def _class_model_step(X, y_k, sw, w_k, b_k, eta_k, prob, curvature, live,
     return step_w, step_b, step_eta, 0.5 * float(hw @ step_eta**2)
 
 
-def _decreased(Y, sw, w_k, eta, k, objective, pens, step, penalty, alpha, gamma,
-               armijo):
-    """``(objective, penalty of class k)`` after the step of class ``k`` if
-    the objective decreases sufficiently, else None."""
+def _class_step_decrease(Y, sw, w_k, eta, prob, k, pens, step, penalty,
+                         alpha, gamma, armijo):
+    """The new penalty of class ``k`` if its step lowers the objective by at
+    least ``armijo`` times the model's curvature term, else None."""
     step_w, step_b, step_eta, decrease = step
     if not np.any(step_w) and step_b == 0:
         return None
-    eta_new = eta.copy()
-    eta_new[:, k] += step_eta
-    pen_k = float(class_penalties((w_k + step_w)[np.newaxis], penalty, alpha,
-                                  gamma)[0])
-    candidate = (multinomial_loss(eta_new, Y, sw) + float(pens.sum())
-                 - float(pens[k]) + pen_k)
-    if candidate <= objective - armijo * decrease:
-        return candidate, pen_k
-    return None
+    change = np.zeros_like(eta)
+    change[:, k] = step_eta
+    w_new = w_k + step_w
+    pen_k = float(class_penalties(w_new[np.newaxis], penalty, alpha, gamma)[0])
+    delta = (loss_change(eta, prob, Y, sw, change)
+             + _penalty_change(w_k, w_new, penalty, alpha, gamma))
+    return pen_k if delta <= -armijo * decrease and delta < 0 else None
