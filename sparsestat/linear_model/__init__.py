@@ -1,5 +1,6 @@
 """Linear models with nonconvex (MCP, SCAD) and convex (L1) penalties."""
 
+from sparsestat.linear_model._alpha_max import alpha_max
 from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegressionCV
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
@@ -10,5 +11,6 @@ __all__ = [
     "NonconvexLassoCV",
     "NonconvexLogisticRegression",
     "NonconvexLogisticRegressionCV",
+    "alpha_max",
     "nonconvex_path",
 ]

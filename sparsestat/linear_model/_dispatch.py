@@ -29,7 +29,8 @@ def resolve_max_iter(max_iter, solver):
 
 def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
           gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
-          live=None, grad=None, strong=None, cache=None, trace=None):
+          live=None, grad=None, strong=None, cache=None, trace=None,
+          weighting=None):
     """Solve one penalised problem in place on ``w``.
 
     Parameters
@@ -53,6 +54,11 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     trace : list, optional
         ``"apg"``/``"pgd"``: the objective after each gradient step (first
         entry: the start) is appended to it as an array.
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio`` of the penalty
+        (:class:`~sparsestat.utils.penalties.PenaltyWeighting`, built by
+        :func:`~sparsestat.utils.penalties.make_weighting`), passed to
+        every solver; None is the plain penalty.
 
     Returns
     -------
@@ -79,13 +85,14 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                 design, y, sw, uniform, w, penalty=penalty, alpha=alpha,
                 gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
                 kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
+                weighting=weighting,
             )
             return n_iter, kkt, gap, converged, intercept, grad
         n_iter, kkt, converged, _, *objective = solve_apg(
             design, y, sw, w, datafit="quadratic", penalty=penalty,
             alpha=alpha, gamma=gamma, positive=positive, damping=damping,
             max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
-            return_trace=trace is not None,
+            return_trace=trace is not None, weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])
@@ -94,12 +101,12 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                              damping=damping, penalty=penalty, alpha=alpha,
                              gamma=gamma, positive=positive, max_iter=max_iter,
                              tol=tol, fit_intercept=fit_intercept, live=live,
-                             trace=trace), None)
+                             trace=trace, weighting=weighting), None)
 
 
 def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
                     alpha, gamma, positive, max_iter, tol, fit_intercept, live,
-                    trace):
+                    trace, weighting=None):
     """Log-loss part of :func:`solve`: ``n_iter, kkt, gap, converged, intercept``.
 
     When ``design`` holds a centred copy of X (offsets too large for
@@ -117,7 +124,7 @@ def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
             live=design.norms2 > 0 if live is None else live,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            kkt_scale=kkt_scale,
+            kkt_scale=kkt_scale, weighting=weighting,
         )
     else:
         n_iter, kkt, converged, b, *objective = solve_apg(
@@ -125,6 +132,7 @@ def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, damping=damping, max_iter=max_iter,
             tol=tol, kkt_scale=kkt_scale, return_trace=trace is not None,
+            weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])

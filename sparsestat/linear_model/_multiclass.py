@@ -86,10 +86,11 @@ def initial_multinomial_coef(estimator, n_classes, n_features, dtype):
     return W, intercept.astype(np.float64)
 
 
-def fit_multinomial(estimator, X, y, sw):
+def fit_multinomial(estimator, X, y, sw, weighting=None):
     """Fit ``estimator`` (a :class:`NonconvexLogisticRegression`) on more
-    than two classes: one path of one alpha of the multinomial loss, then
-    the fitted attributes."""
+    than two classes: one path of one alpha of the multinomial loss (with
+    the penalty ``weighting`` of its ``penalty_weights`` and ``l1_ratio``),
+    then the fitted attributes."""
     check_multinomial_solver(estimator.solver)
     classes, Y = encode_multiclass_target(y, sw, X.dtype)
     coef_init, intercept_init = initial_multinomial_coef(
@@ -99,7 +100,7 @@ def fit_multinomial(estimator, X, y, sw):
         X, Y, sw, penalty=estimator.penalty, gamma=estimator.gamma,
         alphas=[estimator.alpha], fit_intercept=estimator.fit_intercept,
         tol=estimator.tol, max_iter=max_iter, solver=estimator.solver,
-        coef_init=coef_init, intercept_init=intercept_init,
+        coef_init=coef_init, intercept_init=intercept_init, weighting=weighting,
     )
     n_iter, kkt = int(path.n_iters[0]), float(path.stop_crits[0])
     name = type(estimator).__name__

@@ -35,14 +35,17 @@ summing to zero, which is also what scikit-learn's ``saga`` solver returns
 (its intercept steps are gradients, whose sum over the classes is zero).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
+from sparsestat.linear_model._alpha_max import path_alpha_max
 from sparsestat.linear_model._dispatch import resolve_max_iter
 from sparsestat.linear_model._least_squares import cd_least_squares
-from sparsestat.linear_model._path import Path, alpha_grid
+from sparsestat.linear_model._path import Path, alpha_grid, check_auto_grid
 from sparsestat.utils._design import center_target, make_design
-from sparsestat.utils.penalties import get_penalty
+from sparsestat.utils.penalties import PLAIN, get_penalty
 from sparsestat.utils.progress import progress
 
 # Curvature floor: keeps the working response finite where p(1-p) underflows.
@@ -102,10 +105,64 @@ def multinomial_loss(eta, Y, sw):
     return float(sw @ (row_logsumexp(eta) - np.einsum("ik,ik->i", Y, eta)))
 
 
-def class_penalties(W, penalty, alpha, gamma):
-    """Penalty of each class's coefficients, shape (n_classes,)."""
-    values = get_penalty(penalty).value(np.abs(W), float(alpha), float(gamma))
-    return values.sum(axis=1)
+@dataclass(frozen=True)
+class ClassPenalty:
+    """The penalty of one solve applied to every class's coefficients.
+
+    ``weighting`` (:class:`~sparsestat.utils.penalties.PenaltyWeighting`)
+    holds the per-feature factors ``pw_j`` and ``l1_ratio``: coefficient
+    ``w_kj`` pays ``l1_ratio p(|w_kj|; alpha pw_j, gamma) + (1 - l1_ratio)
+    alpha pw_j / 2 w_kj^2``, the same factor for every class. Arrays are
+    (..., n_features), rows evaluated by the registry's kernel functions.
+    """
+
+    name: str
+    alpha: float
+    gamma: float
+    weighting: object = PLAIN
+    positive: bool = False
+
+    @property
+    def spec(self):
+        return get_penalty(self.name)
+
+    def values(self, W):
+        """Penalty of each entry of ``W``."""
+        W = np.asarray(W, dtype=np.float64)
+        if self.weighting.is_plain:
+            return self.spec.value(np.abs(W), self.alpha, self.gamma)
+        rows = W.reshape(-1, W.shape[-1])
+        out = [self.spec.weighted_value(w, self.alpha, self.gamma, self.weighting)
+               for w in rows]
+        return np.asarray(out).reshape(W.shape)
+
+    def derivatives(self, t):
+        """Derivative in ``t = |w| >= 0`` of each entry's penalty (``p`` is
+        homogeneous: ``p'(t; a, gamma) = a p'(t / a; 1, gamma)``)."""
+        t = np.asarray(t, dtype=np.float64)
+        if self.weighting.is_plain:
+            return self.spec.derivative(t, self.alpha, self.gamma)
+        a = self.alpha * self.weighting.factors(t.shape[-1])
+        safe = np.where(a > 0, a, 1.0)
+        mixed = (self.weighting.l1_ratio * a
+                 * self.spec.derivative(t / safe, 1.0, self.gamma)
+                 + (1 - self.weighting.l1_ratio) * a * t)
+        return np.where(a > 0, mixed, 0.0)
+
+    def subdiff_distance(self, W, grad):
+        """Distance of ``-grad`` to the subdifferential at each entry."""
+        if self.weighting.is_plain:
+            return self.spec.subdiff_distance(W, grad, self.alpha, self.gamma,
+                                              self.positive)
+        return np.vstack([
+            self.spec.weighted_subdiff_distance(w, g, self.alpha, self.gamma,
+                                                self.weighting, self.positive)
+            for w, g in zip(W, grad, strict=True)
+        ])
+
+    def class_values(self, W):
+        """Penalty of each class's coefficients, shape (n_classes,)."""
+        return self.values(W).sum(axis=-1)
 
 
 def multinomial_gradient(X, eta, Y, sw):
@@ -115,12 +172,11 @@ def multinomial_gradient(X, eta, Y, sw):
     return grad.T, resid.sum(axis=0)
 
 
-def multinomial_kkt(W, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
-                    positive, kkt_scale):
+def multinomial_kkt(W, grad, grad_b, live, fit_intercept, pen, kkt_scale):
     """Largest scaled distance of ``-grad`` to the subdifferential over every
-    coefficient of every class, and the largest intercept gradient."""
-    viol = get_penalty(penalty).subdiff_distance(
-        W, grad, float(alpha), float(gamma), bool(positive)) * kkt_scale
+    coefficient of every class (``pen``: :class:`ClassPenalty`), and the
+    largest intercept gradient."""
+    viol = pen.subdiff_distance(W, grad) * kkt_scale
     kkt = float(viol[:, live].max()) if live.any() else 0.0
     return max(kkt, float(np.abs(grad_b).max())) if fit_intercept else kkt
 
@@ -135,22 +191,45 @@ def null_intercepts(Y, sw, fit_intercept):
     return logp - logp.mean()
 
 
-def null_gradient(design, Y, sw, fit_intercept):
-    """Loss gradient (n_classes, n_features) at ``W = 0`` with the null
-    intercepts; held columns get zero."""
-    K = Y.shape[1]
-    eta = np.broadcast_to(null_intercepts(Y, sw, fit_intercept), (Y.shape[0], K))
-    grad = multinomial_gradient(design.matrix, eta, Y, sw)[0]
-    grad[:, design.norms2 == 0] = 0
-    return grad
+def null_model(design, Y, sw, fit_intercept, weighting=PLAIN, tol=1e-10):
+    """``(W, b, grad)`` of the path's null model: zero coefficients but for
+    the features of penalty weight 0, fitted unpenalised (with the
+    intercepts); ``grad`` is the loss gradient there (held columns zero).
+
+    Without such features ``W = 0`` and ``b`` the centred log class
+    proportions. With them, the block Newton solver runs at an alpha far
+    above every gradient, which keeps every penalised coefficient at zero.
+    """
+    K, n_features = Y.shape[1], design.X_mean.shape[0]
+    live = design.norms2 > 0
+    W = np.zeros((K, n_features), dtype=design.X_mean.dtype)
+    b = null_intercepts(Y, sw, fit_intercept)
+    free = live & ~weighting.penalised(n_features)
+    X = design.matrix
+    if free.any():
+        eta = np.broadcast_to(b, (Y.shape[0], K))
+        grad = multinomial_gradient(X, eta, Y, sw)[0]
+        big = 1e6 * (float(np.abs(grad).max()) + 1.0)
+        b_solve = b if design.shift is None else b + W @ design.shift
+        _, _, _, b_solve = prox_newton_multinomial(
+            X, Y, sw, W, b_solve, live=live, fit_intercept=fit_intercept,
+            pen=ClassPenalty("l1", big, 3.0, weighting), max_iter=100, tol=tol,
+            kkt_scale=design.kkt_scale(1.0),
+        )
+        b = b_solve if design.shift is None else b_solve - W @ design.shift
+    eta = linear_predictors(X, W, b if design.shift is None else b + W @ design.shift)
+    grad = multinomial_gradient(X, eta, Y, sw)[0]
+    grad[:, ~live] = 0
+    return W, b, grad
 
 
-def multinomial_alpha_max(design, Y, sw, fit_intercept):
-    """Smallest alpha at which ``W = 0`` is stationary: the largest null
-    gradient over the classes and the non-constant columns (``p'(0) =
-    alpha`` for every penalty)."""
-    grad = null_gradient(design, Y, sw, fit_intercept)
-    return float(np.abs(grad).max()) if grad.size else 0.0
+def multinomial_alpha_max(design, Y, sw, fit_intercept, weighting=PLAIN):
+    """Smallest alpha at which the null model is stationary: the largest
+    null gradient over the classes of each live penalised feature, divided
+    by ``l1_ratio pw_j`` (:func:`~sparsestat.linear_model._alpha_max.path_alpha_max`
+    of the largest class gradient of each feature)."""
+    grad = null_model(design, Y, sw, fit_intercept, weighting)[2]
+    return path_alpha_max(design, np.abs(grad).max(axis=0, initial=0.0), weighting)
 
 
 def check_class_weights(Y, sw):
@@ -169,7 +248,7 @@ def check_class_weights(Y, sw):
 def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
                      fit_intercept, positive=False, tol, max_iter, solver="cd",
                      damping=None, coef_init=None, intercept_init=None,
-                     verbose=0):
+                     verbose=0, weighting=None):
     """Multinomial path over decreasing ``alphas``, each warm started at the
     previous solution (the signature of
     :func:`~sparsestat.linear_model._path.compute_path`).
@@ -192,7 +271,11 @@ def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
         The gradient solvers' schedule (accepted for the signature).
     coef_init : ndarray of shape (n_classes, n_features), optional
     intercept_init : ndarray of shape (n_classes,), optional
-        Warm start of the first solve (zeros and the null intercepts).
+        Warm start of the first solve (default: the null model).
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio``
+        (:func:`~sparsestat.utils.penalties.make_weighting`), the same for
+        every class; None is the plain penalty.
 
     Returns
     -------
@@ -211,18 +294,20 @@ def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
     kkt_scale = design.kkt_scale(1.0)
     tol = max(tol, design.precision())
     Y = np.ascontiguousarray(Y, dtype=np.float64)
+    weighting = PLAIN if weighting is None else weighting
+    if coef_init is None or isinstance(alphas, int):
+        W, b, grad = null_model(design, Y, sw, fit_intercept, weighting)
     if isinstance(alphas, int):
-        alphas = alpha_grid(multinomial_alpha_max(design, Y, sw, fit_intercept),
-                            alphas, eps)
+        top = path_alpha_max(design, np.abs(grad).max(axis=0, initial=0.0),
+                             weighting)
+        check_auto_grid(top, weighting.l1_ratio)
+        alphas = alpha_grid(top, alphas, eps)
     alphas = np.asarray(alphas, dtype=np.float64)
-    if coef_init is None:
-        W = np.zeros((K, n_features), dtype=dtype)
-    else:
+    if coef_init is not None:
         W = np.array(coef_init, dtype=dtype, order="C")
+        b = null_intercepts(Y, sw, fit_intercept)
     if intercept_init is not None and fit_intercept:
         b = np.asarray(intercept_init, dtype=np.float64).copy()
-    else:
-        b = null_intercepts(Y, sw, fit_intercept)
     # the solve runs on the design's matrix (a centred copy when X's offsets
     # are too large for accurate products), with b_k + shift^T w_k as the
     # intercepts, mapped back after each solve
@@ -237,9 +322,9 @@ def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
         b_solve = b if shift is None else b + W @ shift
         n_iter, kkt, converged, b_solve = prox_newton_multinomial(
             design.matrix, Y, sw, W, b_solve, live=live,
-            fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
-            gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            kkt_scale=kkt_scale,
+            fit_intercept=fit_intercept,
+            pen=ClassPenalty(penalty, alpha, float(gamma), weighting, bool(positive)),
+            max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
         )
         b = b_solve if shift is None else b_solve - W @ shift
         if fit_intercept:
@@ -276,27 +361,27 @@ def loss_change(eta, prob, Y, sw, change):
 
 
 def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
-                            penalty, alpha, gamma, positive, max_iter, tol,
-                            kkt_scale):
+                            pen, max_iter, tol, kkt_scale):
     """Block proximal Newton in place on ``W`` (n_classes, n_features).
 
     One iteration is a sweep of class steps (module docstring), then an
     extrapolation along the sweep's step and the penalty-minimising shift
     along the loss's flat directions, each kept only if it lowers the
     objective. Returns ``n_iter, kkt, converged, intercept`` (``intercept``
-    of shape (n_classes,), not normalised).
+    of shape (n_classes,), not normalised); ``pen`` is the
+    :class:`ClassPenalty`.
     """
     K = Y.shape[1]
     b = (np.asarray(intercept, dtype=np.float64).copy() if fit_intercept
          else np.zeros(K))
     eta = linear_predictors(X, W, b)
-    pens = class_penalties(W, penalty, alpha, gamma)
+    pens = pen.class_values(W)
     damping = np.zeros(K)
     kkt, converged, n_iter = np.inf, False, 0
     for it in range(max_iter + 1):
         grad, grad_b = multinomial_gradient(X, eta, Y, sw)
-        kkt = multinomial_kkt(W, grad, grad_b, live, fit_intercept, penalty,
-                              alpha, gamma, positive, kkt_scale)
+        kkt = multinomial_kkt(W, grad, grad_b, live, fit_intercept, pen,
+                              kkt_scale)
         if kkt <= tol:
             converged = True
             break
@@ -317,11 +402,10 @@ def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
                 majorising = damping[k] >= _MAJORISING_CURVATURE
                 step = _class_model_step(
                     X, Y[:, k], sw, W[k], b[k], eta[:, k], prob[:, k],
-                    curvature + damping[k], live, fit_intercept, penalty,
-                    alpha, gamma, positive, inner_tol, kkt_scale,
+                    curvature + damping[k], live, fit_intercept, pen,
+                    inner_tol, kkt_scale,
                 )
-                pen_k = _class_step_decrease(Y, sw, W[k], eta, prob, k, pens,
-                                             step, penalty, alpha, gamma,
+                pen_k = _class_step_decrease(Y, sw, W[k], eta, prob, k, step, pen,
                                              armijo=0.0 if majorising else _ARMIJO)
                 if pen_k is not None or majorising:
                     break
@@ -338,18 +422,17 @@ def prox_newton_multinomial(X, Y, sw, W, intercept, *, live, fit_intercept,
         if not moved:
             break
         pens = _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens,
-                            penalty, alpha, gamma)
-        shift = penalty_shift(W, live, penalty, alpha, gamma)
+                            pen)
+        shift = penalty_shift(W, live, pen)
         if shift is not None:
             # the loss is unchanged: every class's predictor moves by X c
             W += shift
             eta += np.asarray(safe_sparse_dot(X, shift[0]), dtype=np.float64)[:, None]
-            pens = class_penalties(W, penalty, alpha, gamma)
+            pens = pen.class_values(W)
     return n_iter, kkt, converged, b
 
 
-def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens, penalty,
-                 alpha, gamma):
+def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens, pen):
     """Move in place along the sweep's step ``d`` (from ``W_start``) to
     ``start + t d`` for the ``t`` in 2, 4, 8... with the lowest objective,
     while it decreases; return the class penalties at the point kept.
@@ -367,10 +450,10 @@ def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens, penalty,
     t = 2.0
     while t <= _MAX_EXTRAPOLATION:
         W_t = W_start + t * dW
-        pens_t = class_penalties(W_t, penalty, alpha, gamma)
+        pens_t = pen.class_values(W_t)
         # objective at start + t d minus the objective at the current point
         change = (loss_change(eta, prob, Y, sw, (t - 1) * deta)
-                  + _penalty_change(W, W_t, penalty, alpha, gamma))
+                  + _penalty_change(W, W_t, pen))
         if not change < best_change:
             break
         best, best_change = (t, pens_t), change
@@ -384,7 +467,7 @@ def _extrapolate(Y, sw, W, b, eta, W_start, b_start, eta_start, pens, penalty,
     return pens
 
 
-def _penalty_change(W_old, W_new, penalty, alpha, gamma):
+def _penalty_change(W_old, W_new, pen):
     """Penalty of ``W_new`` minus that of ``W_old``, summed over the entries
     that differ (the others cancel exactly).
 
@@ -394,48 +477,53 @@ def _penalty_change(W_old, W_new, penalty, alpha, gamma):
     rounding of the two values (``eps * p``), which would swamp the changes
     of the last class steps (of the order of the squared KKT violation).
     """
+    W_old = np.atleast_2d(W_old).astype(np.float64)
+    W_new = np.atleast_2d(W_new).astype(np.float64)
     moved = W_old != W_new
-    spec = get_penalty(penalty)
-    t_old, t_new = np.abs(W_old[moved]), np.abs(W_new[moved])
-    alpha, gamma = float(alpha), float(gamma)
-    plain = spec.value(t_new, alpha, gamma) - spec.value(t_old, alpha, gamma)
-    small = ((np.sign(W_old[moved]) == np.sign(W_new[moved]))
+    if not moved.any():
+        return 0.0
+    t_old, t_new = np.abs(W_old), np.abs(W_new)
+    plain = pen.values(W_new) - pen.values(W_old)
+    small = ((np.sign(W_old) == np.sign(W_new))
              & (np.abs(t_new - t_old) <= _MIDPOINT_MOVE * (t_old + t_new)))
-    midpoint = spec.derivative(0.5 * (t_old + t_new), alpha, gamma) * (t_new - t_old)
-    return float(np.where(small, midpoint, plain).sum())
+    midpoint = pen.derivatives(0.5 * (t_old + t_new)) * (t_new - t_old)
+    return float(np.where(small, midpoint, plain)[moved].sum())
 
 
-def penalty_shift(W, live, penalty, alpha, gamma):
+def penalty_shift(W, live, pen):
     """The shift ``c`` (one value per feature, the same for every class)
-    that minimises the penalty of ``W + c`` over the flat directions of the
-    loss, as an array of shape (1, n_features); None when no feature's
-    penalty decreases.
+    that lowers the penalty of ``W + c`` most among a few candidates, as an
+    array of shape (1, n_features); None when no feature's penalty
+    decreases. The loss does not change along these directions.
 
     Each penalty is concave in ``t`` on either side of 0, so the sum over
     the classes is concave in ``c`` between the points where one
     coefficient is zero: its minimum is at one of them, ``c = -w_kj``
-    (at infinity every term reaches its maximum). For L1 this is the
-    median.
+    (at infinity every term reaches its maximum); for L1 this is the
+    median. With a ridge part (``l1_ratio < 1``) the mean of the column
+    joins the candidates (the ridge minimiser); the candidates then need
+    not hold the minimum, and a shift is kept only where it lowers the
+    penalty.
     """
-    spec = get_penalty(penalty)
-    candidates = -W  # (K, p): the K candidate shifts of each feature
-    # penalty of feature j's column shifted by candidate m: (m, K, p)
-    shifted = np.abs(W[np.newaxis, :, :] + candidates[:, np.newaxis, :])
-    values = spec.value(shifted, float(alpha), float(gamma)).sum(axis=1)
-    current = spec.value(np.abs(W), float(alpha), float(gamma)).sum(axis=0)
+    K, p = W.shape
+    candidates = -W
+    if pen.weighting.l1_ratio < 1:
+        candidates = np.vstack([candidates, -W.mean(axis=0, keepdims=True)])
+    # penalty of feature j's column shifted by candidate m: (m, p)
+    values = pen.values(W[np.newaxis, :, :] + candidates[:, np.newaxis, :]).sum(axis=1)
+    current = pen.values(W).sum(axis=0)
     best = np.argmin(values, axis=0)
-    best_value = values[best, np.arange(W.shape[1])]
+    best_value = values[best, np.arange(p)]
     # only a clear decrease moves a feature (ties keep the coefficients)
     better = live & (best_value < current - 1e-12 * np.maximum(current, 1e-300))
     if not better.any():
         return None
-    shift = np.where(better, candidates[best, np.arange(W.shape[1])], 0.0)
+    shift = np.where(better, candidates[best, np.arange(p)], 0.0)
     return shift[np.newaxis, :].astype(W.dtype)
 
 
 def _class_model_step(X, y_k, sw, w_k, b_k, eta_k, prob, curvature, live,
-                      fit_intercept, penalty, alpha, gamma, positive, inner_tol,
-                      kkt_scale):
+                      fit_intercept, pen, inner_tol, kkt_scale):
     """Solve the penalised quadratic model of class ``k`` by CD.
 
     Returns ``(step_w, step_b, step_eta, decrease)`` with ``decrease`` half
@@ -451,9 +539,10 @@ def _class_model_step(X, y_k, sw, w_k, b_k, eta_k, prob, curvature, live,
     z_c, z_mean = center_target(z, hw / h_sum, fit_intercept)
     w_model = w_k.copy()
     cd_least_squares(
-        design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
-        gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
+        design, z_c, hw, False, w_model, penalty=pen.name, alpha=pen.alpha,
+        gamma=pen.gamma, positive=pen.positive, max_iter=100, tol=inner_tol,
         kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
+        weighting=None if pen.weighting.is_plain else pen.weighting,
     )
     b_model = z_mean - float(design.X_offset @ w_model) if fit_intercept else 0.0
     step_w = w_model - w_k
@@ -462,8 +551,7 @@ def _class_model_step(X, y_k, sw, w_k, b_k, eta_k, prob, curvature, live,
     return step_w, step_b, step_eta, 0.5 * float(hw @ step_eta**2)
 
 
-def _class_step_decrease(Y, sw, w_k, eta, prob, k, pens, step, penalty,
-                         alpha, gamma, armijo):
+def _class_step_decrease(Y, sw, w_k, eta, prob, k, step, pen, armijo):
     """The new penalty of class ``k`` if its step lowers the objective by at
     least ``armijo`` times the model's curvature term, else None."""
     step_w, step_b, step_eta, decrease = step
@@ -472,7 +560,7 @@ def _class_step_decrease(Y, sw, w_k, eta, prob, k, pens, step, penalty,
     change = np.zeros_like(eta)
     change[:, k] = step_eta
     w_new = w_k + step_w
-    pen_k = float(class_penalties(w_new[np.newaxis], penalty, alpha, gamma)[0])
+    pen_k = float(pen.class_values(w_new[np.newaxis])[0])
     delta = (loss_change(eta, prob, Y, sw, change)
-             + _penalty_change(w_k, w_new, penalty, alpha, gamma))
+             + _penalty_change(w_k, w_new, pen))
     return pen_k if delta <= -armijo * decrease and delta < 0 else None

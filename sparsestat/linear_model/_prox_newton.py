@@ -25,10 +25,12 @@ _ARMIJO = 1e-4
 _MAJORISING_CURVATURE = 0.25
 
 
-def log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma):
-    """Weighted mean log-loss at linear predictor ``eta`` plus the penalty."""
+def log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma, weighting=None):
+    """Weighted mean log-loss at linear predictor ``eta`` plus the penalty
+    (``weighting``: per-feature weights and l1_ratio, None for plain)."""
     loss = np.logaddexp(0, eta) - y01 * eta
-    pen = get_penalty(penalty).value(np.abs(w), float(alpha), float(gamma)).sum()
+    pen = get_penalty(penalty).weighted_value(w, float(alpha), float(gamma),
+                                              weighting).sum()
     return float(sw @ loss) + pen
 
 
@@ -39,12 +41,12 @@ def logistic_gradient(X, eta, y01, sw):
 
 
 def kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha, gamma,
-                  positive, kkt_scale):
+                  positive, kkt_scale, weighting=None):
     """Largest scaled distance of -grad to the subdifferential, intercept
     included (``kkt_scale``: inverse gradient scale of each column; the
     intercept's gradient is a mean of probabilities, of scale 1)."""
-    viol = get_penalty(penalty).subdiff_distance(
-        w, grad, float(alpha), float(gamma), bool(positive)) * kkt_scale
+    viol = get_penalty(penalty).weighted_subdiff_distance(
+        w, grad, float(alpha), float(gamma), weighting, bool(positive)) * kkt_scale
     kkt = float(viol[live].max()) if live.any() else 0.0
     return max(kkt, abs(grad_b)) if fit_intercept else kkt
 
@@ -58,7 +60,8 @@ def null_intercept(y01, sw, fit_intercept):
 
 
 def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penalty,
-                   alpha, gamma, positive, max_iter, tol, kkt_scale):
+                   alpha, gamma, positive, max_iter, tol, kkt_scale,
+                   weighting=None):
     """Proximal Newton in place on ``w``.
 
     Parameters
@@ -71,6 +74,7 @@ def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penal
     live : bool mask of the non-constant columns (others stay at zero)
     tol : relative tolerance on the KKT violation scaled by ``kkt_scale``
     kkt_scale : inverse gradient scale of each column
+    weighting : PenaltyWeighting or None, per-feature weights and l1_ratio
 
     Returns
     -------
@@ -78,13 +82,14 @@ def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penal
     """
     b = float(intercept) if fit_intercept else 0.0
     eta = np.asarray(safe_sparse_dot(X, w)).ravel() + b
-    objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma)
+    objective = log_loss_objective(eta, y01, sw, w, penalty, alpha, gamma,
+                                   weighting)
     kkt, converged, n_iter = np.inf, False, 0
     damping = 0.0
     for it in range(max_iter + 1):
         grad, grad_b = logistic_gradient(X, eta, y01, sw)
         kkt = kkt_violation(w, grad, grad_b, live, fit_intercept, penalty, alpha,
-                            gamma, positive, kkt_scale)
+                            gamma, positive, kkt_scale, weighting)
         if kkt <= tol:
             converged = True
             break
@@ -108,10 +113,10 @@ def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penal
             step = _model_step(X, y01, sw, w, b, eta, prob, curvature + damping,
                                live, fit_intercept, penalty, alpha, gamma,
                                positive, inner_tol=max(0.1 * tol, 0.1 * kkt),
-                               kkt_scale=kkt_scale)
+                               kkt_scale=kkt_scale, weighting=weighting)
             candidate = _decreased_objective(
                 y01, sw, w, eta, objective, step, penalty, alpha, gamma,
-                armijo=0.0 if majorising else _ARMIJO,
+                armijo=0.0 if majorising else _ARMIJO, weighting=weighting,
             )
             if candidate is not None or majorising:
                 break
@@ -128,7 +133,8 @@ def prox_newton_logistic(X, y01, sw, w, intercept, *, live, fit_intercept, penal
 
 
 def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
-                penalty, alpha, gamma, positive, inner_tol, kkt_scale):
+                penalty, alpha, gamma, positive, inner_tol, kkt_scale,
+                weighting=None):
     """Solve the penalised quadratic model with the given curvature by CD.
 
     The model's gradient at ``w`` is the log-loss gradient, so its KKT
@@ -148,7 +154,7 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
     cd_least_squares(
         design, z_c, hw, False, w_model, penalty=penalty, alpha=alpha,
         gamma=gamma, positive=positive, max_iter=100, tol=inner_tol,
-        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False,
+        kkt_scale=kkt_scale, sw_sum=h_sum, gap_stop=False, weighting=weighting,
     )
     b_model = z_mean - float(design.X_offset @ w_model) if fit_intercept else 0.0
     step_w = w_model - w
@@ -158,11 +164,11 @@ def _model_step(X, y01, sw, w, b, eta, prob, curvature, live, fit_intercept,
 
 
 def _decreased_objective(y01, sw, w, eta, objective, step, penalty, alpha,
-                         gamma, armijo):
+                         gamma, armijo, weighting=None):
     """Objective after the full step if it decreases sufficiently, else None."""
     step_w, step_b, step_eta, decrease = step
     if not np.any(step_w) and step_b == 0:
         return None
     candidate = log_loss_objective(eta + step_eta, y01, sw, w + step_w, penalty,
-                                   alpha, gamma)
+                                   alpha, gamma, weighting)
     return candidate if candidate <= objective - armijo * decrease else None
