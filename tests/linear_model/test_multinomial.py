@@ -361,3 +361,77 @@ def test_cv_refuses_binary_scores_and_folds_missing_a_class(data):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="training fold"):
             NonconvexLogisticRegressionCV(alphas=3, cv=folds).fit(X, y)
+
+
+def test_elastic_net_reproduces_sklearn_saga():
+    X, y = _data(200, 8, 3, seed=3)
+    alpha = 0.02
+    ours = NonconvexLogisticRegression(alpha=alpha, penalty="l1", l1_ratio=0.5,
+                                       tol=1e-10, max_iter=1000).fit(X, y)
+    # scikit-learn's l1_ratio * |w| + (1 - l1_ratio) / 2 * w^2, times 1/C
+    ref = LogisticRegression(l1_ratio=0.5, C=1 / (X.shape[0] * alpha), solver="saga",
+                             tol=1e-12, max_iter=1_000_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "l1"])
+def test_penalty_weights_apply_to_every_class(data, penalty):
+    X, y = data
+    pw = np.r_[0.0, 3.0, np.full(X.shape[1] - 2, 1.5)]
+    alpha, gamma, l1_ratio = 0.03, 3.0, 0.7
+    model = NonconvexLogisticRegression(
+        alpha=alpha, penalty=penalty, gamma=gamma, l1_ratio=l1_ratio,
+        penalty_weights=pw, tol=1e-9).fit(X, y)
+    # rescaled to mean one over the penalised features, the same factor in
+    # every class: the KKT conditions recomputed with a_j = alpha * pw_j
+    scaled = pw / pw[pw > 0].mean()
+    a = alpha * scaled
+    W, b = model.coef_, model.intercept_
+    Y = np.eye(4)[y]
+    grad = (X.T @ ((softmax(X @ W.T + b, axis=1) - Y) / len(y))).T
+    grad = grad + (1 - l1_ratio) * a * W
+    deriv = l1_ratio * np.where(
+        a > 0, a * penalty_derivative_reference(np.abs(W) / np.where(a > 0, a, 1),
+                                                penalty, 1.0, gamma), 0.0)
+    viol = np.where(W == 0, np.maximum(np.abs(grad) - l1_ratio * a, 0),
+                    np.abs(grad + np.sign(W) * deriv))
+    assert viol.max() <= 1e-8
+    # a common factor of the weights changes nothing
+    again = NonconvexLogisticRegression(
+        alpha=alpha, penalty=penalty, gamma=gamma, l1_ratio=l1_ratio,
+        penalty_weights=7 * pw, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(again.coef_, W, atol=1e-10)
+
+
+def test_unpenalised_feature_and_alpha_max_with_weights(data):
+    X, y = data
+    pw = np.r_[0.0, np.ones(X.shape[1] - 1)]
+    cv = NonconvexLogisticRegressionCV(alphas=4, cv=2, penalty_weights=pw).fit(X, y)
+    top = cv.alphas_[0]
+    # at alpha_max the unpenalised feature alone is in the model (in every
+    # class), just below it a penalised one enters
+    at_top = NonconvexLogisticRegression(alpha=top * 1.0001, penalty_weights=pw,
+                                         tol=1e-9).fit(X, y)
+    assert np.all(at_top.coef_[:, 0] != 0)
+    assert not at_top.coef_[:, 1:].any()
+    below = NonconvexLogisticRegression(alpha=top * 0.95, penalty_weights=pw,
+                                        tol=1e-9).fit(X, y)
+    assert below.coef_[:, 1:].any()
+    # the null model is the unpenalised fit on that feature (alpha = 0 on it)
+    assert kkt_unpenalised_feature(at_top, X, y) <= 1e-8
+
+
+def kkt_unpenalised_feature(model, X, y):
+    Y = np.eye(model.coef_.shape[0])[y]
+    resid = softmax(X @ model.coef_.T + model.intercept_, axis=1) - Y
+    return np.abs(X[:, 0] @ resid / len(y)).max()
+
+
+def test_cv_l1_ratio_grid_for_multiclass(data):
+    X, y = data
+    cv = NonconvexLogisticRegressionCV(alphas=4, cv=2, l1_ratio=[0.5, 1.0]).fit(X, y)
+    assert cv.scores_.shape == (2, 1, 4, 2)
+    assert cv.alphas_.shape == (2, 4)
+    assert cv.l1_ratio_ in (0.5, 1.0)
+    assert cv.coef_.shape == (4, X.shape[1])
