@@ -351,7 +351,9 @@ def loss_change(eta, prob, Y, sw, change):
     with such changes. Rows that move by more than 1 use the plain
     difference (no cancellation there, and ``expm1`` could overflow).
     """
-    with np.errstate(over="ignore", invalid="ignore"):
+    # the rows moved by more than 1 may overflow or reach log1p(-1) here;
+    # they are replaced by the plain difference below
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         small = np.abs(change).max(axis=1) < 1
         near = np.log1p(np.einsum("ik,ik->i", prob, np.expm1(change)))
     if not small.all():
