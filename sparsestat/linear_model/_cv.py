@@ -17,9 +17,21 @@ from sparsestat.linear_model._alpha_max import null_model, path_alpha_max
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     WEIGHTING_CONSTRAINTS,
-    LogisticClassifierMixin,
 )
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
+from sparsestat.linear_model._multiclass import (
+    MulticlassLogisticMixin,
+    check_multiclass_scoring,
+    encode_multiclass_target,
+    is_multiclass,
+    multinomial_decision,
+    multinomial_scores,
+)
+from sparsestat.linear_model._multinomial import (
+    check_multinomial_solver,
+    multinomial_alpha_max,
+    multinomial_path,
+)
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
     check_auto_grid,
@@ -86,11 +98,16 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
     sw_train = sw[train] / sw[train].sum()
     uniform = bool(np.all(sw_train == sw_train[0]))
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
-    path = compute_path(
-        X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
-        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, weighting=weighting,
-        **params,
-    )
+    if loss == "multinomial":
+        path = multinomial_path(X_train, np.ascontiguousarray(y[train]), sw_train,
+                                gamma=gamma, alphas=alphas, weighting=weighting,
+                                **params)
+    else:
+        path = compute_path(
+            X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
+            gamma=gamma, alphas=alphas, eps=1.0, verbose=0, weighting=weighting,
+            **params,
+        )
     coefs, intercepts = path.coefs, path.intercepts
     if path.saturated:
         # the fold's path stopped where the model saturated (its last fit
@@ -111,6 +128,8 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
     X_test = X[test].astype(np.float64)
+    if loss == "multinomial":
+        return multinomial_decision(X_test, path), sw[test]
     decision = np.asarray(safe_sparse_dot(X_test, coefs.astype(np.float64))) + intercepts
     return decision, sw[test]
 
@@ -237,6 +256,12 @@ def _full_data_alpha_max(X, y, sw, loss, fit_intercept, weightings):
     """``alpha_max`` of the full data (the top of the CV grid) for each
     weighting (the null model does not depend on l1_ratio)."""
     design = make_design(X, sw, fit_intercept)
+    if loss == "multinomial":
+        tops = [multinomial_alpha_max(design, y, sw, fit_intercept, weighting)
+                for weighting in weightings]
+        for top, weighting in zip(tops, weightings, strict=True):
+            check_auto_grid(top, weighting.l1_ratio)
+        return tops
     if loss == "squared_error":
         y = center_target(y, sw, fit_intercept)[0]
     null = null_model(design, y, sw, loss=loss, fit_intercept=fit_intercept,
@@ -459,13 +484,17 @@ def _classification_score(scoring, y01, decision, sw):
 
 
 class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
-                                    LogisticClassifierMixin, ClassifierMixin,
+                                    MulticlassLogisticMixin, ClassifierMixin,
                                     BaseEstimator):
     """:class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by CV.
 
     The path of each gamma is computed on each training fold and scored on
     the held-out fold; (gamma, fold) pairs run in parallel through joblib.
     The best (alpha, gamma) by mean score is refitted on all the data.
+    With more than two classes the paths are multinomial (see
+    :class:`NonconvexLogisticRegression`), scored on the held-out softmax
+    probabilities (``"neg_log_loss"``) or the class of largest score
+    (``"accuracy"``); every training fold must hold every class.
 
     Parameters
     ----------
@@ -499,11 +528,13 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         ``GroupKFold`` gets the ``groups`` passed to ``fit``.
     scoring : {"neg_log_loss", "accuracy", "roc_auc"}, default="neg_log_loss"
         Held-out score (weighted by the sample weights); higher is better.
+        ``"roc_auc"`` is binary only (a ValueError for more classes).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
         Solver of every path and of the refit (see
-        :class:`NonconvexLogisticRegression`).
+        :class:`NonconvexLogisticRegression`); only ``"cd"`` with more than
+        two classes.
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
         Step-size schedule of ``solver="apg"``; ignored by the other solvers.
     max_iter : int, default=None
@@ -521,8 +552,9 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The labels; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The sorted labels; with two classes ``classes_[1]`` is the positive
+        class.
     alpha_ : float
         Selected alpha.
     gamma_ : float
@@ -539,11 +571,14 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         Held-out score of each gamma, alpha and fold; three-dimensional
         (``n_gammas = 1`` for a float ``gamma``) unless ``l1_ratio`` is a
         grid, which adds a leading axis: shape
-        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``.
-    coef_ : ndarray of shape (1, n_features)
-        Coefficients of the refitted model (scikit-learn's binary layout).
-    intercept_ : ndarray of shape (1,)
-        Intercept of the refitted model.
+        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``; the same for any
+        number of classes.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the refitted model (scikit-learn's binary layout;
+        one row per class with more than two classes).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercept(s) of the refitted model (summing to zero with more than
+        two classes).
     n_iter_ : int
         Iterations of the refit (see :class:`NonconvexLogisticRegression`).
     stop_crit_ : float
@@ -611,7 +646,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
-            Two classes, of any label type.
+            Two or more classes, of any label type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, used in the fits and in the
             held-out scores.
@@ -633,10 +668,20 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         _l1_ratio_grid(self.l1_ratio)
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
-        self.classes_, y01 = encode_binary_target(y)
-        y01 = y01.astype(X.dtype)
+        multiclass = is_multiclass(y)
+        if multiclass:
+            check_multinomial_solver(self.solver)
+            check_multiclass_scoring(self.scoring)
+            # one-hot labels for the folds' multinomial paths
+            self.classes_, y01 = encode_multiclass_target(y, sw, X.dtype)
+            score = multinomial_scores
+        else:
+            self.classes_, y01 = encode_binary_target(y)
+            y01 = y01.astype(X.dtype)
+            score = _classification_score
         l1_ratios, alphas, folds, scored, results = _cross_validate(
-            self, X, y01, y, sw, gammas, alphas, loss="log_loss",
+            self, X, y01, y, sw, gammas, alphas,
+            loss="multinomial" if multiclass else "log_loss",
             cv=check_cv(self.cv, y, classifier=True), positive=False,
             groups=groups, sample_weight=sample_weight, params=params)
         scores = np.full((l1_ratios.size, gammas.size, alphas.shape[1], len(folds)),
@@ -645,8 +690,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
             if not scored[f]:
                 continue
             test = folds[f][1]
-            scores[r, g, :, f] = _classification_score(self.scoring, y01[test],
-                                                       decision, sw_test)
+            scores[r, g, :, f] = score(self.scoring, y01[test], decision, sw_test)
         self.scores_ = scores if _l1_ratio_grid(self.l1_ratio)[1] else scores[0]
         if np.isfinite(scores).any():
             mean = np.nanmean(scores, axis=-1)

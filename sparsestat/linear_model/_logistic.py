@@ -1,4 +1,4 @@
-"""NonconvexLogisticRegression: binary logistic regression with L1/MCP/SCAD."""
+"""NonconvexLogisticRegression: binary and multinomial logistic regression."""
 
 import warnings
 from numbers import Real
@@ -12,9 +12,13 @@ from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
     WEIGHTING_CONSTRAINTS,
-    LogisticClassifierMixin,
 )
 from sparsestat.linear_model._dispatch import resolve_max_iter
+from sparsestat.linear_model._multiclass import (
+    MulticlassLogisticMixin,
+    fit_multinomial,
+    is_multiclass,
+)
 from sparsestat.linear_model._path import (
     compute_path,
     initial_coef,
@@ -31,9 +35,9 @@ from sparsestat.utils.validation import (
 )
 
 
-class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
+class NonconvexLogisticRegression(DocLinkMixin, MulticlassLogisticMixin,
                                   ClassifierMixin, BaseEstimator):
-    r"""Binary logistic regression with an L1, MCP or SCAD penalty.
+    r"""Logistic regression (binary or multinomial) with an L1, MCP or SCAD penalty.
 
     Minimises the weighted mean log-loss plus the penalty
 
@@ -54,6 +58,20 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
     skglm's ``alpha`` with its ``Logistic`` datafit. The fixed-``gamma``
     objective is solved (ncvreg's "adaptive rescaling" of the penalty by
     the curvature is a different objective).
+
+    With more than two classes the data term is the weighted mean
+    multinomial loss :math:`-\log \mathrm{softmax}(x_i^\top W^\top + b)_{y_i}`
+    and the penalty applies to every coefficient of every class
+    (scikit-learn's multinomial ``LogisticRegression`` at the same ``C``
+    for ``"l1"``; glmnet's ``family="multinomial"``). The loss does not
+    change when one vector is added to every class's coefficients or one
+    constant to every intercept: the penalty identifies the coefficients,
+    and the intercepts are reported summing to zero (as scikit-learn's
+    ``saga`` solver returns them). Only ``solver="cd"`` fits it: a block
+    proximal Newton method, one penalised weighted least-squares model per
+    class solved by the same coordinate descent, each step a descent step
+    (see the user guide's multinomial section). A class needs at least two
+    samples and a positive total weight.
 
     Solver ``"cd"`` is a proximal Newton method: each step solves the
     penalised weighted least-squares model of the log-loss by working-set
@@ -86,17 +104,22 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         ``alpha_max`` accounts for it). NaN, infinite or negative weights,
         a wrong length, or all weights zero raise a ValueError (to exclude
         a feature, drop its column; for the unpenalised fit use
-        ``alpha=0``).
+        ``alpha=0``). With more than two classes the weight of feature
+        ``j`` applies to its coefficient in every class.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
         Proximal Newton with working-set coordinate descent, accelerated
         proximal gradient, or plain proximal gradient (see above).
+        ``"apg"``/``"pgd"`` take two classes only (their kernel's datafits
+        have one linear predictor per sample); more classes raise a
+        ValueError.
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
         Step-size and momentum schedule of ``solver="apg"`` (see
         :class:`NonconvexLasso`); ignored by the other solvers.
     max_iter : int, default=None
-        Newton iterations for ``"cd"`` (default 100), gradient steps for
+        Newton iterations for ``"cd"`` (default 100; with more than two
+        classes, sweeps of one Newton step per class), gradient steps for
         ``"apg"``/``"pgd"`` (default 20000).
     tol : float, default=1e-4
         Relative tolerance on the KKT violation: the violation of each
@@ -111,14 +134,18 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The labels; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, n_features)
-        Coefficients of the log-odds of ``classes_[1]``, of the dtype of
-        ``X`` (the layout of scikit-learn's binary
-        :class:`~sklearn.linear_model.LogisticRegression`).
-    intercept_ : ndarray of shape (1,)
-        Intercept (0.0 when ``fit_intercept=False``).
+    classes_ : ndarray of shape (n_classes,)
+        The sorted labels; with two classes ``classes_[1]`` is the positive
+        class.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Two classes: coefficients of the log-odds of ``classes_[1]``, of
+        the dtype of ``X`` (the layout of scikit-learn's binary
+        :class:`~sklearn.linear_model.LogisticRegression`). More classes:
+        one row of coefficients per class, as scikit-learn's multinomial
+        layout.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercept(s) (0.0 when ``fit_intercept=False``); with more than two
+        classes they sum to zero.
     n_iter_ : int
         Number of Newton iterations (``"cd"``) or gradient steps run.
     stop_crit_ : float
@@ -195,7 +222,7 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; sparse input is converted to CSC.
         y : array-like of shape (n_samples,)
-            Two classes, of any label type.
+            Two or more classes, of any label type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, not all zero.
 
@@ -211,6 +238,10 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
             dtype=[np.float64, np.float32],
             order="F",
         )
+        if is_multiclass(y):
+            weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
+            sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            return fit_multinomial(self, X, y, sw, weighting)
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
         weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])

@@ -45,11 +45,13 @@ def encode_binary_target(y):
 
 
 def linear_decision(estimator, X):
-    """``X @ coef_.T + intercept_`` after the usual checks, of shape (n_samples,).
+    """``X @ coef_.T + intercept_`` after the usual checks.
 
     ``coef_`` is 1-D for a regressor and of shape (1, n_features) for a
     binary classifier (scikit-learn's layout), with ``intercept_`` a float or
-    of shape (1,) accordingly.
+    of shape (1,) accordingly: the scores have shape (n_samples,). A
+    multiclass ``coef_`` of shape (n_classes, n_features) gives scores of
+    shape (n_samples, n_classes).
     """
     check_is_fitted(estimator)
     # every sparse format is used as given except DOK, which has no data
@@ -60,6 +62,9 @@ def linear_decision(estimator, X):
         dtype=[np.float64, np.float32], reset=False,
     )
     coef, intercept = estimator.coef_, estimator.intercept_
+    if np.ndim(coef) == 2 and coef.shape[0] > 1:
+        # a multiclass model: one column of scores per class
+        return np.asarray(safe_sparse_dot(X, coef.T)) + intercept
     if np.ndim(coef) == 2:
         coef, intercept = coef[0], intercept[0]
     return np.asarray(safe_sparse_dot(X, coef)).ravel() + intercept
