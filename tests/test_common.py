@@ -21,9 +21,10 @@ CHECK_PARAMS = {
 # the MCP/SCAD penalty is bounded, so the logistic loss has no bounded
 # minimiser at the small alphas of a CV path and the solver truthfully
 # warns that the model saturated (issue 13: the path stops there). The L1
-# penalty grows without bound, so every problem of the path has a finite solution; what the checks test in
-# the CV class (folds, weights, refit, API) does not depend on the penalty,
-# and NonconvexLogisticRegression keeps its MCP default in the checks.
+# penalty grows without bound, so every problem of the path has a finite
+# solution; what the checks test in the CV class (folds, weights, refit,
+# API) does not depend on the penalty, and NonconvexLogisticRegression keeps
+# its MCP default in the checks (at alpha=0.01 it does not saturate there).
 SKLEARN_CHECK_PARAMS = {
     "NonconvexLogisticRegressionCV": {"penalty": "l1"},
     # the same for counts: the checks' tiny regression targets, made
