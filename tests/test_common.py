@@ -18,13 +18,16 @@ CHECK_PARAMS = {
 
 # Settings for scikit-learn's checks only (the other suites keep the
 # defaults of CHECK_PARAMS). The checks' classification data are separable:
-# the MCP/SCAD penalty is bounded, so the logistic loss has no bounded
-# minimiser at the small alphas of a CV path and the solver truthfully
-# warns that the model saturated (issue 13: the path stops there). The L1
-# penalty grows without bound, so every problem of the path has a finite solution; what the checks test in
-# the CV class (folds, weights, refit, API) does not depend on the penalty,
-# and NonconvexLogisticRegression keeps its MCP default in the checks.
+# the MCP/SCAD penalty is bounded, so the logistic loss has no minimiser at
+# the default alpha=0.01 nor at the small alphas of a CV path, and since
+# issue 13 the solver stops there and truthfully warns that the model
+# saturated (before, it stopped silently where the vanishing gradient
+# passed the KKT test, with fitted probabilities of exactly 0 and 1). The
+# L1 penalty grows without bound, so every problem has a finite solution;
+# what the checks test (folds, weights, refit, API, input handling) does
+# not depend on the penalty.
 SKLEARN_CHECK_PARAMS = {
+    "NonconvexLogisticRegression": {"penalty": "l1"},
     "NonconvexLogisticRegressionCV": {"penalty": "l1"},
     # the same for counts: the checks' tiny regression targets, made
     # positive, are fitted exactly by MCP at the default alpha and at the

@@ -18,8 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from sparsestat.utils import all_estimators
-from tests import _reliability as rel
 from sparsestat.utils._param_validation import C_INT_MAX
+from tests import _reliability as rel
 
 ESTIMATORS = all_estimators()
 
