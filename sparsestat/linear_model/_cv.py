@@ -112,10 +112,11 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
     if path.saturated:
         # the fold's path stopped where the model saturated (its last fit
         # is no solution): its last unsaturated fit stands for that alpha
-        # and the smaller ones, so they tie with it and the selection (the
-        # first best, the largest alpha) does not prefer them on this
-        # fold's account; the fold stays silent, and the refit warns if the
-        # selected alpha saturates on the full data
+        # and the smaller ones, so that the fold keeps finite scores, and
+        # the selection leaves those alphas out (n_fitted, as ncvreg's CV
+        # keeps only the lambdas every fold fitted); the fold stays silent,
+        # and the refit warns if the selected alpha saturates on the full
+        # data
         keep = max(path.alphas.size - 1, 1)
         missing = len(alphas) - keep
         coefs = np.hstack([coefs[:, :keep],
@@ -128,10 +129,11 @@ def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
     X_test = X[test].astype(np.float64)
+    n_fitted = keep if path.saturated else len(alphas)
     if loss == "multinomial":
-        return multinomial_decision(X_test, path), sw[test]
+        return multinomial_decision(X_test, path), sw[test], n_fitted
     decision = np.asarray(safe_sparse_dot(X_test, coefs.astype(np.float64))) + intercepts
-    return decision, sw[test]
+    return decision, sw[test], n_fitted
 
 
 def _check_cv_data(estimator, X, y, sample_weight, classifier):
@@ -196,11 +198,14 @@ def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive,
                        f" x {len(weightings)} l1_ratio value(s), "
                        f"{alphas.shape[1]} alphas each", total=len(jobs), unit="paths")
     out = []
-    for k, result in enumerate(results):
+    n_fitted = np.zeros((len(weightings), len(gammas), len(folds)), dtype=int)
+    for k, (decision, sw_test, fitted) in enumerate(results):
         pair, f = divmod(k, len(folds))
-        out.append((*divmod(pair, len(gammas)), f, *result))
-        results.set_postfix(gamma=float(gammas[out[-1][1]]), fold=f + 1)
-    return out
+        r, g = divmod(pair, len(gammas))
+        out.append((r, g, f, decision, sw_test))
+        n_fitted[r, g, f] = fitted
+        results.set_postfix(gamma=float(gammas[g]), fold=f + 1)
+    return out, n_fitted
 
 
 def _refit_best(estimator, final_cls, best, alphas, gammas, l1_ratios, X, y,
@@ -235,7 +240,9 @@ def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
     """The l1_ratio values, the alpha grids (one row per l1_ratio, from the
     full data's ``alpha_max`` when ``alphas`` is a number), the folds (split
     on ``y_split``), which of them can be scored, and the held-out
-    predictions of every (l1_ratio, gamma, fold) path (:func:`_run_folds`)."""
+    predictions of every (l1_ratio, gamma, fold) path (:func:`_run_folds`),
+    and the mask of the (l1_ratio, gamma, alpha) the selection may choose:
+    those every scored fold fitted without its path saturating."""
     l1_ratios, _ = _l1_ratio_grid(estimator.l1_ratio)
     weightings = [make_weighting(estimator.penalty_weights, r, X.shape[1])
                   for r in l1_ratios]
@@ -247,9 +254,13 @@ def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
     folds = cv_splits(estimator, cv, X, y_split, groups=groups,
                       sample_weight=sample_weight, params=params)
     scored = _check_fold_weights(sw, folds)
-    results = _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive,
-                         weightings)
-    return l1_ratios, alphas, folds, scored, results
+    results, n_fitted = _run_folds(estimator, X, y, sw, folds, gammas, alphas,
+                                   loss, positive, weightings)
+    # the alphas every scored fold fitted without saturating: the only ones
+    # the selection may choose
+    selectable = (np.arange(alphas.shape[1])
+                  < n_fitted[..., scored].min(axis=-1)[..., None])
+    return l1_ratios, alphas, folds, scored, results, selectable
 
 
 def _full_data_alpha_max(X, y, sw, loss, fit_intercept, weightings):
@@ -450,7 +461,7 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        l1_ratios, alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results, selectable = _cross_validate(
             self, X, y, y, sw, gammas, alphas, loss="squared_error",
             cv=check_cv(self.cv), positive=self.positive, groups=groups,
             sample_weight=sample_weight, params=params)
@@ -463,7 +474,7 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
             err = (y[test][:, None] - decision) ** 2
             mse[r, g, :, f] = sw_test @ err / sw_test.sum()
         self.mse_path_ = mse if _l1_ratio_grid(self.l1_ratio)[1] else mse[0]
-        mean_mse = mse[..., scored].mean(axis=-1)
+        mean_mse = np.where(selectable, mse[..., scored].mean(axis=-1), np.inf)
         best = np.unravel_index(np.argmin(mean_mse), mean_mse.shape)
         _refit_best(self, NonconvexLasso, best, alphas, gammas, l1_ratios, X, y,
                     sample_weight, positive=self.positive)
@@ -572,7 +583,12 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         (``n_gammas = 1`` for a float ``gamma``) unless ``l1_ratio`` is a
         grid, which adds a leading axis: shape
         ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``; the same for any
-        number of classes.
+        number of classes. A fold whose MCP/SCAD path saturated (separable
+        training data, see :class:`NonconvexLogisticRegression`) scores that
+        alpha and the smaller ones with its last unsaturated fit, and
+        ``alpha_`` is chosen among the alphas every fold fitted without
+        saturating (as ncvreg's ``cv.ncvreg`` keeps only the lambdas every
+        fold fitted).
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Coefficients of the refitted model (scikit-learn's binary layout;
         one row per class with more than two classes).
@@ -679,7 +695,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
             self.classes_, y01 = encode_binary_target(y)
             y01 = y01.astype(X.dtype)
             score = _classification_score
-        l1_ratios, alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results, selectable = _cross_validate(
             self, X, y01, y, sw, gammas, alphas,
             loss="multinomial" if multiclass else "log_loss",
             cv=check_cv(self.cv, y, classifier=True), positive=False,
@@ -696,6 +712,7 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
             mean = np.nanmean(scores, axis=-1)
         else:
             mean = scores[..., 0]
+        mean = np.where(selectable, mean, -np.inf)
         best = np.unravel_index(np.nanargmax(mean), mean.shape)
         _refit_best(self, NonconvexLogisticRegression, best, alphas, gammas,
                     l1_ratios, X, y, sample_weight)

@@ -102,7 +102,10 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         only for an ``l1_ratio`` grid); NaN for a fold
         whose test samples all have zero weight. A fold whose MCP/SCAD path
         saturated (see :class:`NonconvexPoissonRegression`) scores that
-        alpha and the smaller ones with its last unsaturated fit.
+        alpha and the smaller ones with its last unsaturated fit, and
+        ``alpha_`` is chosen among the alphas every fold fitted without
+        saturating (as ncvreg's ``cv.ncvreg`` keeps only the lambdas every
+        fold fitted).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refitted model.
     intercept_ : float
@@ -192,7 +195,7 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = check_count_target(y, X.dtype)
-        l1_ratios, alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results, selectable = _cross_validate(
             self, X, y, y, sw, gammas, alphas, loss="poisson",
             cv=check_cv(self.cv), positive=False, groups=groups,
             sample_weight=sample_weight, params=params)
@@ -206,7 +209,7 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
             deviance[r, g, :, f] = mean_poisson_deviance_path(
                 y64[test], decision, sw_test.astype(np.float64))
         self.deviance_path_ = deviance if is_grid else deviance[0]
-        mean = deviance[..., scored].mean(axis=-1)
+        mean = np.where(selectable, deviance[..., scored].mean(axis=-1), np.inf)
         best_l, best_g, best_a = np.unravel_index(np.argmin(mean), mean.shape)
         self.alphas_ = alphas if is_grid else alphas[0]
         self.gammas_ = gammas
