@@ -26,6 +26,8 @@ CHECK_PARAMS = {
 # and NonconvexLogisticRegression keeps its MCP default in the checks.
 SKLEARN_CHECK_PARAMS = {
     "NonconvexLogisticRegressionCV": {"penalty": "l1"},
+    # the same: its path goes down to the same small alphas
+    "NonconvexLogisticRegressionIC": {"penalty": "l1"},
 }
 
 # Checks an estimator fails by design, with the reason (none today: the CV

@@ -1,6 +1,10 @@
 """Linear models with nonconvex (MCP, SCAD) and convex (L1) penalties."""
 
 from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegressionCV
+from sparsestat.linear_model._information_criterion import (
+    NonconvexLassoIC,
+    NonconvexLogisticRegressionIC,
+)
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import nonconvex_path
@@ -8,7 +12,9 @@ from sparsestat.linear_model._path import nonconvex_path
 __all__ = [
     "NonconvexLasso",
     "NonconvexLassoCV",
+    "NonconvexLassoIC",
     "NonconvexLogisticRegression",
     "NonconvexLogisticRegressionCV",
+    "NonconvexLogisticRegressionIC",
     "nonconvex_path",
 ]

@@ -1,0 +1,611 @@
+"""Selection of alpha (and gamma) by an information criterion along one path.
+
+As scikit-learn's ``LassoLarsIC`` reads AIC or BIC off the LARS path, the
+classes here compute one regularisation path per gamma with
+:func:`~sparsestat.linear_model._path.compute_path` on all the data and keep
+the model of smallest
+
+    deviance + size penalty,
+
+with the size penalty ``2 df`` (AIC), ``log(n) df`` (BIC) or
+``log(n) df + 2 ebic_gamma log C(p, df)`` (EBIC, Chen & Chen 2008) and
+``df`` the number of non-zero coefficients. A model is one row of this
+module: :class:`_PathInformationCriterion` holds the path, the grid and the
+selection; a subclass gives the target encoding, the deviance of the path's
+linear predictors and the fitted-attribute layout.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.linear_model import LinearRegression
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import validate_data
+
+from sparsestat._config import limit_blas_threads
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, LogisticClassifierMixin
+from sparsestat.linear_model._cv import _gamma_grid
+from sparsestat.linear_model._path import compute_path, warn_unconverged
+from sparsestat.utils._design import as_target, make_design
+from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._linear import LinearRegressorMixin, encode_binary_target
+from sparsestat.utils._param_validation import (
+    Interval,
+    StrOptions,
+    c_int_interval,
+)
+from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.datafits import get_datafit
+from sparsestat.utils.validation import (
+    check_finite_scalar,
+    check_sample_weight,
+    check_sparse_input,
+)
+
+_IC_CONSTRAINTS = {
+    **PENALTY_CONSTRAINTS,
+    "criterion": [StrOptions({"aic", "bic", "ebic"})],
+    "gamma": [Interval(Real, 1, None, closed="neither"), "array-like"],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "eps": [Interval(Real, 0, 1, closed="right")],
+    # Chen & Chen (2008) study 0 <= gamma <= 1 (1 is their default for
+    # p growing faster than n; 0 is BIC)
+    "ebic_gamma": [Interval(Real, 0, 1, closed="both")],
+    "max_iter": [c_int_interval(1), None],
+}
+
+
+def log_binomial(p, k):
+    """``log C(p, k)`` elementwise, exact for integers (through log-gamma)."""
+    k = np.asarray(k, dtype=np.float64)
+    return gammaln(p + 1.0) - gammaln(k + 1.0) - gammaln(p - k + 1.0)
+
+
+def size_penalty(criterion, df, n_samples, n_features, ebic_gamma):
+    """The criterion's penalty on ``df`` non-zero coefficients.
+
+    ``2 df`` (AIC), ``log(n) df`` (BIC), ``log(n) df + 2 ebic_gamma
+    log C(p, df)`` (EBIC), with ``n = n_samples`` (the sum of the frequency
+    weights) and ``p = n_features``.
+    """
+    df = np.asarray(df, dtype=np.float64)
+    if criterion == "aic":
+        return 2.0 * df
+    penalty = np.log(n_samples) * df
+    if criterion == "ebic":
+        penalty = penalty + 2.0 * ebic_gamma * log_binomial(n_features, df)
+    return penalty
+
+
+def weight_total(sample_weight, n_samples):
+    """The criterion's number of samples: the sum of the weights (frequency
+    weights: an integer weight ``k`` counts as ``k`` repeated rows), or
+    ``n_samples`` without weights. The weights are already validated."""
+    if sample_weight is None:
+        return float(n_samples)
+    with np.errstate(over="ignore"):
+        total = float(np.sum(np.asarray(sample_weight, dtype=np.float64)))
+    if not np.isfinite(total):
+        raise ValueError(
+            "The sum of sample_weight overflows float64; it is the number of "
+            "samples of the information criterion (frequency weights), so "
+            "pass counts or weights of a moderate scale."
+        )
+    return total
+
+
+class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
+    """The path, the grid and the selection shared by every IC class.
+
+    A subclass sets ``_loss`` (the path's loss) and implements
+    ``_encode_target(y, dtype)``, ``_deviance(y, decision, sw, n_total)``
+    (one value per column of ``decision``) and ``_store(coef, intercept)``;
+    ``_prepare`` may compute what the deviance needs from the data (the
+    noise variance of least squares).
+    """
+
+    _loss = None
+
+    def _prepare(self, X, y, sw, uniform, n_total):
+        """Hook run once before the paths (default: nothing)."""
+
+    @limit_blas_threads
+    def fit(self, X, y, sample_weight=None):
+        """Compute the path(s) and select the model of smallest criterion.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse input is converted to CSC.
+        y : array-like of shape (n_samples,)
+            Target values (class labels for a classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights, not all zero: the fits and the
+            deviance are weighted, and the criterion's number of samples
+            ``n`` is their sum (a weight ``k`` counts as ``k`` repeated
+            rows, as in scikit-learn's sample-weight semantics).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        check_finite_scalar(self.ebic_gamma, "ebic_gamma")
+        gammas = _gamma_grid(self.penalty, self.gamma)
+        alphas = check_alpha_grid(self.alphas)
+        if not isinstance(alphas, int):
+            alphas = np.sort(alphas)[::-1]
+        X, y = validate_data(
+            self, check_sparse_input(X), y, accept_sparse="csc",
+            dtype=[np.float64, np.float32], order="F",
+            y_numeric=self._loss != "log_loss",
+        )
+        y_fit = self._encode_target(y, X.dtype)
+        sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        n_total = weight_total(sample_weight, X.shape[0])
+        if self.criterion != "aic" and not n_total > 1:
+            raise ValueError(
+                f"criterion={self.criterion!r} needs more than one sample: its "
+                f"penalty log(n) df is not positive for n = {n_total:.3g}, the "
+                "number of samples (the sum of sample_weight, which are "
+                "frequency weights: pass counts, not weights normalised to "
+                "sum to one)."
+            )
+        self._prepare(X, y_fit, sw, uniform, n_total)
+        # the deviances are evaluated in float64: with float32 X under an
+        # offset, X w and the intercept cancel
+        X64 = X if X.dtype == np.float64 else X.astype(np.float64)
+        n_features = X.shape[1]
+        positive = getattr(self, "positive", False)
+        criteria, paths = [], []
+        for g in gammas:
+            path = compute_path(
+                X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
+                gamma=float(g), alphas=alphas, eps=self.eps,
+                fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
+                max_iter=self.max_iter, solver=self.solver, damping=self.damping,
+                verbose=self.verbose,
+            )
+            warn_unconverged(path, self.tol, self.max_iter, self.solver)
+            # every gamma shares the grid of the first path (alpha_max does
+            # not depend on gamma)
+            alphas = path.alphas
+            decision = (np.asarray(safe_sparse_dot(X64, path.coefs.astype(np.float64)))
+                        + path.intercepts)
+            df = np.count_nonzero(path.coefs, axis=0)
+            criteria.append(
+                self._deviance(y_fit, decision, sw, n_total)
+                + size_penalty(self.criterion, df, n_total, n_features,
+                               self.ebic_gamma)
+            )
+            paths.append(path)
+        criteria = np.asarray(criteria)
+        # the first minimum: the largest alpha, then the first gamma, on ties
+        best_g, best_a = np.unravel_index(np.argmin(criteria), criteria.shape)
+        best = paths[best_g]
+        self.alphas_ = np.asarray(alphas, dtype=np.float64)
+        self.gammas_ = gammas
+        self.criterion_ = criteria[0] if np.ndim(self.gamma) == 0 else criteria
+        self.alpha_ = float(self.alphas_[best_a])
+        self.gamma_ = float(gammas[best_g])
+        self.n_iter_ = int(sum(int(p.n_iters.sum()) for p in paths))
+        self.stop_crit_ = float(best.stop_crits[best_a])
+        self._store(best.coefs[:, best_a].copy(), float(best.intercepts[best_a]))
+        return self
+
+
+class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCriterion):
+    r""":class:`NonconvexLasso` with alpha (and gamma) chosen by AIC, BIC or EBIC.
+
+    One regularisation path per gamma of the grid is computed on all the data
+    (:func:`nonconvex_path`: warm starts, strong rules), and the model of
+    smallest criterion is kept, as scikit-learn's
+    :class:`~sklearn.linear_model.LassoLarsIC` does on the LARS path:
+
+    .. math::
+
+        \mathrm{crit}(\alpha, \gamma) = n \log(2 \pi \sigma^2)
+        + \frac{\mathrm{RSS}}{\sigma^2} + \mathrm{pen}(\mathrm{df})
+
+    with :math:`\mathrm{RSS} = \sum_i s_i (y_i - x_i^\top w - b)^2` at the
+    path's solution, :math:`n = \sum_i s_i` (the number of samples without
+    ``sample_weight``), ``df`` the number of non-zero coefficients
+    (the intercept is not counted, as in ``LassoLarsIC``), :math:`\sigma^2`
+    the noise variance (below) and the size penalty
+
+    - ``"aic"``: :math:`2\,\mathrm{df}`;
+    - ``"bic"``: :math:`\log(n)\,\mathrm{df}`;
+    - ``"ebic"``: :math:`\log(n)\,\mathrm{df} + 2 \gamma_E \log\binom{p}{\mathrm{df}}`
+      (the extended BIC of Chen and Chen, 2008, with
+      :math:`\gamma_E` = ``ebic_gamma`` and ``p`` the number of features):
+      the prior that makes every model size equally likely instead of every
+      model, which keeps BIC from selecting spurious features when ``p`` is
+      large against ``n``. With ``ebic_gamma=0`` it is BIC.
+
+    With ``penalty="l1"`` and a float ``noise_variance`` or ``n > p + 1``
+    this is ``LassoLarsIC``'s criterion evaluated on the coordinate-descent
+    Lasso path (``criterion_`` holds the same numbers on the same models).
+
+    **The noise variance** :math:`\sigma^2` is ``noise_variance`` when
+    given; otherwise:
+
+    - for ``n > n_features + fit_intercept``, the unbiased estimate of the
+      ordinary least-squares fit, :math:`\mathrm{RSS}_{OLS} / (n - p -
+      \mathrm{fit\_intercept})` (non-negative least squares with
+      ``positive=True``), exactly ``LassoLarsIC``'s;
+    - otherwise (``p >= n``, where the least-squares residual is zero and
+      ``LassoLarsIC`` raises), the scaled-lasso estimate of Sun and Zhang
+      (2012): the fixed point of :math:`\hat\sigma^2 = \mathrm{RSS}(\hat
+      w_\lambda)/n` with :math:`\hat w_\lambda` the Lasso at
+      :math:`\lambda = \lambda_0 \hat\sigma c` and
+      :math:`\lambda_0 = \sqrt{2 \log(p) / n}`, ``c`` the root mean
+      weighted variance of the columns (1 for standardised columns, the
+      paper's setting; it keeps the estimate in the units of ``y`` when X
+      is rescaled). This estimate is consistent when the true model is
+      sparse (``s log(p) / n -> 0``), costs a few Lasso fits, and does not
+      depend on the penalty or the grid, so every model of every gamma is
+      scored with the same :math:`\sigma^2`. The least-penalised model of
+      the path is not used: at the small alphas of a ``p >= n`` path it
+      interpolates the data and its residual says nothing of the noise.
+
+    Parameters
+    ----------
+    criterion : {"bic", "aic", "ebic"}, default="bic"
+        The information criterion (see above). scikit-learn's
+        ``LassoLarsIC`` defaults to ``"aic"``; BIC is the default here
+        because it is the one that selects the support consistently (AIC
+        aims at prediction and keeps spurious features).
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso`).
+    gamma : float or array-like of float, default=3.0
+        One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
+        SCAD), searched along with alpha (one path per value); only the
+        first value is used for ``"l1"``.
+    alphas : int or array-like of shape (n_alphas,), default=100
+        The number of alphas, log-spaced from ``alpha_max`` (the smallest
+        alpha whose solution is zero) down to ``eps * alpha_max``, or the
+        alphas themselves (solved in decreasing order).
+    eps : float, default=1e-3
+        Ratio ``alpha_min / alpha_max`` of the automatic grid (an integer
+        ``alphas``), in ``(0, 1]``; unused with explicit alphas.
+    ebic_gamma : float, default=0.5
+        The weight :math:`\gamma_E \in [0, 1]` of EBIC's model-size prior;
+        used by ``criterion="ebic"`` only. Chen and Chen show EBIC is
+        consistent for :math:`\gamma_E > 1 - 1/(2\kappa)` when ``p`` grows
+        as :math:`n^\kappa`; 0.5 is the usual choice for ``p`` of the order
+        of ``n``, 1 for ``p`` much larger.
+    noise_variance : float, default=None
+        The variance :math:`\sigma^2` of the noise of one sample (of weight
+        one), ``> 0``; estimated when None (see above).
+    fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept.
+    solver : {"cd", "apg", "pgd"}, default="cd"
+        Solver of the paths (see :class:`NonconvexLasso`).
+    damping : {"tuned", "ghadimi-lan"}, default="tuned"
+        Step-size schedule of ``solver="apg"``; ignored by the other solvers.
+    max_iter : int, default=None
+        Per alpha: outer working-set iterations for ``"cd"`` (default 100),
+        gradient steps for ``"apg"``/``"pgd"`` (default 20000).
+    tol : float, default=1e-4
+        Stopping tolerance of every solve (as in :class:`NonconvexLasso`).
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    verbose : int, default=0
+        Progress bar over the alphas when positive.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The selected alpha.
+    gamma_ : float
+        The selected gamma.
+    alphas_ : ndarray of shape (n_alphas,)
+        The alpha grid, in decreasing order (shared by every gamma).
+    gammas_ : ndarray of shape (n_gammas,)
+        The gamma grid (one value for a float ``gamma`` or ``"l1"``).
+    criterion_ : ndarray of shape (n_alphas,) or (n_gammas, n_alphas)
+        The criterion of every model of the path: one-dimensional, as in
+        ``LassoLarsIC``, for a float ``gamma``; one row per gamma of the
+        grid for an array-like ``gamma``.
+    noise_variance_ : float
+        The noise variance used in the criterion (given or estimated).
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the selected model (the path's solution, not a
+        refit), of the dtype of ``X``.
+    intercept_ : float
+        Intercept of the selected model.
+    n_iter_ : int
+        Total solver iterations over the path(s) (outer working-set
+        iterations for ``"cd"``, gradient steps otherwise), as
+        ``LassoLarsIC``'s ``n_iter_`` counts those of its path.
+    stop_crit_ : float
+        Scaled KKT violation of the selected model (see
+        :class:`NonconvexLasso`).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    NonconvexLassoCV : alpha and gamma chosen by cross-validation.
+    sklearn.linear_model.LassoLarsIC : AIC/BIC on the Lasso's LARS path.
+
+    Notes
+    -----
+    Information criteria score the models of one path on the data they were
+    fitted on, so selection costs one path per gamma where ``K``-fold CV
+    costs ``K + 1``. They rest on the model being right (Gaussian noise of
+    constant variance) and on ``df`` measuring the model's complexity:
+    the number of non-zero coefficients is an unbiased estimate of the
+    Lasso's degrees of freedom (Zou, Hastie and Tibshirani, 2007) and, for
+    MCP and SCAD, the degrees of freedom of the least-squares refit on
+    the support that those penalties approach for large coefficients.
+    ``sample_weight`` are frequency weights: ``n`` is their sum, so scaling
+    every weight by ``c`` changes the criterion (``n`` becomes ``c n``);
+    repeating a row ``k`` times and giving it weight ``k`` select the same
+    model. See :ref:`glm_information_criteria` for when to prefer CV.
+
+    References
+    ----------
+    Chen, J. and Chen, Z. (2008). Extended Bayesian information criteria
+    for model selection with large model spaces. Biometrika 95(3), 759-771.
+
+    Sun, T. and Zhang, C.-H. (2012). Scaled sparse linear regression.
+    Biometrika 99(4), 879-898.
+
+    Examples
+    --------
+    >>> from sparsestat.datasets import make_sparse_regression
+    >>> from sparsestat.linear_model import NonconvexLassoIC
+    >>> from sparsestat.metrics import support_recovery
+    >>> X, y, coef = make_sparse_regression(200, 50, 5, snr=10, random_state=0)
+    >>> model = NonconvexLassoIC(criterion="ebic").fit(X, y)
+    >>> model.criterion_.shape, support_recovery(coef, model.coef_)["f1"]
+    ((100,), 1.0)
+    """
+
+    _loss = "squared_error"
+    _parameter_constraints = {
+        **_IC_CONSTRAINTS,
+        "noise_variance": [Interval(Real, 0, None, closed="neither"), None],
+        "positive": ["boolean"],
+    }
+
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=100,
+                 eps=1e-3, ebic_gamma=0.5, noise_variance=None, fit_intercept=True,
+                 solver="cd", damping="tuned", max_iter=None, tol=1e-4,
+                 positive=False, verbose=0):
+        self.criterion = criterion
+        self.penalty = penalty
+        self.gamma = gamma
+        self.alphas = alphas
+        self.eps = eps
+        self.ebic_gamma = ebic_gamma
+        self.noise_variance = noise_variance
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.damping = damping
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+        self.verbose = verbose
+
+    def _encode_target(self, y, dtype):
+        return as_target(y, dtype)
+
+    def _prepare(self, X, y, sw, uniform, n_total):
+        if self.noise_variance is not None:
+            check_finite_scalar(self.noise_variance, "noise_variance")
+            self.noise_variance_ = float(self.noise_variance)
+        elif n_total > X.shape[1] + self.fit_intercept:
+            self.noise_variance_ = self._ols_noise_variance(X, y, sw, n_total)
+        else:
+            self.noise_variance_ = self._scaled_lasso_noise_variance(
+                X, y, sw, uniform, n_total)
+        # a target fitted exactly has no noise; a positive floor keeps the
+        # criterion finite (the models of zero residual then win, as they should)
+        self.noise_variance_ = max(self.noise_variance_, np.finfo(np.float64).tiny)
+
+    def _ols_noise_variance(self, X, y, sw, n_total):
+        """``LassoLarsIC``'s unbiased estimate from the least-squares fit."""
+        # lsqr (sparse X) to near float64 precision; nnls needs dense X
+        ols = LinearRegression(fit_intercept=self.fit_intercept,
+                               positive=self.positive, tol=1e-12)
+        X64 = X.astype(np.float64)
+        if self.positive and sp.issparse(X64):
+            X64 = X64.toarray()
+        y64 = y.astype(np.float64)
+        resid = y64 - ols.fit(X64, y64, sample_weight=sw).predict(X64)
+        rss = n_total * float(sw.astype(np.float64) @ resid**2)
+        return rss / (n_total - X.shape[1] - self.fit_intercept)
+
+    def _scaled_lasso_noise_variance(self, X, y, sw, uniform, n_total,
+                                     max_steps=100, rtol=1e-4):
+        """Sun and Zhang's scaled Lasso: alternate ``sigma = sqrt(RSS / n)``
+        and the Lasso at ``lambda_0 sigma c`` until sigma settles (their
+        Proposition 1: the iteration decreases to the joint minimiser)."""
+        spread2 = make_design(X, sw, self.fit_intercept).norms2
+        live = spread2 > 0
+        if not live.any():
+            return self._residual_variance(X, y, sw, np.zeros(X.shape[1]), None)
+        scale = float(np.sqrt(spread2[live].mean()))
+        lambda0 = np.sqrt(2.0 * np.log(max(X.shape[1], 2)) / n_total)
+        w = np.zeros(X.shape[1], dtype=X.dtype)
+        sigma2 = self._residual_variance(X, y, sw, w, None)
+        for _ in range(max_steps):
+            path = compute_path(
+                X, y, sw, uniform, loss="squared_error", penalty="l1", gamma=3.0,
+                alphas=[lambda0 * np.sqrt(sigma2) * scale],
+                fit_intercept=self.fit_intercept, positive=self.positive,
+                tol=self.tol, max_iter=self.max_iter, solver="cd",
+                damping="tuned", coef_init=w, screening=False,
+            )
+            w = path.coefs[:, 0].copy()
+            new = self._residual_variance(X, y, sw, w, float(path.intercepts[0]))
+            done = abs(new - sigma2) <= rtol * sigma2
+            sigma2 = new
+            if done or sigma2 == 0:
+                break
+        return sigma2
+
+    def _residual_variance(self, X, y, sw, w, intercept):
+        """``RSS / n`` (weighted mean squared residual) of ``(w, intercept)``;
+        ``intercept=None`` is the weighted mean of y (or 0)."""
+        sw64 = sw.astype(np.float64)
+        y64 = y.astype(np.float64)
+        if intercept is None:
+            intercept = float(sw64 @ y64) if self.fit_intercept else 0.0
+        fitted = np.asarray(safe_sparse_dot(X, w.astype(np.float64))).ravel()
+        resid = y64 - fitted - intercept
+        return float(sw64 @ resid**2)
+
+    def _deviance(self, y, decision, sw, n_total):
+        # n log(2 pi sigma^2) + RSS / sigma^2: -2 log-likelihood of the
+        # Gaussian model of known variance (LassoLarsIC's formula)
+        resid = y.astype(np.float64)[:, np.newaxis] - decision
+        rss = n_total * (sw.astype(np.float64) @ resid**2)
+        sigma2 = self.noise_variance_
+        return n_total * np.log(2 * np.pi * sigma2) + rss / sigma2
+
+    def _store(self, coef, intercept):
+        self.coef_ = coef
+        self.intercept_ = intercept
+
+
+class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
+                                    _PathInformationCriterion):
+    r""":class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by
+    AIC, BIC or EBIC.
+
+    One regularisation path per gamma is computed on all the data and the
+    model of smallest
+
+    .. math::
+
+        \mathrm{crit}(\alpha, \gamma) = 2 \sum_i s_i
+        \log(1 + e^{-\tilde y_i (x_i^\top w + b)}) + \mathrm{pen}(\mathrm{df})
+
+    is kept: the deviance (twice the weighted negative log-likelihood; the
+    saturated model of 0/1 labels has likelihood one) plus the size penalty
+    ``2 df`` (AIC), ``log(n) df`` (BIC) or ``log(n) df + 2 ebic_gamma
+    log C(p, df)`` (EBIC), with ``df`` the number of non-zero coefficients,
+    ``n`` the sum of the sample weights and ``p`` the number of features
+    (see :class:`NonconvexLassoIC`). The model has no noise variance.
+
+    Binary only: labels of more than two classes raise a ValueError (fit
+    one classifier per class, e.g. with
+    :class:`~sklearn.multiclass.OneVsRestClassifier`).
+
+    Parameters
+    ----------
+    criterion : {"bic", "aic", "ebic"}, default="bic"
+        The information criterion.
+    penalty : {"mcp", "scad", "l1"}, default="mcp"
+        The penalty (see :class:`NonconvexLasso`).
+    gamma : float or array-like of float, default=3.0
+        One concavity value or a grid of them, searched along with alpha
+        (one path per value); only the first value is used for ``"l1"``.
+    alphas : int or array-like of shape (n_alphas,), default=50
+        The number of alphas, log-spaced from ``alpha_max`` down to
+        ``eps * alpha_max``, or the alphas themselves.
+    eps : float, default=1e-2
+        Ratio ``alpha_min / alpha_max`` of the automatic grid, in ``(0, 1]``
+        (the default of :class:`NonconvexLogisticRegressionCV`: smaller
+        alphas approach the unbounded MCP/SCAD fits of separable data).
+    ebic_gamma : float, default=0.5
+        The weight in ``[0, 1]`` of EBIC's model-size prior (see
+        :class:`NonconvexLassoIC`); used by ``criterion="ebic"`` only.
+    fit_intercept : bool, default=True
+        Whether to fit an unpenalised intercept.
+    solver : {"cd", "apg", "pgd"}, default="cd"
+        Solver of the paths (see :class:`NonconvexLogisticRegression`).
+    damping : {"tuned", "ghadimi-lan"}, default="tuned"
+        Step-size schedule of ``solver="apg"``; ignored by the other solvers.
+    max_iter : int, default=None
+        Per alpha: Newton iterations for ``"cd"`` (default 100), gradient
+        steps for ``"apg"``/``"pgd"`` (default 20000).
+    tol : float, default=1e-4
+        Stopping tolerance of every solve (as in
+        :class:`NonconvexLogisticRegression`).
+    verbose : int, default=0
+        Progress bar over the alphas when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The labels; ``classes_[1]`` is the positive class.
+    alpha_ : float
+        The selected alpha.
+    gamma_ : float
+        The selected gamma.
+    alphas_ : ndarray of shape (n_alphas,)
+        The alpha grid, in decreasing order.
+    gammas_ : ndarray of shape (n_gammas,)
+        The gamma grid.
+    criterion_ : ndarray of shape (n_alphas,) or (n_gammas, n_alphas)
+        The criterion along the path (one row per gamma for an array-like
+        ``gamma``).
+    coef_ : ndarray of shape (1, n_features)
+        Coefficients of the selected model.
+    intercept_ : ndarray of shape (1,)
+        Intercept of the selected model.
+    n_iter_ : int
+        Total solver iterations over the path(s).
+    stop_crit_ : float
+        Scaled KKT violation of the selected model.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    NonconvexLogisticRegressionCV : alpha and gamma chosen by cross-validation.
+
+    Examples
+    --------
+    >>> from sparsestat.datasets import make_sparse_regression
+    >>> from sparsestat.linear_model import NonconvexLogisticRegressionIC
+    >>> X, y, coef = make_sparse_regression(
+    ...     400, 30, 4, snr=20, task="classification", random_state=0)
+    >>> clf = NonconvexLogisticRegressionIC(criterion="bic").fit(X, y)
+    >>> clf.criterion_.shape, clf.score(X, y) > 0.85
+    ((50,), True)
+    """
+
+    _loss = "log_loss"
+    _parameter_constraints = dict(_IC_CONSTRAINTS)
+
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
+                 eps=1e-2, ebic_gamma=0.5, fit_intercept=True, solver="cd",
+                 damping="tuned", max_iter=None, tol=1e-4, verbose=0):
+        self.criterion = criterion
+        self.penalty = penalty
+        self.gamma = gamma
+        self.alphas = alphas
+        self.eps = eps
+        self.ebic_gamma = ebic_gamma
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.damping = damping
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+
+    def _encode_target(self, y, dtype):
+        self.classes_, y01 = encode_binary_target(y)
+        return y01.astype(dtype)
+
+    def _deviance(self, y, decision, sw, n_total):
+        signs = np.where(y > 0, 1.0, -1.0)[:, np.newaxis]
+        losses = get_datafit("logistic").value(signs, decision, 1.0)
+        return 2.0 * n_total * (sw.astype(np.float64) @ losses)
+
+    def _store(self, coef, intercept):
+        self.coef_ = coef[np.newaxis, :]
+        self.intercept_ = np.array([intercept], dtype=coef.dtype)
