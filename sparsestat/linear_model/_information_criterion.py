@@ -222,9 +222,16 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
     - ``"ebic"``: :math:`\log(n)\,\mathrm{df} + 2 \gamma_E \log\binom{p}{\mathrm{df}}`
       (the extended BIC of Chen and Chen, 2008, with
       :math:`\gamma_E` = ``ebic_gamma`` and ``p`` the number of features):
-      the prior that makes every model size equally likely instead of every
-      model, which keeps BIC from selecting spurious features when ``p`` is
-      large against ``n``. With ``ebic_gamma=0`` it is BIC.
+      ``-2 log`` of a prior on the models proportional to
+      :math:`\binom{p}{\mathrm{df}}^{-\gamma_E}` (with ``ebic_gamma=1``
+      every model size is equally likely, where BIC's flat prior on the
+      models favours the sizes near ``p / 2``), which keeps BIC from
+      selecting spurious features when ``p`` is large against ``n``. With
+      ``ebic_gamma=0`` it is BIC.
+
+    On one path, BIC never selects more features than AIC (for ``n >
+    e^2``), and EBIC never more than BIC while BIC's model has fewer than
+    ``p / 2`` features (both extra penalties increase with ``df`` there).
 
     With ``penalty="l1"`` and a float ``noise_variance`` or ``n > p + 1``
     this is ``LassoLarsIC``'s criterion evaluated on the coordinate-descent
@@ -238,19 +245,25 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
       \mathrm{fit\_intercept})` (non-negative least squares with
       ``positive=True``), exactly ``LassoLarsIC``'s;
     - otherwise (``p >= n``, where the least-squares residual is zero and
-      ``LassoLarsIC`` raises), the scaled-lasso estimate of Sun and Zhang
-      (2012): the fixed point of :math:`\hat\sigma^2 = \mathrm{RSS}(\hat
-      w_\lambda)/n` with :math:`\hat w_\lambda` the Lasso at
-      :math:`\lambda = \lambda_0 \hat\sigma c` and
-      :math:`\lambda_0 = \sqrt{2 \log(p) / n}`, ``c`` the root mean
+      ``LassoLarsIC`` raises), the scaled Lasso of Sun and Zhang (2012)
+      with least-squares refitting: the fixed point of
+      :math:`\hat\sigma^2 = \mathrm{RSS}_{OLS}(\hat S) / (n - |\hat S| -
+      \mathrm{fit\_intercept})`, :math:`\hat S` the support of the Lasso
+      at :math:`\lambda = \lambda_0 \hat\sigma c` with the universal
+      :math:`\lambda_0 = \sqrt{2 \log(p) / n}` and ``c`` the root mean
       weighted variance of the columns (1 for standardised columns, the
-      paper's setting; it keeps the estimate in the units of ``y`` when X
-      is rescaled). This estimate is consistent when the true model is
-      sparse (``s log(p) / n -> 0``), costs a few Lasso fits, and does not
-      depend on the penalty or the grid, so every model of every gamma is
-      scored with the same :math:`\sigma^2`. The least-penalised model of
-      the path is not used: at the small alphas of a ``p >= n`` path it
-      interpolates the data and its residual says nothing of the noise.
+      paper's setting; it keeps the estimate in the units of ``y`` when
+      X is rescaled), iterated from the variance of ``y`` until the
+      support repeats. At the universal threshold the Lasso keeps few
+      noise features, and the refit removes the Lasso's shrinkage, which
+      inflates the plain scaled-Lasso estimate several times on designs
+      with strong signals. It costs a few Lasso fits, and it depends
+      neither on the penalty nor on the grid, so every model of every
+      gamma is scored with the same :math:`\sigma^2`. The least-penalised
+      model of the path is not used: at the small alphas of a ``p >= n``
+      path it interpolates the data and its residual says nothing of the
+      noise. A support reaching half the samples stops the iteration at
+      the previous estimate.
 
     Parameters
     ----------
@@ -411,8 +424,12 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         # criterion finite (the models of zero residual then win, as they should)
         self.noise_variance_ = max(self.noise_variance_, np.finfo(np.float64).tiny)
 
-    def _ols_noise_variance(self, X, y, sw, n_total):
-        """``LassoLarsIC``'s unbiased estimate from the least-squares fit."""
+    def _ols_noise_variance(self, X, y, sw, n_total, columns=None):
+        """``RSS_OLS / (n - k - fit_intercept)`` of the weighted least-squares
+        fit on ``columns`` (all by default: ``LassoLarsIC``'s unbiased
+        estimate), ``k`` their number."""
+        if columns is not None:
+            X = X[:, columns]
         # lsqr (sparse X) to near float64 precision; nnls needs dense X
         ols = LinearRegression(fit_intercept=self.fit_intercept,
                                positive=self.positive, tol=1e-12)
@@ -420,23 +437,36 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         if self.positive and sp.issparse(X64):
             X64 = X64.toarray()
         y64 = y.astype(np.float64)
-        resid = y64 - ols.fit(X64, y64, sample_weight=sw).predict(X64)
-        rss = n_total * float(sw.astype(np.float64) @ resid**2)
-        return rss / (n_total - X.shape[1] - self.fit_intercept)
+        if X64.shape[1]:
+            fitted = ols.fit(X64, y64, sample_weight=sw).predict(X64)
+        else:
+            fitted = float(sw @ y64) if self.fit_intercept else 0.0
+        rss = n_total * float(sw.astype(np.float64) @ (y64 - fitted) ** 2)
+        dof = n_total - X.shape[1] - self.fit_intercept
+        if not dof > 0:
+            raise ValueError(
+                f"Cannot estimate the noise variance from n = {n_total:.3g} "
+                f"sample(s) with {X.shape[1]} feature(s)"
+                + (" and the intercept" if self.fit_intercept else "")
+                + ": give noise_variance."
+            )
+        return rss / dof
 
     def _scaled_lasso_noise_variance(self, X, y, sw, uniform, n_total,
-                                     max_steps=100, rtol=1e-4):
-        """Sun and Zhang's scaled Lasso: alternate ``sigma = sqrt(RSS / n)``
-        and the Lasso at ``lambda_0 sigma c`` until sigma settles (their
-        Proposition 1: the iteration decreases to the joint minimiser)."""
+                                     max_steps=100, rtol=1e-6):
+        """Scaled Lasso with least-squares refitting: alternate the support
+        ``S`` of the Lasso at ``lambda_0 sigma c`` and ``sigma^2 = RSS_OLS(S)
+        / (n - |S| - fit_intercept)`` until the support repeats or sigma
+        settles, starting from the variance of y."""
         spread2 = make_design(X, sw, self.fit_intercept).norms2
         live = spread2 > 0
+        sigma2 = self._ols_noise_variance(X, y, sw, n_total, columns=[])
         if not live.any():
-            return self._residual_variance(X, y, sw, np.zeros(X.shape[1]), None)
+            return sigma2
         scale = float(np.sqrt(spread2[live].mean()))
         lambda0 = np.sqrt(2.0 * np.log(max(X.shape[1], 2)) / n_total)
         w = np.zeros(X.shape[1], dtype=X.dtype)
-        sigma2 = self._residual_variance(X, y, sw, w, None)
+        seen = set()
         for _ in range(max_steps):
             path = compute_path(
                 X, y, sw, uniform, loss="squared_error", penalty="l1", gamma=3.0,
@@ -446,23 +476,21 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
                 damping="tuned", coef_init=w, screening=False,
             )
             w = path.coefs[:, 0].copy()
-            new = self._residual_variance(X, y, sw, w, float(path.intercepts[0]))
+            support = np.flatnonzero(w)
+            # a support of half the samples or more leaves the refit too
+            # few residual degrees of freedom: keep the previous estimate
+            if support.size + self.fit_intercept >= n_total / 2:
+                break
+            key = support.tobytes()
+            if key in seen:
+                break
+            seen.add(key)
+            new = self._ols_noise_variance(X, y, sw, n_total, columns=support)
             done = abs(new - sigma2) <= rtol * sigma2
             sigma2 = new
-            if done or sigma2 == 0:
+            if done or sigma2 <= 0:
                 break
         return sigma2
-
-    def _residual_variance(self, X, y, sw, w, intercept):
-        """``RSS / n`` (weighted mean squared residual) of ``(w, intercept)``;
-        ``intercept=None`` is the weighted mean of y (or 0)."""
-        sw64 = sw.astype(np.float64)
-        y64 = y.astype(np.float64)
-        if intercept is None:
-            intercept = float(sw64 @ y64) if self.fit_intercept else 0.0
-        fitted = np.asarray(safe_sparse_dot(X, w.astype(np.float64))).ravel()
-        resid = y64 - fitted - intercept
-        return float(sw64 @ resid**2)
 
     def _deviance(self, y, decision, sw, n_total):
         # n log(2 pi sigma^2) + RSS / sigma^2: -2 log-likelihood of the
