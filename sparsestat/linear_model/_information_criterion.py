@@ -80,6 +80,19 @@ def size_penalty(criterion, df, n_samples, n_features, ebic_gamma):
     return penalty
 
 
+def select_first_minimum(criteria, rtol=1e-8):
+    """Flat index of the first entry within ``rtol`` (relative to the
+    minimum's magnitude, at least 1) of the minimum: the first gamma, then
+    its largest alpha. MCP and SCAD paths hold plateaus of one model (every
+    coefficient past ``gamma * alpha`` is unpenalised, so the solution does
+    not move with alpha), whose criteria differ only by rounding; without
+    the slack, which of them wins would depend on the order of the rows."""
+    flat = np.ravel(criteria)
+    best = float(flat.min())
+    slack = rtol * max(abs(best), 1.0)
+    return int(np.flatnonzero(flat <= best + slack)[0])
+
+
 def weight_total(sample_weight, n_samples):
     """The criterion's number of samples: the sum of the weights (frequency
     weights: an integer weight ``k`` counts as ``k`` repeated rows), or
@@ -155,13 +168,8 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
                 "frequency weights: pass counts, not weights normalised to "
                 "sum to one)."
             )
-        self._prepare(X, y_fit, sw, uniform, n_total)
-        # the deviances are evaluated in float64: with float32 X under an
-        # offset, X w and the intercept cancel
-        X64 = X if X.dtype == np.float64 else X.astype(np.float64)
-        n_features = X.shape[1]
         positive = getattr(self, "positive", False)
-        criteria, paths = [], []
+        paths = []
         for g in gammas:
             path = compute_path(
                 X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
@@ -174,18 +182,26 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
             # every gamma shares the grid of the first path (alpha_max does
             # not depend on gamma)
             alphas = path.alphas
+            paths.append(path)
+        # after the paths, which check the design (offsets beyond the
+        # dtype's precision raise there)
+        self._prepare(X, y_fit, sw, uniform, n_total)
+        # the deviances are evaluated in float64: with float32 X under an
+        # offset, X w and the intercept cancel
+        X64 = X if X.dtype == np.float64 else X.astype(np.float64)
+        criteria = []
+        for path in paths:
             decision = (np.asarray(safe_sparse_dot(X64, path.coefs.astype(np.float64)))
                         + path.intercepts)
             df = np.count_nonzero(path.coefs, axis=0)
             criteria.append(
                 self._deviance(y_fit, decision, sw, n_total)
-                + size_penalty(self.criterion, df, n_total, n_features,
+                + size_penalty(self.criterion, df, n_total, X.shape[1],
                                self.ebic_gamma)
             )
-            paths.append(path)
         criteria = np.asarray(criteria)
-        # the first minimum: the largest alpha, then the first gamma, on ties
-        best_g, best_a = np.unravel_index(np.argmin(criteria), criteria.shape)
+        best_g, best_a = np.unravel_index(select_first_minimum(criteria),
+                                          criteria.shape)
         best = paths[best_g]
         self.alphas_ = np.asarray(alphas, dtype=np.float64)
         self.gammas_ = gammas
