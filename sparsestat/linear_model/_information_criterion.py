@@ -19,6 +19,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import nnls
 from scipy.special import gammaln
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import LinearRegression
@@ -108,6 +109,22 @@ def weight_total(sample_weight, n_samples):
             "pass counts or weights of a moderate scale."
         )
     return total
+
+
+def weighted_least_squares_residual(X, y, sw, fit_intercept, positive):
+    """``sum_i sw_i r_i^2`` of the weighted least-squares fit of ``y`` on the
+    dense columns ``X`` (with an intercept; non-negative coefficients when
+    ``positive``), ``sw`` summing to one."""
+    if fit_intercept:
+        X = X - sw @ X
+        y = y - sw @ y
+    root = np.sqrt(sw)
+    A, b = root[:, np.newaxis] * X, root * y
+    if not A.shape[1]:
+        return float(b @ b)
+    coef = nnls(A, b)[0] if positive else np.linalg.lstsq(A, b, rcond=None)[0]
+    resid = b - A @ coef
+    return float(resid @ resid)
 
 
 class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
@@ -443,30 +460,36 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
     def _ols_noise_variance(self, X, y, sw, n_total, columns=None):
         """``RSS_OLS / (n - k - fit_intercept)`` of the weighted least-squares
         fit on ``columns`` (all by default: ``LassoLarsIC``'s unbiased
-        estimate), ``k`` their number."""
-        if columns is not None:
-            X = X[:, columns]
-        # lsqr (sparse X) to near float64 precision; nnls needs dense X
-        ols = LinearRegression(fit_intercept=self.fit_intercept,
-                               positive=self.positive, tol=1e-12)
-        X64 = X.astype(np.float64)
-        if self.positive and sp.issparse(X64):
-            X64 = X64.toarray()
+        estimate, through the same ``LinearRegression``), ``k`` their
+        number."""
         y64 = y.astype(np.float64)
-        if X64.shape[1]:
-            fitted = ols.fit(X64, y64, sample_weight=sw).predict(X64)
+        sw64 = sw.astype(np.float64)
+        if columns is None:
+            k = X.shape[1]
+            # lsqr (sparse X) to near float64 precision; nnls needs dense X
+            ols = LinearRegression(fit_intercept=self.fit_intercept,
+                                   positive=self.positive, tol=1e-12)
+            X64 = X.astype(np.float64)
+            if self.positive and sp.issparse(X64):
+                X64 = X64.toarray()
+            resid = y64 - ols.fit(X64, y64, sample_weight=sw).predict(X64)
+            mean_square = float(sw64 @ resid**2)
         else:
-            fitted = float(sw @ y64) if self.fit_intercept else 0.0
-        rss = n_total * float(sw.astype(np.float64) @ (y64 - fitted) ** 2)
-        dof = n_total - X.shape[1] - self.fit_intercept
+            # a few columns of a support: a small dense problem
+            k = len(columns)
+            X_S = X[:, columns]
+            X_S = X_S.toarray() if sp.issparse(X_S) else np.asarray(X_S)
+            mean_square = weighted_least_squares_residual(
+                X_S.astype(np.float64), y64, sw64, self.fit_intercept, self.positive)
+        dof = n_total - k - self.fit_intercept
         if not dof > 0:
             raise ValueError(
                 f"Cannot estimate the noise variance from n = {n_total:.3g} "
-                f"sample(s) with {X.shape[1]} feature(s)"
+                f"sample(s) with {k} feature(s)"
                 + (" and the intercept" if self.fit_intercept else "")
                 + ": give noise_variance."
             )
-        return rss / dof
+        return n_total * mean_square / dof
 
     def _scaled_lasso_noise_variance(self, X, y, sw, uniform, n_total,
                                      max_steps=100, rtol=1e-6):
