@@ -29,7 +29,7 @@ from sklearn.utils.validation import validate_data
 from sparsestat._config import limit_blas_threads
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, LogisticClassifierMixin
 from sparsestat.linear_model._cv import _gamma_grid
-from sparsestat.linear_model._path import compute_path, warn_unconverged
+from sparsestat.linear_model._path import alpha_grid, compute_path, warn_unconverged
 from sparsestat.utils._design import as_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._linear import LinearRegressorMixin, encode_binary_target
@@ -130,17 +130,33 @@ def weighted_least_squares_residual(X, y, sw, fit_intercept, positive):
 class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
     """The path, the grid and the selection shared by every IC class.
 
-    A subclass sets ``_loss`` (the path's loss) and implements
-    ``_encode_target(y, dtype)``, ``_deviance(y, decision, sw, n_total)``
-    (one value per column of ``decision``) and ``_store(coef, intercept)``;
-    ``_prepare`` may compute what the deviance needs from the data (the
-    noise variance of least squares).
+    A model is a small subclass: ``_loss`` (the path's loss), ``_datafit``
+    (its row of :data:`~sparsestat.utils.datafits.DATAFITS`, whose weighted
+    value is half the deviance), ``_encode_target(y, dtype)`` and
+    ``_store(coef, intercept)``; ``_datafit_target`` maps the path's target
+    to the row's; least squares replaces ``_deviance`` (the Gaussian
+    deviance needs the noise variance, computed in ``_prepare``).
     """
 
     _loss = None
 
+    # the datafit row of the model's loss (utils.datafits), whose value
+    # sum_i s_i ell(y_i, eta_i) is half the deviance
+    _datafit = None
+
     def _prepare(self, X, y, sw, uniform, n_total):
-        """Hook run once before the paths (default: nothing)."""
+        """Hook run once after the paths (default: nothing)."""
+
+    def _datafit_target(self, y):
+        """``y`` as the datafit row takes it (default: unchanged)."""
+        return y
+
+    def _deviance(self, y, decision, sw, n_total):
+        """Twice the weighted datafit of every column of ``decision``: the
+        deviance, ``n`` times the weighted mean over samples."""
+        target = np.asarray(self._datafit_target(y), dtype=np.float64)
+        losses = get_datafit(self._datafit).value(target[:, np.newaxis], decision, 1.0)
+        return 2.0 * n_total * (sw.astype(np.float64) @ losses)
 
     @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
@@ -186,19 +202,22 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
                 "sum to one)."
             )
         positive = getattr(self, "positive", False)
-        paths = []
+        grid, paths = alphas, []
         for g in gammas:
             path = compute_path(
                 X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
-                gamma=float(g), alphas=alphas, eps=self.eps,
+                gamma=float(g), alphas=grid, eps=self.eps,
                 fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
                 max_iter=self.max_iter, solver=self.solver, damping=self.damping,
                 verbose=self.verbose,
             )
             warn_unconverged(path, self.tol, self.max_iter, self.solver)
-            # every gamma shares the grid of the first path (alpha_max does
-            # not depend on gamma)
-            alphas = path.alphas
+            if isinstance(grid, int):
+                # every gamma shares the grid of the first path (alpha_max
+                # does not depend on gamma); a GLM path that stopped early
+                # (saturation) returns a prefix of it
+                grid = (path.alphas if path.alphas.size == grid
+                        else alpha_grid(float(path.alphas[0]), grid, self.eps))
             paths.append(path)
         # after the paths, which check the design (offsets beyond the
         # dtype's precision raise there)
@@ -206,21 +225,21 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
         # the deviances are evaluated in float64: with float32 X under an
         # offset, X w and the intercept cancel
         X64 = X if X.dtype == np.float64 else X.astype(np.float64)
-        criteria = []
-        for path in paths:
+        criteria = np.full((len(paths), len(grid)), np.inf)
+        for row, path in zip(criteria, paths, strict=True):
             decision = (np.asarray(safe_sparse_dot(X64, path.coefs.astype(np.float64)))
                         + path.intercepts)
             df = np.count_nonzero(path.coefs, axis=0)
-            criteria.append(
+            # alphas past the stop of a saturated path keep +inf
+            row[:path.alphas.size] = (
                 self._deviance(y_fit, decision, sw, n_total)
                 + size_penalty(self.criterion, df, n_total, X.shape[1],
                                self.ebic_gamma)
             )
-        criteria = np.asarray(criteria)
         best_g, best_a = np.unravel_index(select_first_minimum(criteria),
                                           criteria.shape)
         best = paths[best_g]
-        self.alphas_ = np.asarray(alphas, dtype=np.float64)
+        self.alphas_ = np.asarray(grid, dtype=np.float64)
         self.gammas_ = gammas
         self.criterion_ = criteria[0] if np.ndim(self.gamma) == 0 else criteria
         self.alpha_ = float(self.alphas_[best_a])
@@ -646,6 +665,7 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     """
 
     _loss = "log_loss"
+    _datafit = "logistic"
     _parameter_constraints = dict(_IC_CONSTRAINTS)
 
     def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
@@ -668,10 +688,9 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
         self.classes_, y01 = encode_binary_target(y)
         return y01.astype(dtype)
 
-    def _deviance(self, y, decision, sw, n_total):
-        signs = np.where(y > 0, 1.0, -1.0)[:, np.newaxis]
-        losses = get_datafit("logistic").value(signs, decision, 1.0)
-        return 2.0 * n_total * (sw.astype(np.float64) @ losses)
+    def _datafit_target(self, y):
+        # the logistic row takes labels in {-1, +1}
+        return np.where(y > 0, 1.0, -1.0)
 
     def _store(self, coef, intercept):
         self.coef_ = coef[np.newaxis, :]
