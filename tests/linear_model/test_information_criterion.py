@@ -384,3 +384,14 @@ def test_bad_noise_variance(value):
 def test_logistic_has_no_noise_variance_or_positive():
     params = NonconvexLogisticRegressionIC().get_params()
     assert "noise_variance" not in params and "positive" not in params
+
+
+def test_near_ties_go_to_the_first_gamma_and_largest_alpha():
+    """MCP/SCAD paths hold plateaus of one model whose criteria differ by
+    rounding only: the first of them wins, whatever the order of the rows."""
+    from sparsestat.linear_model._information_criterion import select_first_minimum
+
+    crit = np.array([[5.0, 2.0 + 1e-12, 2.0, 3.0], [2.0 - 1e-12, 4.0, 1.0 + 9.0, 7.0]])
+    assert select_first_minimum(crit) == 1
+    assert select_first_minimum(np.array([3.0, 2.0, 1.0, 1.0 - 1e-3])) == 3
+    assert select_first_minimum(np.array([np.inf, 0.0, -1e-10])) == 1
