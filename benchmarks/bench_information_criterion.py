@@ -167,9 +167,8 @@ def main(argv=None):
         "coefficients; CPU = process time of `fit`, mean over the seeds, BLAS "
         "on one thread; `CV CPU / CPU` = the CV class's time over the row's; "
         "`F1 >= CV`: the row's mean F1 is at least that of 5-fold CV. "
-        "`conv. warnings`: ConvergenceWarnings raised over the seeds (the "
-        "logistic MCP paths reach near-separable fits at their smallest "
-        "alphas). Produced by `benchmarks/bench_information_criterion.py`.",
+        "`conv. warnings`: ConvergenceWarnings raised over the seeds. "
+        "Produced by `benchmarks/bench_information_criterion.py`.",
         "",
         "## Summary",
         "",
