@@ -20,14 +20,21 @@ CHECK_PARAMS = {
 # defaults of CHECK_PARAMS). The checks' classification data are separable:
 # the MCP/SCAD penalty is bounded, so the logistic loss has no bounded
 # minimiser at the small alphas of a CV path and the solver truthfully
-# warns that it did not converge. The L1 penalty grows without bound, so
-# every problem of the path has a finite solution; what the checks test in
-# the CV class (folds, weights, refit, API) does not depend on the penalty,
-# and NonconvexLogisticRegression keeps its MCP default in the checks.
+# warns that the model saturated (issue 13: the path stops there). The L1
+# penalty grows without bound, so every problem of the path has a finite
+# solution; what the checks test in the CV class (folds, weights, refit,
+# API) does not depend on the penalty, and NonconvexLogisticRegression keeps
+# its MCP default in the checks (at alpha=0.01 it does not saturate there).
 SKLEARN_CHECK_PARAMS = {
     "NonconvexLogisticRegressionCV": {"penalty": "l1"},
     # the same: its path goes down to the same small alphas
     "NonconvexLogisticRegressionIC": {"penalty": "l1"},
+    # the same for counts: the checks' tiny regression targets, made
+    # positive, are fitted exactly by MCP at the default alpha and at the
+    # small alphas of a CV path (the fit saturates, with a "model
+    # saturated" warning); L1 keeps every problem bounded
+    "NonconvexPoissonRegression": {"penalty": "l1"},
+    "NonconvexPoissonRegressionCV": {"penalty": "l1"},
 }
 
 # Checks an estimator fails by design, with the reason (none today: the CV

@@ -17,12 +17,14 @@ from sparsestat.linear_model import (
     nonconvex_path,
 )
 from sparsestat.utils import all_estimators
+from tests import _reliability as rel
 
 # Small, fast settings of each CV class; a CV class missing here fails
 # test_every_cv_class_is_covered.
 FAST = {
     "NonconvexLassoCV": {"alphas": 4},
     "NonconvexLogisticRegressionCV": {"alphas": 4, "eps": 0.3},
+    "NonconvexPoissonRegressionCV": {"alphas": 4, "eps": 0.3},
     "MTP2GraphicalModelCV": {"alphas": 3, "n_refinements": 1},
 }
 CV_CLASSES = sorted((name, cls) for name, cls in all_estimators()
@@ -39,12 +41,14 @@ def _data(name):
         return X, None
     task = "classification" if "Logistic" in name else "regression"
     X, y, _ = make_sparse_regression(90, 12, 3, snr=5, task=task, random_state=0)
+    if rel.positive_target(dict(all_estimators())[name]):
+        y = rel.counts_like(y, rng)
     return X, y
 
 
 def _result(est):
     """The held-out scores of a fitted CV estimator, whatever their name."""
-    for name in ("mse_path_", "scores_"):
+    for name in ("mse_path_", "scores_", "deviance_path_"):
         if hasattr(est, name):
             return getattr(est, name)
     return est.cv_results_["mean_test_score"]

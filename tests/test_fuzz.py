@@ -111,6 +111,8 @@ def problems(draw, name, cls, regime="moderate"):
         w = rng.standard_normal(p) * (rng.random(p) < 0.5)
         y = (X.astype(np.float64) @ w / scale
              + draw(st.floats(0, 1)) * rng.standard_normal(n))
+        if rel.positive_target(cls):
+            y = rel.counts_like(y, rng)
         y = (y * 10.0 ** draw(st.integers(-3, 3))).astype(dtype)
     elif kind == "classifier":
         y = rng.permutation(np.arange(n) % 2)

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval
 
 from sparsestat.utils import all_estimators
 from sparsestat.utils._param_validation import C_INT_MAX
+from tests import _reliability as rel
 
 ESTIMATORS = all_estimators()
 
@@ -27,6 +28,8 @@ def _data(cls):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 4))
     y = (X[:, 0] > 0).astype(int) if is_classifier(cls()) else X[:, 0] + X[:, 1]
+    if rel.positive_target(cls):
+        y = rel.counts_like(y, rng)
     return X, y
 
 

@@ -82,6 +82,16 @@ def classification_data(seed, n=300, p=5):
     return X, (rng.random(n) < prob).astype(np.int64)
 
 
+def count_data(seed, n=300, p=5):
+    """Counts drawn from a Poisson model with log-mean 0.5 + (0.6, -0.4,
+    0.3, 0, ...) x (mean about 2, no zero-count separation)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    w[:3] = [0.6, -0.4, 0.3]
+    return X, rng.poisson(np.exp(0.5 + X @ w)).astype(np.float64)
+
+
 def chain_data(seed, n=500, p=5):
     """A chain SEM x_j = 0.8 x_{j-1} + e_j with unit noise: a DAG with well
     separated edges for CoLiDE, and a Gaussian with a tridiagonal M-matrix
@@ -263,6 +273,26 @@ RULES = {
         rtol=_LOGISTIC_RTOL,
         draws={**_LINEAR_DRAWS, "criterion": ["aic", "bic", "ebic"]},
         weights=None),
+    # Poisson: y has units but no offset (a shift of the counts is another
+    # model), so only X is rescaled (y_units=False); the curvature (the
+    # mean, about 2) is above MCP's 1/gamma and SCAD's 1/(gamma - 1) at
+    # gamma = 20, so the objective is convex
+    "NonconvexPoissonRegression": Rule(
+        count_data,
+        {"alpha": 0.05, "gamma": 20.0, "tol": 1e-10},
+        _linear_units(xy=False),
+        {**_coef(lambda s, t: 1 / s),
+         "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: 1.0)},
+        rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
+    "NonconvexPoissonRegressionCV": Rule(
+        count_data,
+        {"gamma": 20.0, "tol": 1e-10, "cv": 3},
+        _linear_units(xy=False),
+        {**_coef(lambda s, t: 1 / s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
+         "deviance_path_": (lambda e: e.deviance_path_, "scalar",
+                            lambda s, t: 1.0)},
+        rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
     # loss = 1/2 sum (y - Xw - b)^2 (a sum, alpha = n * 0.1 in mean units):
     # with w -> (t/s) w the ratio is unchanged for alpha * s * t; bound="auto"
     # (centred ||y|| over the column norms) scales as the coefficients.

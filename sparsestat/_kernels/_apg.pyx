@@ -15,7 +15,12 @@
 # The penalty is split as p(|w|) = alpha |w| + q(w): q is concave and, for
 # MCP and SCAD, smooth with a (1/gamma)- resp. (1/(gamma-1))-Lipschitz
 # derivative, so it joins the smooth part f = loss + q and the proximal
-# operator is plain soft-thresholding. eta is linear in (w, b), hence
+# operator is plain soft-thresholding. With per-feature weights pw and an
+# elastic-net l1_ratio (FeaturePenalty of _penalties.pxd), coordinate j
+# carries l1_ratio p(|w_j|; a_j) + (1 - l1_ratio) a_j / 2 w_j^2 with
+# a_j = alpha pw_j: the ridge part and l1_ratio q(w_j; a_j) join the smooth
+# part (the caller adds the ridge curvature to L) and the soft-threshold
+# is l1_ratio a_j times the step. eta is linear in (w, b), hence
 # eta at the extrapolated point is the same combination of the etas of the
 # two sequences: one X^T product per step, plus X times sparse vectors.
 import numpy as np
@@ -34,7 +39,8 @@ from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
 from sparsestat._kernels._penalties cimport (
-    PENALTY_L1, penalty_derivative, penalty_value, subdiff_distance,
+    PENALTY_L1, FeaturePenalty, mixed_subdiff_distance, mixed_value,
+    penalty_derivative, penalty_value, read_feature_penalty, subdiff_distance,
 )
 
 
@@ -141,12 +147,18 @@ cdef void _forward(bint is_sparse, const floating* X, int n, int p,
 
 
 cdef floating _penalty_sum(int p, const floating* w, int penalty,
-                           floating alpha, floating gamma) noexcept nogil:
+                           floating alpha, floating gamma,
+                           const FeaturePenalty* fp) noexcept nogil:
     cdef int j
     cdef floating pen = 0.
     for j in range(p):
         if w[j] != 0:
-            pen += penalty_value(penalty, fabs(w[j]), alpha, gamma)
+            if fp.weights == NULL:
+                pen += penalty_value(penalty, fabs(w[j]), alpha, gamma)
+            else:
+                pen += mixed_value(penalty, fabs(w[j]),
+                                   alpha * <floating> fp.weights[j], gamma,
+                                   <floating> fp.l1_ratio)
     return pen
 
 
@@ -154,32 +166,46 @@ cdef floating _kkt(int p, const floating* w, const floating* grad,
                    const floating* norms2, const floating* kkt_scale,
                    floating grad_b, floating b_scale, bint update_b,
                    int penalty, floating alpha, floating gamma,
-                   bint positive) noexcept nogil:
+                   bint positive, const FeaturePenalty* fp) noexcept nogil:
     """max_j kkt_scale_j dist(-grad_j, dp(w_j)), and b_scale |grad_b| for a
     free intercept."""
     cdef int j
     cdef floating kkt = b_scale * fabs(grad_b) if update_b else 0.
     for j in range(p):
         if norms2[j] != 0:
-            kkt = fmax(kkt, kkt_scale[j] * subdiff_distance(
-                penalty, w[j], grad[j], alpha, gamma, positive))
+            if fp.weights == NULL:
+                kkt = fmax(kkt, kkt_scale[j] * subdiff_distance(
+                    penalty, w[j], grad[j], alpha, gamma, positive))
+            else:
+                kkt = fmax(kkt, kkt_scale[j] * mixed_subdiff_distance(
+                    penalty, w[j], grad[j], alpha * <floating> fp.weights[j],
+                    gamma, <floating> fp.l1_ratio, positive))
     return kkt
 
 
 cdef void _prox_step(int p, const floating* start, const floating* grad,
                      const floating* w_md, floating step, int penalty,
                      floating alpha, floating gamma, bint positive,
-                     floating* out) noexcept nogil:
+                     const FeaturePenalty* fp, floating* out) noexcept nogil:
     """out = S(start - step * grad f(w_md), step * alpha).
 
     grad holds the loss gradient at w_md; the concave part's derivative is
-    added here (it is separable).
+    added here (it is separable), and with a FeaturePenalty the ridge part's
+    and the threshold is step * l1_ratio * alpha pw_j.
     """
     cdef int j
-    cdef floating gj
+    cdef floating gj, a, r = <floating> fp.l1_ratio
+    if fp.weights == NULL:
+        for j in range(p):
+            gj = grad[j] + _concave_grad(penalty, w_md[j], alpha, gamma)
+            out[j] = _soft(start[j] - step * gj, step * alpha, positive)
+        return
     for j in range(p):
-        gj = grad[j] + _concave_grad(penalty, w_md[j], alpha, gamma)
-        out[j] = _soft(start[j] - step * gj, step * alpha, positive)
+        a = alpha * <floating> fp.weights[j]
+        gj = grad[j] + (1 - r) * a * w_md[j]
+        if r > 0:
+            gj += r * _concave_grad(penalty, w_md[j], a, gamma)
+        out[j] = _soft(start[j] - step * gj, step * r * a, positive)
 
 
 def apg_solve(
@@ -202,7 +228,10 @@ def apg_solve(
         logistic), ``norms2`` (a zero marks a held, constant or empty,
         column: w_j stays 0), in the dtype of ``y``.
     penalty : the penalty bundle (sparsestat.utils.penalties.PenaltyParams):
-        ``code``, ``alpha``, ``gamma``, ``positive`` (see _penalties.pxd).
+        ``code``, ``alpha``, ``gamma``, ``positive``, and ``weights`` (None,
+        or float64 per-feature factors pw_j) with ``l1_ratio`` (see
+        FeaturePenalty in _penalties.pxd); ``control.lipschitz`` must then
+        include the ridge curvature (1 - l1_ratio) alpha max_j pw_j.
     datafit : a Datafit code (_datafits.pxd).
     y : centred target (quadratic) or labels in {-1, +1} (logistic).
     w : coefficients, warm start on entry, solution on exit.
@@ -245,6 +274,8 @@ def apg_solve(
     cdef floating alpha = penalty.alpha
     cdef floating gamma = penalty.gamma
     cdef bint positive = penalty.positive
+    cdef FeaturePenalty fp
+    read_feature_penalty(&fp, penalty, w.shape[0])
     cdef int method = control.method
     cdef floating intercept = control.intercept
     cdef bint update_intercept = control.update_intercept
@@ -292,7 +323,7 @@ def apg_solve(
         for i in range(n):
             eta_s[i] = eta_ag[i]
         obj_prev = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
-                    + _penalty_sum(p, &w_ag[0], kind, alpha, gamma))
+                    + _penalty_sum(p, &w_ag[0], kind, alpha, gamma, &fp))
         if record:
             trace[0] = obj_prev
 
@@ -307,7 +338,8 @@ def apg_solve(
                                indptr, &y[0], &sw[0], &X_mean[0], &norms2[0],
                                &eta_ag[0], &g[0], &grad[0], &grad_b)
                 kkt = _kkt(p, &w_ag[0], &grad[0], &norms2[0], &kkt_scale[0],
-                           grad_b, b_scale, update_intercept, kind, alpha, gamma, positive)
+                           grad_b, b_scale, update_intercept, kind, alpha, gamma, positive,
+                           &fp)
                 if kkt <= tol:
                     converged = True
                     break
@@ -317,7 +349,7 @@ def apg_solve(
             if not accelerated:
                 # w = S(w - grad f(w) / L, alpha / L), in place
                 _prox_step(p, &w_ag[0], &grad[0], &w_ag[0], inv_L, kind,
-                           alpha, gamma, positive, &w_ag[0])
+                           alpha, gamma, positive, &fp, &w_ag[0])
                 if update_intercept:
                     b_ag -= inv_L * b_step * grad_b
             else:
@@ -341,10 +373,10 @@ def apg_solve(
                                &eta_md[0], &g[0], &grad[0], &grad_b)
                 # w_s = S(w_s - lam grad f(w_md), lam alpha)
                 _prox_step(p, &w_s[0], &grad[0], &w_md[0], lam, kind,
-                           alpha, gamma, positive, &w_s[0])
+                           alpha, gamma, positive, &fp, &w_s[0])
                 # w_ag = S(w_md - beta grad f(w_md), beta alpha)
                 _prox_step(p, &w_md[0], &grad[0], &w_md[0], beta, kind,
-                           alpha, gamma, positive, &w_ag[0])
+                           alpha, gamma, positive, &fp, &w_ag[0])
                 if update_intercept:
                     b_s -= lam * b_step * grad_b
                     b_ag = b_md - beta * b_step * grad_b
@@ -356,7 +388,7 @@ def apg_solve(
             _forward(is_sparse, Xp, n, p, data, indices, indptr, &X_mean[0],
                      &w_ag[0], b_ag, &eta_ag[0])
             obj = (_pointwise_loss(datafit, n, &y[0], &sw[0], &eta_ag[0])
-                   + _penalty_sum(p, &w_ag[0], kind, alpha, gamma))
+                   + _penalty_sum(p, &w_ag[0], kind, alpha, gamma, &fp))
             if record:
                 trace[n_iter] = obj
             if method == METHOD_TUNED and obj > obj_prev:

@@ -2,6 +2,13 @@
 #
 #     min_w  1/2 sum_i sw_i (y_i - (x_i - m)^T w)^2 + sum_j p(|w_j|)
 #
+# where p is the plain penalty p(|w_j|; alpha, gamma), or, when the penalty
+# bundle carries per-feature weights pw and an elastic-net l1_ratio, the
+# mixed penalty of _penalties.pxd (FeaturePenalty): each coordinate then
+# reads a_j = alpha pw_j, its ridge part joining the coordinate's curvature.
+# Every function below branches once on `fp.weights == NULL`, so that the
+# plain penalty runs the arithmetic it always ran.
+#
 # with sw summing to sw_sum (one for the estimators' data term; the Hessian
 # weights inside the logistic IRLS loop sum to something else), y centred
 # and m the weighted column means when an intercept is fitted (m = 0
@@ -28,7 +35,9 @@ from sparsestat._kernels._interrupt cimport (
     Interrupt, interrupt_init, interrupted, raise_if_interrupted,
 )
 from sparsestat._kernels._penalties cimport (
-    PENALTY_L1, penalty_value, prox_1d, subdiff_distance,
+    PENALTY_L1, FeaturePenalty, mixed_prox, mixed_subdiff_distance,
+    mixed_value, penalty_value, prox_1d, read_feature_penalty,
+    subdiff_distance,
 )
 
 
@@ -66,6 +75,78 @@ cdef void _full_gradient(
                                            indptr, weighted, sw, q, j)
     for j in range(p):
         grad[j] += X_mean[j] * S
+
+
+cdef inline floating _coord_penalty(int kind, floating t, floating alpha,
+                                   floating gamma, const FeaturePenalty* fp,
+                                   int j) noexcept nogil:
+    """Penalty of coordinate j at t = |w_j|."""
+    if fp.weights == NULL:
+        return penalty_value(kind, t, alpha, gamma)
+    return mixed_value(kind, t, alpha * <floating> fp.weights[j], gamma,
+                       <floating> fp.l1_ratio)
+
+
+cdef inline floating _coord_violation(int kind, floating w, floating grad,
+                                      floating alpha, floating gamma,
+                                      bint positive, const FeaturePenalty* fp,
+                                      int j) noexcept nogil:
+    """Distance of -grad to the subdifferential of coordinate j's penalty."""
+    if fp.weights == NULL:
+        return subdiff_distance(kind, w, grad, alpha, gamma, positive)
+    return mixed_subdiff_distance(kind, w, grad, alpha * <floating> fp.weights[j],
+                                  gamma, <floating> fp.l1_ratio, positive)
+
+
+cdef floating _enet_dual_gap(int n, int p, const floating* y, const floating* sw,
+                             const floating* q, floating t, const floating* w,
+                             const floating* grad, const floating* norms2,
+                             floating alpha, bint positive,
+                             const FeaturePenalty* fp) noexcept nogil:
+    """Duality gap of the weighted elastic net at w (every live pw_j > 0).
+
+    Coordinate j carries h_j(w) = c_j |w| + b_j / 2 w^2 with c_j = l1_ratio
+    a_j and b_j = (1 - l1_ratio) a_j, a_j = alpha pw_j. The dual of
+    1/2 ||y - X w||^2_sw + sum_j h_j(w_j) is
+    D(theta) = 1/2 ||y||^2_sw - 1/2 ||y - theta||^2_sw - sum_j h_j*(x_j^T sw theta),
+    with h_j*(s) = (|s| - c_j)_+^2 / (2 b_j) when b_j > 0 and the indicator
+    of |s| <= c_j when b_j = 0 (one-sided if positive). The dual point is
+    the residual, rescaled so that the features without ridge part are
+    feasible (with l1_ratio < 1 no rescaling is needed).
+    """
+    cdef int i, j
+    cdef floating r = <floating> fp.l1_ratio, a, c, b, corr, s
+    cdef floating scale = 1., res, d, primal = 0., conj = 0.
+    cdef floating datafit = 0., y_norm = 0., dist = 0.
+    for j in range(p):
+        if norms2[j] == 0:
+            continue
+        a = alpha * <floating> fp.weights[j]
+        c = r * a
+        b = (1 - r) * a
+        primal += c * fabs(w[j]) + 0.5 * b * w[j] * w[j]
+        if b == 0:
+            # x_j^T sw r = -grad_j
+            corr = -grad[j] if positive else fabs(grad[j])
+            if corr > c:
+                scale = fmin(scale, c / corr)
+    for j in range(p):
+        if norms2[j] == 0:
+            continue
+        a = alpha * <floating> fp.weights[j]
+        b = (1 - r) * a
+        if b > 0:
+            s = -scale * grad[j] if positive else fabs(scale * grad[j])
+            s = fmax(s - r * a, 0)
+            conj += s * s / (2 * b)
+    for i in range(n):
+        res = q[i] + t
+        d = y[i] - scale * res
+        datafit += sw[i] * res * res
+        y_norm += sw[i] * y[i] * y[i]
+        dist += sw[i] * d * d
+    primal += 0.5 * datafit
+    return primal - (0.5 * y_norm - 0.5 * dist - conj)
 
 
 cdef floating _l1_dual_gap(int n, int p, const floating* y, const floating* sw,
@@ -218,11 +299,12 @@ cdef bint _anderson_weights(const floating* iterates, int stride, int m,
 
 
 cdef floating _ws_penalty(const int* ws, int ws_size, const floating* w,
-                          int penalty, floating alpha, floating gamma) noexcept nogil:
+                          int penalty, floating alpha, floating gamma,
+                          const FeaturePenalty* fp) noexcept nogil:
     cdef int jj
     cdef floating pen = 0.
     for jj in range(ws_size):
-        pen += penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma)
+        pen += _coord_penalty(penalty, fabs(w[ws[jj]]), alpha, gamma, fp, ws[jj])
     return pen
 
 
@@ -360,14 +442,23 @@ cdef int _extend_gram(
 cdef inline floating _coordinate_step(
     int penalty, floating w_old, floating grad, floating v, floating scale,
     floating alpha, floating gamma, bint positive, floating* inner_kkt,
+    const FeaturePenalty* fp, int j,
 ) noexcept nogil:
-    """The exact 1-D update of a coordinate whose data-term gradient is
+    """The exact 1-D update of coordinate j whose data-term gradient is
     ``grad`` and curvature ``v``; its scaled violation before the move joins
     the epoch's maximum ``inner_kkt``."""
-    inner_kkt[0] = fmax(inner_kkt[0], scale * subdiff_distance(
-        penalty, w_old, grad, alpha, gamma, positive))
-    # argmin_w v/2 w^2 - (v w_old - grad) w + p(|w|)
-    return prox_1d(penalty, v * w_old - grad, v, alpha, gamma, positive)
+    cdef floating a, r
+    if fp.weights == NULL:
+        inner_kkt[0] = fmax(inner_kkt[0], scale * subdiff_distance(
+            penalty, w_old, grad, alpha, gamma, positive))
+        # argmin_w v/2 w^2 - (v w_old - grad) w + p(|w|)
+        return prox_1d(penalty, v * w_old - grad, v, alpha, gamma, positive)
+    a = alpha * <floating> fp.weights[j]
+    r = <floating> fp.l1_ratio
+    inner_kkt[0] = fmax(inner_kkt[0], scale * mixed_subdiff_distance(
+        penalty, w_old, grad, a, gamma, r, positive))
+    # the same with the mixed penalty: its ridge part adds to v
+    return mixed_prox(penalty, v * w_old - grad, v, a, gamma, r, positive)
 
 
 cdef int _residual_epochs(
@@ -377,6 +468,7 @@ cdef int _residual_epochs(
     const floating* kkt_scale,
     floating* w, floating* q, floating* S, floating* t, const int* ws,
     int ws_size, int penalty, floating alpha, floating gamma, bint positive,
+    const FeaturePenalty* fp,
     int max_epochs, floating inner_tol, floating* iterates, floating* w_trial,
     floating* q_trial, Interrupt* intr,
 ) noexcept nogil:
@@ -401,7 +493,7 @@ cdef int _residual_epochs(
                                     weighted, sw, q, j) - X_mean[j] * S[0]
             w_old = w[j]
             w_new = _coordinate_step(penalty, w_old, -g, norms2[j], kkt_scale[j],
-                                     alpha, gamma, positive, &inner_kkt)
+                                     alpha, gamma, positive, &inner_kkt, fp, j)
             if w_new != w_old:
                 delta = w_new - w_old
                 # q -= delta * X[:, j]
@@ -428,10 +520,11 @@ cdef int _residual_epochs(
                 S_trial -= delta * sw_sum * X_mean[j]
                 t_trial += delta * X_mean[j]
         obj_now = _datafit(n, sw, q, t[0]) + _ws_penalty(ws, ws_size, w, penalty,
-                                                         alpha, gamma)
+                                                         alpha, gamma, fp)
         obj_trial = _datafit(n, sw, q_trial, t_trial)
         for jj in range(ws_size):
-            obj_trial += penalty_value(penalty, fabs(w_trial[jj]), alpha, gamma)
+            obj_trial += _coord_penalty(penalty, fabs(w_trial[jj]), alpha, gamma,
+                                        fp, ws[jj])
         if obj_trial < obj_now:
             for jj in range(ws_size):
                 w[ws[jj]] = w_trial[jj]
@@ -449,7 +542,8 @@ cdef int _compare_int(const void* a, const void* b) noexcept nogil:
 cdef int _gram_epochs(
     const floating* gram_ws, const floating* norms2, const floating* kkt_scale,
     floating* w, floating* grad_ws, const int* ws, int ws_size, int penalty,
-    floating alpha, floating gamma, bint positive, int max_epochs,
+    floating alpha, floating gamma, bint positive, const FeaturePenalty* fp,
+    int max_epochs,
     floating inner_tol, floating* iterates, floating* w_trial,
     floating* step, Interrupt* intr,
 ) noexcept nogil:
@@ -475,7 +569,7 @@ cdef int _gram_epochs(
             w_old = w[j]
             w_new = _coordinate_step(penalty, w_old, grad_ws[jj], norms2[j],
                                      kkt_scale[j], alpha, gamma, positive,
-                                     &inner_kkt)
+                                     &inner_kkt, fp, j)
             if w_new != w_old:
                 delta = w_new - w_old
                 w[j] = w_new
@@ -491,8 +585,10 @@ cdef int _gram_epochs(
         for jj in range(ws_size):
             step[jj] = w_trial[jj] - w[ws[jj]]
             change += (grad_ws[jj] * step[jj]
-                       + penalty_value(penalty, fabs(w_trial[jj]), alpha, gamma)
-                       - penalty_value(penalty, fabs(w[ws[jj]]), alpha, gamma))
+                       + _coord_penalty(penalty, fabs(w_trial[jj]), alpha, gamma,
+                                        fp, ws[jj])
+                       - _coord_penalty(penalty, fabs(w[ws[jj]]), alpha, gamma,
+                                        fp, ws[jj]))
         for jj in range(ws_size):
             if step[jj] != 0:
                 # step^T G[:, jj]
@@ -533,7 +629,11 @@ def cd_solve(
         zero marks a column that is constant or empty: its coefficient
         stays at zero), all in the dtype of ``y``.
     penalty : the penalty bundle (sparsestat.utils.penalties.PenaltyParams):
-        ``code``, ``alpha``, ``gamma``, ``positive`` (see _penalties.pxd).
+        ``code``, ``alpha``, ``gamma``, ``positive``, and ``weights`` (None,
+        or float64 per-feature factors pw_j) with ``l1_ratio``: coordinate j
+        is penalised by l1_ratio p(|w_j|; alpha pw_j, gamma) + (1 - l1_ratio)
+        alpha pw_j / 2 w_j^2 (see FeaturePenalty in _penalties.pxd); pw_j = 0
+        leaves it unpenalised.
     cache : the Gram cache (sparsestat.linear_model._least_squares.GramCache):
         ``gram``, ``cache_pos``, ``cache_feat``, ``n_cached`` (capacity C =
         cache_feat.shape[0], gram of length C * C, cache_pos of length p
@@ -558,7 +658,9 @@ def cd_solve(
         violation max_j kkt_scale_j dist(-grad_j, dp(w_j)) (the same scaled
         violations rank the working-set candidates), ``gap_tol`` for the L1
         penalty (also stop once the duality gap is at most gap_tol;
-        negative: never, the gap is still returned), ``ws_start`` the
+        negative: never, the gap is still returned; with l1_ratio < 1 the
+        elastic-net gap is returned but does not stop; no gap when a live
+        feature has weight 0), ``ws_start`` the
         smallest working-set size, ``column_cost`` the average number of
         stored entries per column (n when dense; the Gram mode is used
         while the support is smaller).
@@ -567,7 +669,8 @@ def cd_solve(
     -------
     n_iter : number of outer iterations run.
     kkt : final KKT violation.
-    gap : final duality gap (L1), else NaN.
+    gap : final duality gap (L1 or elastic net, every live weight > 0),
+        else NaN.
     converged : whether the stopping rule was met.
     n_epochs : total number of CD epochs.
     """
@@ -592,6 +695,8 @@ def cd_solve(
     cdef floating alpha = penalty.alpha
     cdef floating gamma = penalty.gamma
     cdef bint positive = penalty.positive
+    cdef FeaturePenalty fp
+    read_feature_penalty(&fp, penalty, w.shape[0])
     cdef int max_iter = control.max_iter
     cdef int max_epochs = control.max_epochs
     cdef floating tol = control.tol
@@ -635,7 +740,18 @@ def cd_solve(
     cdef int n_iter = 0
     cdef bint converged = False, use_gram, out_of_memory = False
     cdef int gram_status
+    # the gap needs a dual-feasible point: none exists (by rescaling the
+    # residual) when a live feature is unpenalised
     cdef bint use_gap = kind == PENALTY_L1
+    if use_gap and fp.weights != NULL:
+        for j in range(p):
+            if norms2[j] != 0 and not fp.weights[j] > 0:
+                use_gap = False
+    # with a ridge part the gap bounds the objective, but a small ridge
+    # curvature leaves the coefficients loose at a gap that stops a Lasso
+    # well: the elastic net stops on the KKT violation alone (the gap is
+    # still returned)
+    cdef bint gap_stops = use_gap and (fp.weights == NULL or fp.l1_ratio == 1)
     cdef bint screening = strong.shape[0] == p
     cdef floating S = 0., t = 0., kkt = INFINITY, gap = INFINITY
     cdef floating viol, inner_tol, delta
@@ -670,8 +786,9 @@ def cd_solve(
                 if norms2[j] == 0:
                     scores[j] = -1.
                     continue
-                viol = kkt_scale[j] * subdiff_distance(kind, w[j], grad[j],
-                                                       alpha, gamma, positive)
+                viol = kkt_scale[j] * _coord_violation(kind, w[j], grad[j],
+                                                       alpha, gamma, positive,
+                                                       &fp, j)
                 kkt = fmax(kkt, viol)
                 if w[j] != 0:
                     n_support += 1
@@ -681,10 +798,13 @@ def cd_solve(
                     scores[j] = 0.
                 else:
                     scores[j] = viol
-            if use_gap:
+            if use_gap and fp.weights == NULL:
                 gap = _l1_dual_gap(n, p, &y[0], &sw[0], &q[0], t, &w[0],
                                    &grad[0], &norms2[0], alpha, positive)
-            if kkt <= tol or (use_gap and gap <= gap_tol):
+            elif use_gap:
+                gap = _enet_dual_gap(n, p, &y[0], &sw[0], &q[0], t, &w[0],
+                                     &grad[0], &norms2[0], alpha, positive, &fp)
+            if kkt <= tol or (gap_stops and gap <= gap_tol):
                 converged = True
                 break
             if it == max_iter:
@@ -758,7 +878,7 @@ def cd_solve(
                 n_epochs += _gram_epochs(
                     gram_ws, &norms2[0], &kkt_scale[0], &w[0], &grad_ws[0],
                     &ws[0], ws_size,
-                    kind, alpha, gamma, positive, max_epochs, inner_tol,
+                    kind, alpha, gamma, positive, &fp, max_epochs, inner_tol,
                     &iterates[0], &w_trial[0], &step[0], &intr)
                 # bring the residual up to date with the moves of the phase
                 for jj in range(ws_size):
@@ -774,7 +894,7 @@ def cd_solve(
                     is_sparse, Xp, n, data, indices, indptr, weighted, &sw[0],
                     sw_sum, &X_mean[0], &norms2[0], &kkt_scale[0], &w[0],
                     &q[0], &S, &t, &ws[0],
-                    ws_size, kind, alpha, gamma, positive, max_epochs,
+                    ws_size, kind, alpha, gamma, positive, &fp, max_epochs,
                     inner_tol, &iterates[0], &w_trial[0], &q_trial[0], &intr)
     free(gram_ws)
     if out_of_memory:

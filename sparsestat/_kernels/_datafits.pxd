@@ -7,7 +7,7 @@
 # The enum is `cpdef`: Python reads it as `_datafits.Datafit` (the module
 # _datafits.pyx implements this file).
 from cython cimport floating
-from libc.math cimport exp, log1p
+from libc.math cimport exp, log, log1p
 
 
 cpdef enum Datafit:
@@ -15,6 +15,11 @@ cpdef enum Datafit:
     DATAFIT_QUADRATIC = 0
     # ell = log(1 + exp(-y eta)), y in {-1, +1}
     DATAFIT_LOGISTIC = 1
+    # ell = exp(eta) - y eta + y log(y) - y, y >= 0 (0 log 0 = 0): half the
+    # Poisson unit deviance of the mean exp(eta), i.e. the negative
+    # log-likelihood up to the y-only constant that makes it zero at
+    # eta = log(y). Its second derivative exp(eta) has no global bound.
+    DATAFIT_POISSON = 2
 
 
 # A datafit is a sum over samples, then a scale: a solver accumulates the
@@ -22,6 +27,16 @@ cpdef enum Datafit:
 # finishes with datafit_total. Keeping the sum in the solver's precision
 # and the scale apart is what the kernels did before the datafits were
 # factored out, so the arithmetic is unchanged.
+
+
+cdef inline floating _poisson_half_deviance(floating y, floating eta,
+                                           floating mu) noexcept nogil:
+    """mu - y + y (log y - eta), with mu = exp(eta): no y log(mu) product, so
+    a zero count is exact at any eta and a large eta gives +inf (overflow of
+    mu), never NaN."""
+    if y > 0:
+        return mu - y + y * (log(y) - eta)
+    return mu
 
 
 cdef inline floating datafit_add(int kind, floating acc, floating y,
@@ -33,6 +48,11 @@ cdef inline floating datafit_add(int kind, floating acc, floating y,
         r = y - eta
         g[0] = -sw * r
         acc += sw * r * r
+        return acc
+    if kind == DATAFIT_POISSON:
+        e = exp(eta)
+        g[0] = sw * (e - y)
+        acc += sw * _poisson_half_deviance(y, eta, e)
         return acc
     s = y * eta
     # log(1 + exp(-s)) and sigmoid(-s) without overflow
@@ -54,6 +74,9 @@ cdef inline floating datafit_add_value(int kind, floating acc, floating y,
     if kind == DATAFIT_QUADRATIC:
         r = y - eta
         acc += sw * r * r
+        return acc
+    if kind == DATAFIT_POISSON:
+        acc += sw * _poisson_half_deviance(y, eta, exp(eta))
         return acc
     s = y * eta
     if s > 0:

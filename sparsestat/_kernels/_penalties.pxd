@@ -130,3 +130,89 @@ cdef inline floating subdiff_distance(int kind, floating w, floating grad,
     if w > 0:
         return fabs(grad + penalty_derivative(kind, w, alpha, gamma))
     return fabs(grad - penalty_derivative(kind, -w, alpha, gamma))
+
+
+# Per-feature weights and elastic-net mixing (ncvreg's Mnet, glmnet's
+# penalty.factor): coordinate j carries
+#
+#     l1_ratio * p(|w_j|; a_j, gamma) + (1 - l1_ratio) * a_j / 2 * w_j^2,
+#     a_j = alpha * pw_j,
+#
+# the factor pw_j scaling both parts. The functions below take a_j and
+# l1_ratio; a_j = 0 is an unpenalised coordinate. The kernels call them only
+# when a penalty bundle carries weights or l1_ratio != 1 (FeaturePenalty
+# with weights != NULL), so the plain penalty runs the functions above
+# unchanged.
+
+cdef struct FeaturePenalty:
+    # per-feature factors pw_j (float64, length n_features); NULL: the plain
+    # penalty (every pw_j = 1 and l1_ratio = 1), run by the functions above
+    const double* weights
+    double l1_ratio
+
+
+cdef inline floating mixed_value(int kind, floating t, floating a, floating gamma,
+                                 floating l1_ratio) noexcept nogil:
+    """l1_ratio p(t; a, gamma) + (1 - l1_ratio) a / 2 t^2 for t = |w| >= 0."""
+    cdef floating pen = 0.
+    if l1_ratio > 0:
+        pen = l1_ratio * penalty_value(kind, t, a, gamma)
+    return pen + (1 - l1_ratio) * a * 0.5 * t * t
+
+
+cdef inline floating mixed_prox(int kind, floating u, floating v, floating a,
+                                floating gamma, floating l1_ratio,
+                                bint positive) noexcept nogil:
+    """argmin_w v/2 w^2 - u w + mixed_value(|w|) (v > 0).
+
+    The ridge part joins the curvature; dividing the remaining problem by
+    l1_ratio gives the plain prox of p with curvature (v + ridge) /
+    l1_ratio. a = 0 (unpenalised) and l1_ratio = 0 (ridge only) are the
+    closed-form Newton steps.
+    """
+    cdef floating vv
+    if a == 0:
+        if positive and u < 0:
+            return 0.
+        return u / v
+    vv = v + (1 - l1_ratio) * a
+    if l1_ratio == 0:
+        if positive and u < 0:
+            return 0.
+        return u / vv
+    return prox_1d(kind, u / l1_ratio, vv / l1_ratio, a, gamma, positive)
+
+
+cdef inline floating mixed_subdiff_distance(int kind, floating w, floating grad,
+                                            floating a, floating gamma,
+                                            floating l1_ratio,
+                                            bint positive) noexcept nogil:
+    """Distance of -grad to the subdifferential of mixed_value(|.|) at w."""
+    cdef floating g = grad + (1 - l1_ratio) * a * w
+    if l1_ratio == 0 or a == 0:
+        if w == 0 and positive:
+            return fmax(-g, 0)
+        return fabs(g)
+    return l1_ratio * subdiff_distance(kind, w, g / l1_ratio, a, gamma, positive)
+
+
+cdef inline int read_feature_penalty(FeaturePenalty* fp, object penalty,
+                                     int n_features) except -1:
+    """Fill ``fp`` from the penalty bundle (utils.penalties.PenaltyParams):
+    ``weights`` None for the plain penalty (then ``l1_ratio`` must be 1),
+    else a float64 C-contiguous array of length n_features. ``fp`` borrows
+    the array: ``penalty`` must outlive it."""
+    cdef const double[::1] pw
+    fp.l1_ratio = penalty.l1_ratio
+    if penalty.weights is None:
+        if fp.l1_ratio != 1:
+            raise ValueError("a penalty bundle with l1_ratio != 1 needs its "
+                             "weights array (ones for unweighted).")
+        fp.weights = NULL
+        return 0
+    pw = penalty.weights
+    if pw.shape[0] != n_features:
+        raise ValueError(f"penalty weights of length {pw.shape[0]} for "
+                         f"{n_features} features.")
+    fp.weights = &pw[0]
+    return 0

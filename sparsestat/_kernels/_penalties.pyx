@@ -9,7 +9,8 @@
 import numpy as np
 
 from sparsestat._kernels._penalties cimport (
-    penalty_derivative, penalty_value, prox_1d, subdiff_distance,
+    mixed_prox, mixed_subdiff_distance, mixed_value, penalty_derivative,
+    penalty_value, prox_1d, subdiff_distance,
 )
 
 
@@ -52,4 +53,42 @@ def kkt_violation(const double[::1] w, const double[::1] grad, int kind,
     with nogil:
         for i in range(n):
             out[i] = subdiff_distance(kind, w[i], grad[i], alpha, gamma, positive)
+    return np.asarray(out)
+
+
+# The mixed penalty of one coordinate (per-feature a_j = alpha pw_j and
+# l1_ratio, FeaturePenalty in _penalties.pxd), elementwise with a per-entry a.
+
+def weighted_value(const double[::1] t, const double[::1] a, int kind,
+                   double gamma, double l1_ratio):
+    """l1_ratio p(t_j; a_j) + (1 - l1_ratio) a_j / 2 t_j^2 elementwise."""
+    cdef Py_ssize_t i, n = t.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = mixed_value(kind, t[i], a[i], gamma, l1_ratio)
+    return np.asarray(out)
+
+
+def weighted_prox(const double[::1] u, const double[::1] v, const double[::1] a,
+                  int kind, double gamma, double l1_ratio, bint positive):
+    """argmin_w v/2 w^2 - u w + mixed penalty of |w|, elementwise."""
+    cdef Py_ssize_t i, n = u.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = mixed_prox(kind, u[i], v[i], a[i], gamma, l1_ratio, positive)
+    return np.asarray(out)
+
+
+def weighted_kkt_violation(const double[::1] w, const double[::1] grad,
+                           const double[::1] a, int kind, double gamma,
+                           double l1_ratio, bint positive):
+    """Distance of -grad_j to the subdifferential of the mixed penalty at w_j."""
+    cdef Py_ssize_t i, n = w.shape[0]
+    cdef double[::1] out = np.empty(n)
+    with nogil:
+        for i in range(n):
+            out[i] = mixed_subdiff_distance(kind, w[i], grad[i], a[i], gamma,
+                                            l1_ratio, positive)
     return np.asarray(out)

@@ -1,5 +1,6 @@
 """Linear models with nonconvex (MCP, SCAD) and convex (L1) penalties."""
 
+from sparsestat.linear_model._alpha_max import alpha_max
 from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegressionCV
 from sparsestat.linear_model._information_criterion import (
     NonconvexLassoIC,
@@ -8,6 +9,8 @@ from sparsestat.linear_model._information_criterion import (
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import nonconvex_path
+from sparsestat.linear_model._poisson import NonconvexPoissonRegression
+from sparsestat.linear_model._poisson_cv import NonconvexPoissonRegressionCV
 
 __all__ = [
     "NonconvexLasso",
@@ -16,5 +19,8 @@ __all__ = [
     "NonconvexLogisticRegression",
     "NonconvexLogisticRegressionCV",
     "NonconvexLogisticRegressionIC",
+    "NonconvexPoissonRegression",
+    "NonconvexPoissonRegressionCV",
+    "alpha_max",
     "nonconvex_path",
 ]

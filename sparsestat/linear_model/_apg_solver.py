@@ -110,6 +110,14 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
     L : float
     """
     curvature = get_datafit(datafit).curvature_bound
+    if not np.isfinite(curvature):
+        # Poisson: exp(eta) is unbounded, so no fixed step 1/L is safe; the
+        # models of such a datafit offer proximal Newton only
+        raise ValueError(
+            f"datafit={datafit!r} has no global Lipschitz constant (unbounded "
+            "curvature): the proximal gradient solvers need one; use "
+            "solver='cd'."
+        )
     n = sw.shape[0]
     X = _raw_design(design, n)
     sw64 = np.asarray(sw, dtype=np.float64)
@@ -159,7 +167,7 @@ def lipschitz_constant(design, sw, *, datafit="quadratic", fit_intercept=True):
 def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
               fit_intercept=True, penalty, alpha, gamma, positive,
               damping="tuned", max_iter, tol, kkt_scale=None, lipschitz=None,
-              return_trace=False):
+              return_trace=False, weighting=None):
     """Run accelerated or plain proximal gradient in place on ``w``.
 
     Solves ``min_w loss(w) + sum_j p(|w_j|; alpha, gamma)`` where, with
@@ -176,7 +184,11 @@ def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
     The penalty is split into ``alpha |w|`` plus a smooth concave part that
     joins the gradient, so each step is a soft-thresholding. Steps use
     ``L = max(L_loss, 1/gamma)`` (MCP), ``max(L_loss, 1/(gamma - 1))``
-    (SCAD) or ``L_loss`` (L1).
+    (SCAD) or ``L_loss`` (L1). With a ``weighting`` (per-feature factors
+    ``pw_j`` and ``l1_ratio``), the ridge part ``(1 - l1_ratio) alpha pw_j
+    / 2 w_j^2`` is smooth too: ``L = max(L_loss + (1 - l1_ratio) alpha
+    max_j pw_j, l1_ratio L_q)`` and the soft-threshold of coordinate ``j``
+    is ``l1_ratio alpha pw_j`` times the step.
 
     Parameters
     ----------
@@ -223,6 +235,10 @@ def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
         :func:`lipschitz_constant`.
     return_trace : bool, default=False
         Also return the objective after each step (first entry: start).
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio``
+        (:class:`~sparsestat.utils.penalties.PenaltyWeighting`); None is
+        the plain penalty.
 
     Returns
     -------
@@ -281,7 +297,14 @@ def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
             design, sw, datafit=datafit, fit_intercept=fit_intercept
         )
     # the concave part of the penalty joins the smooth part
-    L = max(float(lipschitz), spec.concave_lipschitz(gamma))
+    if weighting is None or weighting.is_plain:
+        L = max(float(lipschitz), spec.concave_lipschitz(gamma))
+    else:
+        # and so does the ridge part, of curvature (1 - r) alpha pw_j
+        r = weighting.l1_ratio
+        ridge = (1 - r) * float(alpha) * float(weighting.factors(w.shape[0]).max())
+        L = max(float(lipschitz) + ridge,
+                r * spec.concave_lipschitz(gamma) if r > 0 else 0.0)
     if not L > 0:
         # zero design and no intercept: the gradient is constant, any step works
         L = 1.0
@@ -304,7 +327,7 @@ def solve_apg(design, y, sw, w, *, datafit="quadratic", intercept=0.0,
     n_iter, kkt, converged, b = apg_solve(
         # the logistic datafit is not centred: its intercept is a variable
         design.kernel(sw, centred=not logistic),
-        spec.params(alpha, gamma, positive),
+        spec.params(alpha, gamma, positive, weighting, w.shape[0]),
         int(fit.code),
         np.ascontiguousarray(y, dtype=dtype),
         w,

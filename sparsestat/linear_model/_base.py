@@ -20,6 +20,13 @@ PENALTY_CONSTRAINTS = {
     "verbose": ["verbose"],
 }
 
+# per-feature penalty weights and elastic-net mixing of the estimators
+# (validated and rescaled by sparsestat.utils.penalties.make_weighting in fit)
+WEIGHTING_CONSTRAINTS = {
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "penalty_weights": ["array-like", None],
+}
+
 
 class LogisticClassifierMixin(BinaryLinearClassifierMixin):
     """Probabilities of a fitted binary logistic model.

@@ -13,14 +13,16 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import delayed, limit_blas_threads, user_stacklevel
+from sparsestat.linear_model._alpha_max import null_model, path_alpha_max
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
+    WEIGHTING_CONSTRAINTS,
     LogisticClassifierMixin,
 )
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
 from sparsestat.linear_model._path import (
-    alpha_max,
+    check_auto_grid,
     compute_path,
     resolve_alphas,
     warn_unconverged,
@@ -37,6 +39,7 @@ from sparsestat.utils._param_validation import (
 )
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
     check_gamma,
@@ -46,6 +49,8 @@ from sparsestat.utils.validation import (
 
 _CV_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
+    **WEIGHTING_CONSTRAINTS,
+    "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
     "gamma": [Interval(Real, 1, None, closed="neither"), "array-like"],
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
     "eps": [Interval(Real, 0, 1, closed="right")],
@@ -64,17 +69,44 @@ def _gamma_grid(penalty, gamma):
     return gammas
 
 
-def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params):
+def _l1_ratio_grid(l1_ratio):
+    """The l1_ratio values as float64, and whether a grid (not a number)
+    was given (a grid adds a leading axis to the CV results)."""
+    values = check_float_grid(l1_ratio, "l1_ratio")
+    if np.any((values < 0) | (values > 1)):
+        raise ValueError(
+            f"l1_ratio values must be in [0, 1], got {values.tolist()!r}."
+        )
+    return values, np.ndim(l1_ratio) > 0
+
+
+def _fold_path(X, y, sw, train, test, *, loss, gamma, alphas, params,
+               weighting=None):
     """Fit the path on ``train``; return the per-alpha test predictions' score."""
     sw_train = sw[train] / sw[train].sum()
     uniform = bool(np.all(sw_train == sw_train[0]))
     X_train = X[train].tocsc() if sp.issparse(X) else np.asfortranarray(X[train])
     path = compute_path(
         X_train, np.ascontiguousarray(y[train]), sw_train, uniform, loss=loss,
-        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, **params,
+        gamma=gamma, alphas=alphas, eps=1.0, verbose=0, weighting=weighting,
+        **params,
     )
-    warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     coefs, intercepts = path.coefs, path.intercepts
+    if path.saturated:
+        # the fold's path stopped where the model saturated (its last fit
+        # is no solution): its last unsaturated fit stands for that alpha
+        # and the smaller ones, so they tie with it and the selection (the
+        # first best, the largest alpha) does not prefer them on this
+        # fold's account; the fold stays silent, and the refit warns if the
+        # selected alpha saturates on the full data
+        keep = max(path.alphas.size - 1, 1)
+        missing = len(alphas) - keep
+        coefs = np.hstack([coefs[:, :keep],
+                           np.repeat(coefs[:, keep - 1:keep], missing, axis=1)])
+        intercepts = np.concatenate([intercepts[:keep],
+                                     np.repeat(intercepts[keep - 1:keep], missing)])
+    else:
+        warn_unconverged(path, params["tol"], params["max_iter"], params["solver"])
     # held-out predictions in float64: with float32 X under an offset, the
     # product X w and the intercept cancel, and float32 rounding of the
     # scores would move the selected alpha
@@ -121,41 +153,55 @@ def _check_fold_weights(sw, folds):
     return scored
 
 
-def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive):
-    """Paths of every (gamma, fold): a list of ``(g, f, decision, sw_test)``
-    with ``g`` the index of gamma and ``f`` that of the fold."""
+def _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive,
+               weightings):
+    """Paths of every (l1_ratio, gamma, fold): a list of
+    ``(l, g, f, decision, sw_test)`` with ``l``, ``g`` and ``f`` the indices
+    of the l1_ratio (its ``weightings[l]`` and grid ``alphas[l]``), the
+    gamma and the fold."""
     params = dict(penalty=estimator.penalty, fit_intercept=estimator.fit_intercept,
                   positive=positive, tol=estimator.tol, max_iter=estimator.max_iter,
-                  solver=estimator.solver, damping=estimator.damping)
+                  solver=estimator.solver,
+                  # the Poisson models have no gradient solver to damp
+                  damping=getattr(estimator, "damping", None))
     jobs = [
         delayed(_fold_path)(X, y, sw, train, test, loss=loss, gamma=g,
-                            alphas=alphas, params=params)
+                            alphas=alphas[k], params=params, weighting=weighting)
+        for k, weighting in enumerate(weightings)
         for g in gammas
         for train, test in folds
     ]
     results = Parallel(n_jobs=estimator.n_jobs, return_as="generator")(jobs)
     results = progress(results, verbose=estimator.verbose,
-                       desc=f"CV {len(folds)} folds x {len(gammas)} gamma value(s), "
-                       f"{len(alphas)} alphas each", total=len(jobs), unit="paths")
+                       desc=f"CV {len(folds)} folds x {len(gammas)} gamma value(s)"
+                       f" x {len(weightings)} l1_ratio value(s), "
+                       f"{alphas.shape[1]} alphas each", total=len(jobs), unit="paths")
     out = []
     for k, result in enumerate(results):
-        out.append((*divmod(k, len(folds)), *result))
-        results.set_postfix(gamma=float(gammas[out[-1][0]]), fold=out[-1][1] + 1)
+        pair, f = divmod(k, len(folds))
+        out.append((*divmod(pair, len(gammas)), f, *result))
+        results.set_postfix(gamma=float(gammas[out[-1][1]]), fold=f + 1)
     return out
 
 
-def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
-                **extra):
-    """Store the grid and the selected (alpha, gamma) at index ``best`` =
-    (gamma index, alpha index), then refit ``final_cls`` on all the data and
-    keep its fitted attributes."""
-    best_g, best_a = best
-    estimator.alphas_ = alphas
+def _refit_best(estimator, final_cls, best, alphas, gammas, l1_ratios, X, y,
+                sample_weight, **extra):
+    """Store the grid and the selected (l1_ratio, gamma, alpha) at index
+    ``best`` = (l1_ratio index, gamma index, alpha index), then refit
+    ``final_cls`` on all the data and keep its fitted attributes.
+
+    ``alphas`` has one row per l1_ratio; ``alphas_`` keeps that axis only
+    for an l1_ratio grid (a number gives the 1-D grid of before)."""
+    best_l, best_g, best_a = best
+    _, is_grid = _l1_ratio_grid(estimator.l1_ratio)
+    estimator.alphas_ = alphas if is_grid else alphas[0]
     estimator.gammas_ = gammas
-    estimator.alpha_ = float(alphas[best_a])
+    estimator.alpha_ = float(alphas[best_l, best_a])
     estimator.gamma_ = float(gammas[best_g])
+    estimator.l1_ratio_ = float(l1_ratios[best_l])
     final = final_cls(
         alpha=estimator.alpha_, penalty=estimator.penalty, gamma=estimator.gamma_,
+        l1_ratio=estimator.l1_ratio_, penalty_weights=estimator.penalty_weights,
         fit_intercept=estimator.fit_intercept, solver=estimator.solver,
         damping=estimator.damping, max_iter=estimator.max_iter, tol=estimator.tol,
         **extra,
@@ -167,27 +213,40 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, X, y, sample_weight,
 
 def _cross_validate(estimator, X, y, y_split, sw, gammas, alphas, *, loss, cv,
                     positive, groups, sample_weight, params):
-    """The alpha grid (from the full data's :func:`alpha_max` when
-    ``alphas`` is a number), the folds (split on ``y_split``), which of them
-    can be scored, and the held-out predictions of every (gamma, fold) path
-    (:func:`_run_folds`)."""
-    alpha_max = None
+    """The l1_ratio values, the alpha grids (one row per l1_ratio, from the
+    full data's ``alpha_max`` when ``alphas`` is a number), the folds (split
+    on ``y_split``), which of them can be scored, and the held-out
+    predictions of every (l1_ratio, gamma, fold) path (:func:`_run_folds`)."""
+    l1_ratios, _ = _l1_ratio_grid(estimator.l1_ratio)
+    weightings = [make_weighting(estimator.penalty_weights, r, X.shape[1])
+                  for r in l1_ratios]
+    tops = [None] * len(weightings)
     if isinstance(alphas, int):
-        alpha_max = _full_data_alpha_max(X, y, sw, loss, estimator.fit_intercept)
-    alphas = resolve_alphas(alphas, alpha_max, estimator.eps)
+        tops = _full_data_alpha_max(X, y, sw, loss, estimator.fit_intercept,
+                                    weightings)
+    alphas = np.array([resolve_alphas(alphas, top, estimator.eps) for top in tops])
     folds = cv_splits(estimator, cv, X, y_split, groups=groups,
                       sample_weight=sample_weight, params=params)
     scored = _check_fold_weights(sw, folds)
-    results = _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive)
-    return alphas, folds, scored, results
+    results = _run_folds(estimator, X, y, sw, folds, gammas, alphas, loss, positive,
+                         weightings)
+    return l1_ratios, alphas, folds, scored, results
 
 
-def _full_data_alpha_max(X, y, sw, loss, fit_intercept):
-    """:func:`alpha_max` of the full data (the top of the CV grid)."""
+def _full_data_alpha_max(X, y, sw, loss, fit_intercept, weightings):
+    """``alpha_max`` of the full data (the top of the CV grid) for each
+    weighting (the null model does not depend on l1_ratio)."""
     design = make_design(X, sw, fit_intercept)
     if loss == "squared_error":
         y = center_target(y, sw, fit_intercept)[0]
-    return alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept)
+    null = null_model(design, y, sw, loss=loss, fit_intercept=fit_intercept,
+                      weighting=weightings[0])
+    tops = []
+    for weighting in weightings:
+        top = path_alpha_max(design, null.grad, weighting)
+        check_auto_grid(top, weighting.l1_ratio)
+        tops.append(top)
+    return tops
 
 
 class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
@@ -208,6 +267,17 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
         SCAD); only the first value is used for ``"l1"``.
+    l1_ratio : float or array-like of float, default=1.0
+        Elastic-net mixing in [0, 1] (see :class:`NonconvexLasso`), or a
+        grid of values to choose from by cross-validation, as in
+        scikit-learn's ``ElasticNetCV``; a grid adds a leading
+        ``n_l1_ratios`` axis to the CV results and to ``alphas_``. An
+        automatic alpha grid (an integer ``alphas``) needs every value
+        ``> 0``.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Per-feature penalty weights (see :class:`NonconvexLasso`), the
+        same in every fold and in the refit; rescaled so that their mean
+        over the penalised features is one.
     alphas : int or array-like of shape (n_alphas,), default=100
         The number of alphas, log-spaced from ``alpha_max`` of the full data
         (the smallest alpha whose solution is zero) down to
@@ -247,13 +317,19 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
         Selected alpha.
     gamma_ : float
         Selected gamma.
-    alphas_ : ndarray of shape (n_alphas,)
-        The alpha grid, in decreasing order (shared by every gamma).
+    l1_ratio_ : float
+        Selected l1_ratio (the value of ``l1_ratio`` when a number).
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The alpha grid, in decreasing order (shared by every gamma); with
+        an ``l1_ratio`` grid one row per l1_ratio (an automatic grid
+        starts at that l1_ratio's ``alpha_max``, as in ``ElasticNetCV``).
     gammas_ : ndarray of shape (n_gammas,)
         The gamma grid (one value for a float ``gamma`` or ``"l1"``).
     mse_path_ : ndarray of shape (n_gammas, n_alphas, n_folds)
         Held-out weighted mean squared error of each gamma, alpha and fold;
-        always three-dimensional (``n_gammas = 1`` for a float ``gamma``).
+        three-dimensional (``n_gammas = 1`` for a float ``gamma``) unless
+        ``l1_ratio`` is a grid, which adds a leading axis: shape
+        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``.
         NaN for a fold whose test samples all have zero weight (left out
         of the mean, with a warning).
     coef_ : ndarray of shape (n_features,)
@@ -297,11 +373,14 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
 
     _parameter_constraints = {**_CV_CONSTRAINTS, "positive": ["boolean"]}
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=100, eps=1e-3, cv=None,
+    def __init__(self, *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=100, eps=1e-3, cv=None,
                  fit_intercept=True, solver="cd", damping="tuned", max_iter=None,
                  tol=1e-4, positive=False, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.cv = cv
@@ -342,24 +421,26 @@ class NonconvexLassoCV(DocLinkMixin, SplitterRoutingMixin, LinearRegressorMixin,
         """
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
+        _l1_ratio_grid(self.l1_ratio)
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=False)
         y = as_target(y, X.dtype)
-        alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results = _cross_validate(
             self, X, y, y, sw, gammas, alphas, loss="squared_error",
             cv=check_cv(self.cv), positive=self.positive, groups=groups,
             sample_weight=sample_weight, params=params)
-        mse = np.full((gammas.size, alphas.size, len(folds)), np.nan)
-        for g, f, decision, sw_test in results:
+        mse = np.full((l1_ratios.size, gammas.size, alphas.shape[1], len(folds)),
+                      np.nan)
+        for r, g, f, decision, sw_test in results:
             if not scored[f]:
                 continue
             test = folds[f][1]
             err = (y[test][:, None] - decision) ** 2
-            mse[g, :, f] = sw_test @ err / sw_test.sum()
-        self.mse_path_ = mse
-        mean_mse = mse[:, :, scored].mean(axis=2)
-        best = np.unravel_index(np.argmin(mean_mse), mse.shape[:2])
-        _refit_best(self, NonconvexLasso, best, alphas, gammas, X, y,
+            mse[r, g, :, f] = sw_test @ err / sw_test.sum()
+        self.mse_path_ = mse if _l1_ratio_grid(self.l1_ratio)[1] else mse[0]
+        mean_mse = mse[..., scored].mean(axis=-1)
+        best = np.unravel_index(np.argmin(mean_mse), mean_mse.shape)
+        _refit_best(self, NonconvexLasso, best, alphas, gammas, l1_ratios, X, y,
                     sample_weight, positive=self.positive)
         return self
 
@@ -393,6 +474,17 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
         SCAD); only the first value is used for ``"l1"``.
+    l1_ratio : float or array-like of float, default=1.0
+        Elastic-net mixing in [0, 1] (see :class:`NonconvexLasso`), or a
+        grid of values to choose from by cross-validation, as in
+        scikit-learn's ``ElasticNetCV``; a grid adds a leading
+        ``n_l1_ratios`` axis to the CV results and to ``alphas_``. An
+        automatic alpha grid (an integer ``alphas``) needs every value
+        ``> 0``.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Per-feature penalty weights (see :class:`NonconvexLasso`), the
+        same in every fold and in the refit; rescaled so that their mean
+        over the penalised features is one.
     alphas : int or array-like of shape (n_alphas,), default=50
         The number of alphas, log-spaced from ``alpha_max`` of the full data
         (the smallest alpha whose solution is zero) down to
@@ -435,13 +527,19 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         Selected alpha.
     gamma_ : float
         Selected gamma.
-    alphas_ : ndarray of shape (n_alphas,)
-        The alpha grid, in decreasing order (shared by every gamma).
+    l1_ratio_ : float
+        Selected l1_ratio (the value of ``l1_ratio`` when a number).
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The alpha grid, in decreasing order (shared by every gamma); with
+        an ``l1_ratio`` grid one row per l1_ratio (an automatic grid
+        starts at that l1_ratio's ``alpha_max``, as in ``ElasticNetCV``).
     gammas_ : ndarray of shape (n_gammas,)
         The gamma grid (one value for a float ``gamma`` or ``"l1"``).
     scores_ : ndarray of shape (n_gammas, n_alphas, n_folds)
-        Held-out score of each gamma, alpha and fold; always
-        three-dimensional (``n_gammas = 1`` for a float ``gamma``).
+        Held-out score of each gamma, alpha and fold; three-dimensional
+        (``n_gammas = 1`` for a float ``gamma``) unless ``l1_ratio`` is a
+        grid, which adds a leading axis: shape
+        ``(n_l1_ratios, n_gammas, n_alphas, n_folds)``.
     coef_ : ndarray of shape (1, n_features)
         Coefficients of the refitted model (scikit-learn's binary layout).
     intercept_ : ndarray of shape (1,)
@@ -484,11 +582,14 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         "scoring": [StrOptions({"neg_log_loss", "accuracy", "roc_auc"})],
     }
 
-    def __init__(self, *, penalty="mcp", gamma=3.0, alphas=50, eps=1e-2, cv=None,
+    def __init__(self, *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, cv=None,
                  scoring="neg_log_loss", fit_intercept=True, solver="cd",
                  damping="tuned", max_iter=None, tol=1e-4, n_jobs=None, verbose=0):
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.cv = cv
@@ -529,24 +630,29 @@ class NonconvexLogisticRegressionCV(DocLinkMixin, SplitterRoutingMixin,
         """
         self._validate_params()
         gammas = _gamma_grid(self.penalty, self.gamma)
+        _l1_ratio_grid(self.l1_ratio)
         alphas = check_alpha_grid(self.alphas)
         X, y, sw = _check_cv_data(self, X, y, sample_weight, classifier=True)
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
-        alphas, folds, scored, results = _cross_validate(
+        l1_ratios, alphas, folds, scored, results = _cross_validate(
             self, X, y01, y, sw, gammas, alphas, loss="log_loss",
             cv=check_cv(self.cv, y, classifier=True), positive=False,
             groups=groups, sample_weight=sample_weight, params=params)
-        scores = np.full((gammas.size, alphas.size, len(folds)), np.nan)
-        for g, f, decision, sw_test in results:
+        scores = np.full((l1_ratios.size, gammas.size, alphas.shape[1], len(folds)),
+                         np.nan)
+        for r, g, f, decision, sw_test in results:
             if not scored[f]:
                 continue
             test = folds[f][1]
-            scores[g, :, f] = _classification_score(self.scoring, y01[test],
-                                                    decision, sw_test)
-        self.scores_ = scores
-        mean = np.nanmean(scores, axis=2) if np.isfinite(scores).any() else scores[..., 0]
+            scores[r, g, :, f] = _classification_score(self.scoring, y01[test],
+                                                       decision, sw_test)
+        self.scores_ = scores if _l1_ratio_grid(self.l1_ratio)[1] else scores[0]
+        if np.isfinite(scores).any():
+            mean = np.nanmean(scores, axis=-1)
+        else:
+            mean = scores[..., 0]
         best = np.unravel_index(np.nanargmax(mean), mean.shape)
-        _refit_best(self, NonconvexLogisticRegression, best, alphas, gammas, X, y,
-                    sample_weight)
+        _refit_best(self, NonconvexLogisticRegression, best, alphas, gammas,
+                    l1_ratios, X, y, sample_weight)
         return self

@@ -2,20 +2,26 @@
 
 ``"cd"`` is working-set coordinate descent for least squares
 (:mod:`~sparsestat.linear_model._least_squares`) and proximal Newton with
-that CD on each quadratic model for the log-loss
+that CD on each quadratic model for the log-loss and Poisson
 (:mod:`~sparsestat.linear_model._prox_newton`); ``"apg"`` and ``"pgd"`` are
 the accelerated and plain proximal gradient kernels
 (:mod:`~sparsestat.linear_model._apg_solver`), which take every datafit of
-:data:`~sparsestat.utils.datafits.DATAFITS`.
+:data:`~sparsestat.utils.datafits.DATAFITS` with a bounded curvature (not
+Poisson: their fixed step needs a global Lipschitz constant).
 """
 
+import numpy as np
+from sklearn.utils.extmath import safe_sparse_dot
+
 from sparsestat.linear_model._apg_solver import solve_apg
+from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.linear_model._least_squares import cd_least_squares
-from sparsestat.linear_model._prox_newton import prox_newton_logistic
+from sparsestat.linear_model._prox_newton import prox_newton
 from sparsestat.utils._design import residual_scale
 
 # the estimators' `loss` and the datafit each one is
-LOSS_DATAFITS = {"squared_error": "quadratic", "log_loss": "logistic"}
+LOSS_DATAFITS = {"squared_error": "quadratic", "log_loss": "logistic",
+                 "poisson": "poisson"}
 
 # Default iteration budgets: outer working-set (or Newton) iterations for
 # "cd", gradient steps for "apg"/"pgd".
@@ -29,7 +35,8 @@ def resolve_max_iter(max_iter, solver):
 
 def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
           gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
-          live=None, grad=None, strong=None, cache=None, trace=None):
+          live=None, grad=None, strong=None, cache=None, trace=None,
+          saturation=None, weighting=None):
     """Solve one penalised problem in place on ``w``.
 
     Parameters
@@ -39,13 +46,13 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     y : ndarray of shape (n_samples,)
         The centred target (``"squared_error"``) or labels in {0, 1}
         (``"log_loss"``), of X's dtype.
-    loss : {"squared_error", "log_loss"}
+    loss : {"squared_error", "log_loss", "poisson"}
     intercept : float
-        Log-loss: the starting intercept (the least-squares intercept is
-        recovered by the caller from the centring).
+        Log-loss and Poisson: the starting intercept (the least-squares
+        intercept is recovered by the caller from the centring).
     live : ndarray of bool, optional
-        Log-loss with ``"cd"``: the non-constant columns (default
-        ``design.norms2 > 0``).
+        Log-loss and Poisson with ``"cd"``: the non-constant columns
+        (default ``design.norms2 > 0``).
     grad, strong, cache
         Least squares with ``"cd"``: the gradient at ``w`` when known, the
         strong-rule mask of the first working set, the Gram cache of a path
@@ -53,6 +60,14 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     trace : list, optional
         ``"apg"``/``"pgd"``: the objective after each gradient step (first
         entry: the start) is appended to it as an array.
+    saturation : Saturation, optional
+        Log-loss and Poisson with ``"cd"``: the separation monitor of the
+        path (:class:`~sparsestat.linear_model._prox_newton.Saturation`).
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio`` of the penalty
+        (:class:`~sparsestat.utils.penalties.PenaltyWeighting`, built by
+        :func:`~sparsestat.utils.penalties.make_weighting`), passed to
+        every solver; None is the plain penalty.
 
     Returns
     -------
@@ -67,7 +82,7 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     The tolerance is relative, floored at the precision of X's dtype: each
     coordinate's KKT violation is divided by its column's spread times the
     RMS of the centred y (1 for the log-loss, whose residuals are
-    probabilities), so that ``fit(c X, d y)`` with alpha scaled by ``c d``
+    probabilities; the weighted mean count for Poisson), so that ``fit(c X, d y)`` with alpha scaled by ``c d``
     stops at coefficients scaled by ``d / c``.
     """
     tol = max(tol, design.precision())
@@ -79,28 +94,31 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                 design, y, sw, uniform, w, penalty=penalty, alpha=alpha,
                 gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
                 kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
+                weighting=weighting,
             )
             return n_iter, kkt, gap, converged, intercept, grad
         n_iter, kkt, converged, _, *objective = solve_apg(
             design, y, sw, w, datafit="quadratic", penalty=penalty,
             alpha=alpha, gamma=gamma, positive=positive, damping=damping,
             max_iter=max_iter, tol=tol, kkt_scale=kkt_scale,
-            return_trace=trace is not None,
+            return_trace=trace is not None, weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])
         return n_iter, kkt, float("nan"), converged, intercept, None
-    return (*_solve_logistic(design, y, sw, w, intercept, solver=solver,
-                             damping=damping, penalty=penalty, alpha=alpha,
-                             gamma=gamma, positive=positive, max_iter=max_iter,
-                             tol=tol, fit_intercept=fit_intercept, live=live,
-                             trace=trace), None)
+    return (*_solve_glm(design, y, sw, w, intercept, loss=loss, solver=solver,
+                        damping=damping, penalty=penalty, alpha=alpha,
+                        gamma=gamma, positive=positive, max_iter=max_iter,
+                        tol=tol, fit_intercept=fit_intercept, live=live,
+                        trace=trace, saturation=saturation,
+                        weighting=weighting), None)
 
 
-def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
-                    alpha, gamma, positive, max_iter, tol, fit_intercept, live,
-                    trace):
-    """Log-loss part of :func:`solve`: ``n_iter, kkt, gap, converged, intercept``.
+def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
+               alpha, gamma, positive, max_iter, tol, fit_intercept, live,
+               trace, saturation, weighting=None):
+    """Log-loss and Poisson part of :func:`solve`: ``n_iter, kkt, gap,
+    converged, intercept``.
 
     When ``design`` holds a centred copy of X (offsets too large for
     accurate products), the problem is solved on that copy with the
@@ -108,26 +126,39 @@ def _solve_logistic(design, y01, sw, w, intercept, *, solver, damping, penalty,
     design's centring is otherwise unused (the log-loss intercept is a
     variable of the solvers).
     """
-    kkt_scale = design.kkt_scale(1.0)
+    scale = GLM_LOSSES[loss].residual_scale(y, sw)
+    kkt_scale = design.kkt_scale(scale)
     shift = 0.0 if design.shift is None else float(design.shift @ w)
     intercept = intercept + shift
     if solver == "cd":
-        n_iter, kkt, converged, b = prox_newton_logistic(
-            design.matrix, y01, sw, w, intercept,
+        n_iter, kkt, converged, b = prox_newton(
+            loss, design.matrix, y, sw, w, intercept,
             live=design.norms2 > 0 if live is None else live,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
-            kkt_scale=kkt_scale,
+            kkt_scale=kkt_scale, b_scale=1.0 / scale, saturation=saturation,
+            weighting=weighting,
         )
     else:
+        # the labels in {-1, +1} of the logistic datafit (the only GLM
+        # datafit of bounded curvature, see the module docstring)
         n_iter, kkt, converged, b, *objective = solve_apg(
-            design, 2 * y01 - 1, sw, w, datafit="logistic", intercept=intercept,
+            design, 2 * y - 1, sw, w, datafit=LOSS_DATAFITS[loss],
+            intercept=intercept,
             fit_intercept=fit_intercept, penalty=penalty, alpha=alpha,
             gamma=gamma, positive=positive, damping=damping, max_iter=max_iter,
             tol=tol, kkt_scale=kkt_scale, return_trace=trace is not None,
+            weighting=weighting,
         )
         if trace is not None:
             trace.append(objective[0])
+        if saturation is not None:
+            # the gradient solvers are not stopped early; the monitor names
+            # a saturated end point
+            eta = np.asarray(safe_sparse_dot(design.matrix, w)).ravel() + b
+            if saturation.check(GLM_LOSSES[loss], eta, y, sw, penalty, alpha,
+                                gamma):
+                converged = False
     if design.shift is not None:
         b = b - float(design.shift @ w)
     return n_iter, kkt, float("nan"), converged, b

@@ -62,7 +62,8 @@ class GramCache:
 
 def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
                      positive, max_iter, tol, kkt_scale=None, sw_sum=1.0,
-                     grad=None, strong=None, cache=None, gap_stop=True):
+                     grad=None, strong=None, cache=None, gap_stop=True,
+                     weighting=None):
     """Run working-set CD in place on ``w``; return the kernel's counters.
 
     Parameters
@@ -86,7 +87,13 @@ def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     gap_stop : bool, default=True
         For the L1 penalty, also stop once the duality gap is at most
         ``tol * sum(sw * y_c**2)`` (scikit-learn's Lasso rule); otherwise
-        only the KKT violation stops the solve.
+        only the KKT violation stops the solve. With ``l1_ratio < 1`` the
+        elastic-net gap is computed but does not stop the solve; no gap
+        exists when a feature is unpenalised (weight 0).
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio``
+        (:class:`~sparsestat.utils.penalties.PenaltyWeighting`); None is
+        the plain penalty.
 
     Returns
     -------
@@ -115,7 +122,7 @@ def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
     )
     n_iter, kkt, gap, converged, n_epochs = cd_solve(
         design.kernel(sw, weighted=not uniform, sw_sum=sw_sum),
-        get_penalty(penalty).params(alpha, gamma, positive),
+        get_penalty(penalty).params(alpha, gamma, positive, weighting, w.shape[0]),
         cache,
         y_c,
         w,

@@ -11,13 +11,19 @@ from sklearn.utils.validation import validate_data
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._base import (
     PENALTY_CONSTRAINTS,
+    WEIGHTING_CONSTRAINTS,
     LogisticClassifierMixin,
 )
 from sparsestat.linear_model._dispatch import resolve_max_iter
-from sparsestat.linear_model._path import compute_path, initial_coef
+from sparsestat.linear_model._path import (
+    compute_path,
+    initial_coef,
+    saturation_message,
+)
 from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils._linear import encode_binary_target
 from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.validation import (
     check_gamma,
     check_sample_weight,
@@ -34,10 +40,15 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
     .. math::
 
         \frac{1}{\sum_i s_i} \sum_i s_i \log(1 + e^{-\tilde y_i (x_i^\top w + b)})
-        + \sum_j p(|w_j|; \alpha, \gamma)
+        + \sum_j \Big[\rho\, p(|w_j|; \alpha \pi_j, \gamma)
+        + (1 - \rho) \frac{\alpha \pi_j}{2} w_j^2\Big]
 
-    with :math:`\tilde y_i \in \{-1, +1\}` and ``p`` as in
-    :class:`NonconvexLasso`. The mapping to scikit-learn's
+    with :math:`\tilde y_i \in \{-1, +1\}`, ``p`` as in
+    :class:`NonconvexLasso`, the penalty weights :math:`\pi_j`
+    (``penalty_weights``) and the mixing :math:`\rho` (``l1_ratio``).
+    With ``penalty="l1"`` and ``l1_ratio`` this is scikit-learn's
+    ``LogisticRegression(penalty="elasticnet", l1_ratio=l1_ratio,
+    C=1 / (n_samples * alpha))``. The mapping to scikit-learn's
     :class:`~sklearn.linear_model.LogisticRegression` with
     ``penalty="l1"`` is ``C = 1 / (n_samples * alpha)``; ``alpha`` is
     skglm's ``alpha`` with its ``Logistic`` datafit. The fixed-``gamma``
@@ -58,6 +69,24 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         The penalty (see :class:`NonconvexLasso` for the formulas).
     gamma : float, default=3.0
         Concavity of MCP (``> 1``) and SCAD (``> 2``); ignored for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
+        ``l1_ratio * p(|w_j|; alpha * pw_j, gamma) + (1 - l1_ratio) * alpha
+        * pw_j / 2 * w_j^2`` (ncvreg's Mnet and glmnet's convention: the
+        weight ``pw_j`` multiplies both parts). With ``penalty="l1"`` this
+        is scikit-learn's ``ElasticNet`` penalty with the same ``alpha``
+        and ``l1_ratio``. 1 is the pure penalty, 0 ridge only.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite weight ``pw_j`` of each feature's penalty
+        (ncvreg's and glmnet's ``penalty.factor``); None gives every
+        feature weight one. They are rescaled so that their mean over the
+        penalised (non-zero) features is one, so that multiplying them all
+        by a constant changes nothing. A weight of 0 leaves the feature
+        unpenalised (it is in the model from the top of a path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError (to exclude
+        a feature, drop its column; for the unpenalised fit use
+        ``alpha=0``).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
@@ -122,6 +151,7 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
 
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
+        **WEIGHTING_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
         "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
@@ -133,6 +163,8 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         *,
         penalty="mcp",
         gamma=3.0,
+        l1_ratio=1.0,
+        penalty_weights=None,
         fit_intercept=True,
         solver="cd",
         damping="tuned",
@@ -144,6 +176,8 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         self.alpha = alpha
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.damping = damping
@@ -179,6 +213,7 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
         )
         self.classes_, y01 = encode_binary_target(y)
         y01 = y01.astype(X.dtype)
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         w, warm = initial_coef(self, X.shape[1], X.dtype)
         intercept = None
@@ -192,14 +227,17 @@ class NonconvexLogisticRegression(DocLinkMixin, LogisticClassifierMixin,
             gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
             positive=False, tol=self.tol, max_iter=max_iter, solver=self.solver,
             damping=self.damping, coef_init=w, intercept_init=intercept,
-            screening=False,
+            screening=False, weighting=weighting,
         )
         n_iter, kkt, converged = path.n_iters[0], path.stop_crits[0], path.converged[0]
         w, intercept = path.coefs[:, 0].copy(), path.intercepts[0]
         if self.verbose:
             print(f"NonconvexLogisticRegression({self.penalty}, {self.solver}): "
                   f"{n_iter} iterations, KKT violation {kkt:.3e}")
-        if not converged:
+        if path.saturated:
+            warnings.warn(f"NonconvexLogisticRegression: {saturation_message(path, 1)}",
+                          ConvergenceWarning, stacklevel=user_stacklevel())
+        elif not converged:
             warnings.warn(
                 f"NonconvexLogisticRegression did not converge in "
                 f"max_iter={max_iter} iterations (KKT violation {kkt:.3e} > "

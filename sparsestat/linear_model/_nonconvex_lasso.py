@@ -9,13 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import resolve_max_iter
 from sparsestat.linear_model._path import compute_path, initial_coef
 from sparsestat.utils._design import as_target
 from sparsestat.utils._linear import LinearRegressorMixin
 from sparsestat.utils._param_validation import Interval, c_int_interval
 from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.validation import (
     check_gamma,
     check_sample_weight,
@@ -32,9 +33,12 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
     .. math::
 
         \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2
-        + \sum_j p(|w_j|; \alpha, \gamma)
+        + \sum_j \Big[\rho\, p(|w_j|; \alpha \pi_j, \gamma)
+        + (1 - \rho) \frac{\alpha \pi_j}{2} w_j^2\Big]
 
-    with sample weights ``s`` (all one by default) and the penalty ``p``:
+    with sample weights ``s`` (all one by default), the penalty weights
+    :math:`\pi_j` (``penalty_weights``, all one by default), the mixing
+    :math:`\rho` (``l1_ratio``, 1 by default) and the penalty ``p``:
 
     - ``"l1"``: :math:`p(t) = \alpha t` (the Lasso);
     - ``"mcp"``: :math:`p(t) = \alpha t - t^2 / (2\gamma)` for
@@ -46,7 +50,9 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
     The data term is averaged over samples, as in scikit-learn's
     :class:`~sklearn.linear_model.Lasso`, so ``alpha`` equals the Lasso's
     ``alpha``, ncvreg's ``lambda`` and skglm's ``alpha``; ``gamma`` is
-    ncvreg's ``gamma`` and skglm's ``gamma``.
+    ncvreg's ``gamma`` and skglm's ``gamma``. ``penalty="l1"`` with
+    ``l1_ratio`` is scikit-learn's :class:`~sklearn.linear_model.ElasticNet`
+    with the same ``alpha`` and ``l1_ratio``.
 
     The default solver is working-set coordinate descent: each outer iteration
     computes the full gradient, stops if the largest scaled distance of the
@@ -69,6 +75,24 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
     gamma : float, default=3.0
         Concavity of MCP (``> 1``) and SCAD (``> 2``); ignored for ``"l1"``.
         Large values bring both close to the Lasso.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
+        ``l1_ratio * p(|w_j|; alpha * pw_j, gamma) + (1 - l1_ratio) * alpha
+        * pw_j / 2 * w_j^2`` (ncvreg's Mnet and glmnet's convention: the
+        weight ``pw_j`` multiplies both parts). With ``penalty="l1"`` this
+        is scikit-learn's ``ElasticNet`` penalty with the same ``alpha``
+        and ``l1_ratio``. 1 is the pure penalty, 0 ridge only.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite weight ``pw_j`` of each feature's penalty
+        (ncvreg's and glmnet's ``penalty.factor``); None gives every
+        feature weight one. They are rescaled so that their mean over the
+        penalised (non-zero) features is one, so that multiplying them all
+        by a constant changes nothing. A weight of 0 leaves the feature
+        unpenalised (it is in the model from the top of a path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError (to exclude
+        a feature, drop its column; for the unpenalised fit use
+        ``alpha=0``).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
@@ -90,7 +114,12 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         column times the weighted RMS of the centred ``y`` (the natural
         size of that gradient entry), so that ``fit(c * X, d * y)`` with
         ``alpha`` scaled by ``c * d`` stops at coefficients scaled by
-        ``d / c``. It is floored at about ``100 * eps`` of X's dtype.
+        ``d / c``. It is floored at about ``100 * eps`` of X's dtype. The
+        duality-gap stop of ``"l1"`` applies to the pure Lasso only (also
+        weighted): with ``l1_ratio < 1`` only the KKT violation stops the
+        solve (a gap small against ``y`` can leave the coefficients loose
+        when the ridge part is small), and with an unpenalised feature no
+        gap exists.
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
     positive : bool, default=False
@@ -117,8 +146,10 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         stationary point; not a duality gap, see ``dual_gap_``).
     dual_gap_ : float or None
         Duality gap at the returned coefficients for ``penalty="l1"`` with
-        ``solver="cd"``, ``None`` otherwise (nonconvex problems have no
-        useful dual).
+        ``solver="cd"`` (the elastic-net gap when ``l1_ratio < 1``),
+        ``None`` otherwise (nonconvex problems have no useful dual; nor has
+        a problem with an unpenalised feature, ``penalty_weights`` 0, whose
+        fit then stops on the KKT violation alone).
     objective_path_ : ndarray
         Objective after each gradient step, the first entry at the start
         (``n_iter_ + 1`` entries), only for ``solver="apg"``/``"pgd"`` with
@@ -162,6 +193,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
 
     _parameter_constraints = {
         **PENALTY_CONSTRAINTS,
+        **WEIGHTING_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="left")],
         "max_iter": [c_int_interval(1), None],
         "warm_start": ["boolean"],
@@ -174,6 +206,8 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         *,
         penalty="mcp",
         gamma=3.0,
+        l1_ratio=1.0,
+        penalty_weights=None,
         fit_intercept=True,
         solver="cd",
         damping="tuned",
@@ -186,6 +220,8 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         self.alpha = alpha
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.damping = damping
@@ -225,6 +261,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
             y_numeric=True,
         )
         y = as_target(y, X.dtype)
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         w, _ = initial_coef(self, X.shape[1], X.dtype)
         max_iter = resolve_max_iter(self.max_iter, self.solver)
@@ -237,11 +274,12 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
             gamma=self.gamma, alphas=[self.alpha], fit_intercept=self.fit_intercept,
             positive=self.positive, tol=self.tol, max_iter=max_iter,
             solver=self.solver, damping=self.damping, coef_init=w, screening=False,
-            record_objective=self.verbose >= 2,
+            record_objective=self.verbose >= 2, weighting=weighting,
         )
         n_iter, kkt, gap = path.n_iters[0], path.stop_crits[0], path.gaps[0]
         converged = path.converged[0]
-        has_gap = self.penalty == "l1" and self.solver == "cd"
+        # no gap with an unpenalised feature (the kernel returns NaN)
+        has_gap = self.penalty == "l1" and self.solver == "cd" and not np.isnan(gap)
         if self.verbose:
             print(
                 f"NonconvexLasso({self.penalty}, {self.solver}): {n_iter} "

@@ -5,7 +5,8 @@ through :func:`compute_path`: ``NonconvexLasso.fit`` and
 ``NonconvexLogisticRegression.fit`` (a path of one alpha), each CV fold
 and the CV refit (through ``fit``), and :func:`nonconvex_path`. Warm
 starts, strong-rule screening and gradient reuse along the alphas live
-here; ``alpha_max`` is computed by :func:`alpha_max` only.
+here; the null model at the top of the path and ``alpha_max`` come from
+:mod:`~sparsestat.linear_model._alpha_max` only.
 """
 
 import warnings
@@ -17,10 +18,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS
+from sparsestat.linear_model._alpha_max import (
+    glm_null_intercept,
+    null_model,
+    path_alpha_max,
+)
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
+from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.linear_model._least_squares import GramCache
-from sparsestat.linear_model._prox_newton import logistic_gradient, null_intercept
+from sparsestat.linear_model._prox_newton import Saturation
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import (
@@ -29,9 +36,10 @@ from sparsestat.utils._param_validation import (
     c_int_interval,
     validate_parameter_constraints,
 )
-from sparsestat.utils.penalties import get_penalty
+from sparsestat.utils.penalties import PLAIN, get_penalty, make_weighting
 from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import (
+    check_count_target,
     check_finite_scalar,
     check_gamma,
     check_sample_weight,
@@ -47,6 +55,7 @@ PATH_CONSTRAINTS = {
     "positive": ["boolean"],
     "max_iter": [c_int_interval(1), None],
     "return_intercept": ["boolean"],
+    **WEIGHTING_CONSTRAINTS,
 }
 
 
@@ -79,32 +88,28 @@ def resolve_alphas(alphas, alpha_max, eps):
     return np.sort(alphas)[::-1]
 
 
-def null_gradient(design, y, sw, *, loss, fit_intercept):
-    """Data-term gradient at w = 0 (with the null intercept for the log-loss).
-
-    ``y`` is the centred target (squared error) or the {0, 1} labels.
-    Held columns (``design.norms2 == 0``) get zero.
-    """
-    if loss == "squared_error":
-        # -(X - 1 m^T)^T (sw * y_c)
-        swy = sw * y
-        grad = -np.asarray(design.matrix.T @ swy).ravel() + design.X_mean * swy.sum()
-        grad[design.norms2 == 0] = 0
-        return np.ascontiguousarray(grad, dtype=design.X_mean.dtype)
-    b = null_intercept(y, sw, fit_intercept)
-    return logistic_gradient(design.matrix, np.full(y.shape[0], b), y, sw)[0]
+def check_auto_grid(top, l1_ratio):
+    """Refuse an automatic alpha grid whose top is infinite (``l1_ratio=0``:
+    a ridge penalty never zeroes a coefficient), as scikit-learn's
+    ``enet_path`` does."""
+    if not np.isfinite(top):
+        raise ValueError(
+            f"An automatic alpha grid (an integer alphas) needs l1_ratio > 0: "
+            f"with l1_ratio={l1_ratio!r} no finite alpha zeroes the "
+            "coefficients. Pass the alphas themselves."
+        )
 
 
-def alpha_max(design, y, sw, *, loss, fit_intercept, grad=None):
-    """Smallest alpha at which w = 0 is stationary (p'(0) = alpha for every
-    penalty): the largest null gradient over the non-constant columns.
-
-    ``grad`` is :func:`null_gradient` when already computed.
-    """
-    if grad is None:
-        grad = null_gradient(design, y, sw, loss=loss, fit_intercept=fit_intercept)
-    live = design.norms2 > 0
-    return float(np.abs(grad[live]).max()) if live.any() else 0.0
+def strong_rule_mask(grad, threshold, weighting):
+    """The features kept in the first working set: ``|grad_j|`` at least the
+    strong-rule ``threshold`` scaled by ``l1_ratio * pw_j`` (features of
+    weight 0 are always kept)."""
+    if weighting.is_plain:
+        return np.abs(grad) >= threshold
+    if weighting.l1_ratio == 0:
+        return None
+    scale = weighting.l1_ratio * weighting.factors(grad.shape[0])
+    return np.abs(grad) >= threshold * scale
 
 
 @dataclass
@@ -121,6 +126,13 @@ class Path:
     # objective after each gradient step of each solve ("apg"/"pgd" with
     # record_objective; otherwise empty)
     objectives: list
+    # the GLMs' separation monitor; when it saturated, the path stops at
+    # that alpha (the arrays hold the alphas fitted, the saturated one last)
+    saturation: Saturation = None
+
+    @property
+    def saturated(self):
+        return self.saturation is not None and self.saturation.saturated
 
 
 @limit_blas_threads
@@ -142,6 +154,8 @@ def nonconvex_path(
     damping="tuned",
     return_intercept=False,
     verbose=0,
+    penalty_weights=None,
+    l1_ratio=1.0,
 ):
     """Compute the L1/MCP/SCAD regularisation path of a linear model.
 
@@ -159,19 +173,22 @@ def nonconvex_path(
         Training data; sparse input is converted to CSC.
     y : array-like of shape (n_samples,)
         Targets; for ``loss="log_loss"`` binary labels (the larger one is
-        the positive class).
+        the positive class), for ``loss="poisson"`` non-negative counts or
+        rates.
     penalty : {"mcp", "scad", "l1"}, default="mcp"
         The penalty (see :class:`NonconvexLasso`).
     gamma : float, default=3.0
         Concavity (``> 1`` for MCP, ``> 2`` for SCAD).
-    loss : {"squared_error", "log_loss"}, default="squared_error"
-        Data term: ``1/2`` weighted mean squared error, or weighted mean
-        log-loss.
+    loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
+        Data term: ``1/2`` weighted mean squared error, weighted mean
+        log-loss, or half the weighted mean Poisson deviance (log link;
+        ``solver="cd"`` only, see :class:`NonconvexPoissonRegression`).
     alphas : int or array-like of shape (n_alphas,), default=100
         The number of alphas, log-spaced from ``alpha_max`` (the smallest
-        alpha giving zero coefficients) down to ``eps * alpha_max``, or the
-        alphas themselves (solved in decreasing order), as in scikit-learn's
-        :func:`~sklearn.linear_model.enet_path`.
+        alpha giving zero penalised coefficients, :func:`alpha_max`) down to
+        ``eps * alpha_max``, or the alphas themselves (solved in decreasing
+        order), as in scikit-learn's :func:`~sklearn.linear_model.enet_path`.
+        An integer needs ``l1_ratio > 0`` (as in scikit-learn).
     eps : float, default=1e-3
         Ratio ``alpha_min / alpha_max`` of an automatic grid (an integer
         ``alphas``); unused with explicit alphas.
@@ -198,11 +215,22 @@ def nonconvex_path(
         Also return the intercepts.
     verbose : int, default=0
         Progress bar over the alphas when positive.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite per-feature weights ``pw_j`` multiplying alpha
+        (see :class:`NonconvexLasso`): rescaled so that their mean over the
+        penalised (non-zero) features is one; 0 leaves a feature
+        unpenalised (it is in the model from the first alpha).
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
+        ``l1_ratio * p(|w_j|; alpha pw_j, gamma) + (1 - l1_ratio) * alpha
+        pw_j / 2 * w_j^2``.
 
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
-        The alphas, in decreasing order.
+        The alphas, in decreasing order. Shorter than requested when a
+        log-loss or Poisson MCP/SCAD path saturates (see Notes); then
+        ``coefs``, ``intercepts`` and ``stop_crits`` are as short.
     coefs : ndarray of shape (n_features, n_alphas)
         Coefficients at each alpha (column ``k`` for ``alphas[k]``).
     intercepts : ndarray of shape (n_alphas,)
@@ -212,6 +240,14 @@ def nonconvex_path(
 
     Notes
     -----
+    Separation: with a bounded penalty (MCP, SCAD) the penalised log-loss
+    of separable data, or the Poisson loss of counts that a feature can fit
+    by a mean tending to zero, has no minimiser at small alphas. When a
+    solve's deviance falls below 1e-3 of the null deviance, or a fitted
+    mean reaches the limit of double precision, the path stops at that
+    alpha with one ``ConvergenceWarning`` ("model saturated", as ncvreg
+    says) and returns the alphas fitted so far, the saturated fit last.
+
     BLAS runs with one thread inside this function by default, whatever the
     number of cores; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -228,7 +264,8 @@ def nonconvex_path(
     params = dict(penalty=penalty, gamma=gamma, loss=loss, alphas=alphas, eps=eps,
                   fit_intercept=fit_intercept, positive=positive, tol=tol,
                   max_iter=max_iter, solver=solver, damping=damping,
-                  return_intercept=return_intercept, verbose=verbose)
+                  return_intercept=return_intercept, verbose=verbose,
+                  penalty_weights=penalty_weights, l1_ratio=l1_ratio)
     validate_parameter_constraints(PATH_CONSTRAINTS, params,
                                    caller_name="nonconvex_path")
     check_finite_scalar(gamma, "gamma")
@@ -243,6 +280,7 @@ def nonconvex_path(
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {y.shape}.")
     dtype = X.dtype
+    weighting = make_weighting(penalty_weights, l1_ratio, X.shape[1])
     sw, uniform = check_sample_weight(sample_weight, X.shape[0], dtype)
     if loss == "log_loss":
         classes = np.unique(y)
@@ -251,6 +289,13 @@ def nonconvex_path(
                 f"loss='log_loss' needs exactly 2 classes in y, got {classes.size}."
             )
         y = (y == classes[1]).astype(dtype)
+    elif loss == "poisson":
+        if solver != "cd":
+            raise ValueError(
+                f"loss='poisson' needs solver='cd' (the proximal gradient "
+                f"solvers need a bounded curvature), got solver={solver!r}."
+            )
+        y = check_count_target(y, dtype)
     else:
         y = np.asarray(y, dtype=dtype)
         if not np.all(np.isfinite(y)):
@@ -259,8 +304,10 @@ def nonconvex_path(
         X, y, sw, uniform, loss=loss, penalty=penalty, gamma=gamma, alphas=alphas,
         eps=eps, fit_intercept=fit_intercept, positive=positive, tol=tol,
         max_iter=max_iter, solver=solver, damping=damping, verbose=verbose,
+        weighting=weighting,
     )
-    warn_unconverged(path, tol, max_iter, solver)
+    warn_unconverged(path, tol, max_iter, solver,
+                     n_requested=alphas if isinstance(alphas, int) else len(alphas))
     if return_intercept:
         return path.alphas, path.coefs, path.intercepts, path.stop_crits
     return path.alphas, path.coefs, path.stop_crits
@@ -269,21 +316,23 @@ def nonconvex_path(
 def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
                  fit_intercept, positive, tol, max_iter, solver, damping,
                  coef_init=None, intercept_init=None, screening=True,
-                 record_objective=False, verbose=0):
+                 record_objective=False, verbose=0, weighting=None):
     """The path on validated arrays: every linear fit comes here.
 
     Parameters
     ----------
     X : Fortran ndarray or canonical CSC matrix, float32 or float64
     y : ndarray of X's dtype
-        The target (squared error) or {0, 1} labels (log-loss).
+        The target (squared error), {0, 1} labels (log-loss) or
+        non-negative counts (Poisson).
     sw : ndarray of shape (n_samples,)
         Weights summing to one; ``uniform`` whether they are all equal.
     alphas : int or ndarray
-        A number of alphas (log grid from :func:`alpha_max` down to ``eps``
+        A number of alphas (log grid from ``alpha_max`` down to ``eps``
         times it) or the alphas themselves, already in decreasing order.
     coef_init, intercept_init : optional
-        Warm start of the first solve (zeros and the null intercept).
+        Warm start of the first solve (default: the null model, zeros but
+        for the unpenalised features, and its intercept).
     screening : bool, default=True
         Least squares: skip the strong rules and the gradient at zero for
         the first alpha (the setting of a single fit, whose first working
@@ -292,6 +341,10 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     record_objective : bool, default=False
         ``"apg"``/``"pgd"``: keep the objective after every gradient step
         of every solve in ``Path.objectives``.
+    weighting : PenaltyWeighting, optional
+        Per-feature penalty weights and ``l1_ratio``
+        (:func:`~sparsestat.utils.penalties.make_weighting`), passed to
+        every solve; None is the plain penalty.
 
     Returns
     -------
@@ -305,29 +358,42 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     squared = loss == "squared_error"
     if squared:
         y, y_mean = center_target(y, sw, fit_intercept)
-    grad = None
-    if screening or isinstance(alphas, int):
-        grad = null_gradient(design, y, sw, loss=loss, fit_intercept=fit_intercept)
-        top = alpha_max(design, y, sw, loss=loss, fit_intercept=fit_intercept,
-                        grad=grad)
-        if not squared:
-            grad = None
+    weighting = PLAIN if weighting is None else weighting
+    # the null model differs from zero when a live feature is unpenalised
+    free = bool(np.any(live & ~weighting.penalised(n_features)))
+    grad = null = None
+    if screening or isinstance(alphas, int) or (free and coef_init is None):
+        null = null_model(design, y, sw, loss=loss, fit_intercept=fit_intercept,
+                          weighting=weighting)
+        top = path_alpha_max(design, null.grad, weighting)
+        grad = null.grad if squared else None
         if isinstance(alphas, int):
+            check_auto_grid(top, weighting.l1_ratio)
             alphas = alpha_grid(top, alphas, eps)
-        alpha_prev = max(top, alphas[0])
+        alpha_prev = max(top, alphas[0]) if np.isfinite(top) else alphas[0]
     alphas = np.asarray(alphas, dtype=np.float64)
     if coef_init is None:
-        w = np.zeros(n_features, dtype=dtype)
+        w = np.zeros(n_features, dtype=dtype) if null is None else null.coef.copy()
     else:
         w = coef_init.astype(dtype)
         grad = None
+    glm = None if squared else GLM_LOSSES[loss]
     if intercept_init is not None:
         b = intercept_init
+    elif null is not None and not squared:
+        b = null.intercept
     else:
-        b = 0.0 if squared else null_intercept(y, sw, fit_intercept)
+        b = 0.0 if squared else glm_null_intercept(loss, y, sw, fit_intercept)
     path = Path(alphas, np.empty((n_features, alphas.size), dtype=dtype),
                 *(np.empty(alphas.size) for _ in range(4)),
                 np.empty(alphas.size, dtype=bool), [])
+    if not squared:
+        # the intercept-only model is the deviance's reference, also
+        # without intercept
+        b_null = glm.null_intercept(y, sw, True)
+        path.saturation = Saturation(
+            glm.data_term(np.full(y.shape[0], b_null), y, sw),
+            glm.reference_eta(y, sw))
     trace = path.objectives if record_objective and solver != "cd" else None
     cache = None
     if solver == "cd" and squared:
@@ -338,13 +404,15 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         alpha = float(alphas[k])
         strong = None
         if grad is not None:
-            strong = np.abs(grad) >= strong_rule_threshold(penalty, gamma, alpha,
-                                                           alpha_prev)
+            strong = strong_rule_mask(
+                grad, strong_rule_threshold(penalty, gamma, alpha, alpha_prev),
+                weighting)
         n_iter, kkt, gap, converged, b, grad = solve(
             design, y, sw, uniform, w, loss=loss, solver=solver, damping=damping,
             penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
             max_iter=max_iter, tol=tol, intercept=b, fit_intercept=fit_intercept,
             live=live, grad=grad, strong=strong, cache=cache, trace=trace,
+            saturation=path.saturation, weighting=weighting,
         )
         if squared:
             b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0
@@ -356,11 +424,43 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         path.converged[k] = converged
         alpha_prev = alpha
         steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(w)), kkt=float(kkt))
+        if path.saturated:
+            _truncate(path, k + 1)
+            break
     return path
 
 
-def warn_unconverged(path, tol, max_iter, solver):
-    """The ConvergenceWarning of a path whose solves did not all converge."""
+def _truncate(path, n_fitted):
+    """Keep the first ``n_fitted`` alphas of ``path`` (a saturated path)."""
+    path.alphas = path.alphas[:n_fitted]
+    path.coefs = path.coefs[:, :n_fitted]
+    for name in ("intercepts", "stop_crits", "n_iters", "gaps", "converged"):
+        setattr(path, name, getattr(path, name)[:n_fitted])
+
+
+def saturation_message(path, n_requested):
+    """What the ConvergenceWarning of a saturated path says."""
+    kept = (f"the path stops there and returns the {path.alphas.size} of "
+            f"{n_requested} alphas fitted so far, the saturated fit last; "
+            if n_requested > 1 else "")
+    return (
+        f"model saturated at alpha={path.alphas[-1]:.3g} "
+        f"({path.saturation.cause}): with a bounded penalty (MCP/SCAD) the "
+        "penalised loss has no minimiser on separable data (or on counts "
+        "fitted by a mean tending to zero), so the coefficients grow "
+        f"without bound; {kept}the returned estimate is finite but not a "
+        "solution. Use a larger alpha or penalty='l1'."
+    )
+
+
+def warn_unconverged(path, tol, max_iter, solver, n_requested=None):
+    """The ConvergenceWarning of a path whose solves did not all converge
+    (one warning naming the cause when the path saturated)."""
+    if path.saturated:
+        n_requested = path.alphas.size if n_requested is None else n_requested
+        warnings.warn(saturation_message(path, n_requested), ConvergenceWarning,
+                      stacklevel=user_stacklevel())
+        return
     if path.converged.all():
         return
     unconverged = path.alphas[~path.converged]

@@ -4,8 +4,8 @@ A row holds the kernel code of a datafit ``sum_i sw_i ell(y_i, eta_i)`` of
 the linear predictor ``eta``, the bound on ``ell''`` that turns the
 design's Gram spectrum into the gradient's Lipschitz constant, the labels
 it takes, and evaluates the loss through the kernels' inline functions
-(``sparsestat/_kernels/_datafits.pxd``). Adding a datafit (Poisson,
-multinomial) is one member of the ``Datafit`` enum, one branch in each
+(``sparsestat/_kernels/_datafits.pxd``). Adding a datafit (multinomial)
+is one member of the ``Datafit`` enum, one branch in each
 function of ``_datafits.pxd`` and one row here;
 ``tests/utils/test_penalty_registry.py`` checks every row's derivative
 against finite differences without being edited.
@@ -46,15 +46,24 @@ class DatafitSpec:
     curvature_bound : float
         Upper bound of ``d^2 ell / d eta^2``: the gradient's Lipschitz
         constant is this times the top eigenvalue of the weighted Gram
-        matrix.
+        matrix. ``inf`` when the curvature has no global bound (Poisson:
+        ``exp(eta)``); such a datafit has no global Lipschitz constant and
+        is solved by proximal Newton only.
     labels : tuple of float or None
-        The values ``y`` may take (None: any real).
+        The values ``y`` may take when they are finitely many (logistic),
+        or, for a target domain other than the real line, representative
+        values of it (Poisson: non-negative counts and fractions, see
+        ``domain``); the registry test draws ``y`` from them. None: any
+        real.
+    domain : {"real", "binary", "non-negative"}
+        The set of valid targets.
     """
 
     name: str
     code: DatafitCode
     curvature_bound: float
     labels: tuple = None
+    domain: str = "real"
 
     def value(self, y, eta, sw):
         """``sw_i ell(y_i, eta_i)`` elementwise (float64)."""
@@ -76,7 +85,11 @@ DATAFITS = {
     for spec in (
         DatafitSpec("quadratic", DatafitCode.DATAFIT_QUADRATIC, 1.0),
         # p (1 - p) <= 1/4
-        DatafitSpec("logistic", DatafitCode.DATAFIT_LOGISTIC, 0.25, (-1.0, 1.0)),
+        DatafitSpec("logistic", DatafitCode.DATAFIT_LOGISTIC, 0.25, (-1.0, 1.0),
+                    "binary"),
+        # exp(eta) is unbounded
+        DatafitSpec("poisson", DatafitCode.DATAFIT_POISSON, np.inf,
+                    (0.0, 0.5, 1.0, 2.0, 3.0, 7.0, 20.0), "non-negative"),
     )
 }
 

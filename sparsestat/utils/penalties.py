@@ -29,7 +29,15 @@ import numpy as np
 from sparsestat._kernels import _penalties as _kernel
 from sparsestat._kernels._penalties import Penalty as PenaltyCode
 
-__all__ = ["PENALTIES", "PenaltyParams", "PenaltySpec", "get_penalty", "check_gamma"]
+__all__ = [
+    "PENALTIES",
+    "PenaltyParams",
+    "PenaltySpec",
+    "PenaltyWeighting",
+    "check_gamma",
+    "get_penalty",
+    "make_weighting",
+]
 
 
 def _as_vector(x):
@@ -40,9 +48,12 @@ def _as_vector(x):
 class PenaltyParams:
     """The penalty bundle a kernel reads: kind and parameters of one solve.
 
-    ``weights`` (per-feature multipliers of alpha) and ``l1_ratio``
-    (elastic-net mixing) are the slots of the next penalties; None means
-    unweighted and pure penalty, the only setting the kernels implement yet.
+    ``weights`` (float64 per-feature factors ``pw_j`` of alpha, length
+    n_features) and ``l1_ratio`` (elastic-net mixing): coordinate ``j`` is
+    penalised by ``l1_ratio p(|w_j|; alpha pw_j, gamma) + (1 - l1_ratio)
+    alpha pw_j / 2 w_j^2``. ``weights=None`` (then ``l1_ratio`` is 1) is
+    the plain penalty, which the kernels run on their unweighted branch.
+    Built by :meth:`PenaltySpec.params` from a :class:`PenaltyWeighting`.
     """
 
     code: int
@@ -50,7 +61,144 @@ class PenaltyParams:
     gamma: float
     positive: bool = False
     weights: object = None
-    l1_ratio: object = None
+    l1_ratio: float = 1.0
+
+
+@dataclass(frozen=True)
+class PenaltyWeighting:
+    """Per-feature weights and elastic-net mixing of a penalty, fixed along a path.
+
+    The one object the solvers and paths pass through (argument
+    ``weighting``) to say how the penalty applies to each feature;
+    ``alpha`` varies along a path, this does not. Build it with
+    :func:`make_weighting` (which validates and rescales).
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_features,) or None
+        Non-negative finite float64 factors ``pw_j``, rescaled so that their
+        mean over the penalised (non-zero) features is one; ``pw_j = 0``
+        leaves feature ``j`` unpenalised. None: every factor is one.
+    l1_ratio : float
+        Mixing in [0, 1]: ``l1_ratio * p(|w|; alpha pw_j, gamma) +
+        (1 - l1_ratio) * alpha pw_j / 2 * w^2`` (ncvreg's Mnet, glmnet's
+        ``alpha``).
+    """
+
+    weights: object = None
+    l1_ratio: float = 1.0
+
+    @property
+    def is_plain(self):
+        """Whether this is the unweighted pure penalty (every factor one,
+        ``l1_ratio = 1``), run by the kernels' unchanged branch."""
+        return self.weights is None and self.l1_ratio == 1.0
+
+    def factors(self, n_features):
+        """The factors ``pw_j`` as a float64 array (ones when unweighted)."""
+        if self.weights is None:
+            return np.ones(n_features)
+        return self.weights
+
+    def penalised(self, n_features):
+        """Boolean mask of the features with a positive factor."""
+        return self.factors(n_features) > 0
+
+    def kernel_weights(self, n_features):
+        """The ``weights`` slot of :class:`PenaltyParams`: None for the
+        plain penalty, else the factors (ones when only ``l1_ratio`` is set)."""
+        if self.is_plain:
+            return None
+        return np.ascontiguousarray(self.factors(n_features), dtype=np.float64)
+
+
+PLAIN = PenaltyWeighting()
+
+
+def make_weighting(penalty_weights=None, l1_ratio=1.0, n_features=None):
+    """Validate ``penalty_weights`` and build the :class:`PenaltyWeighting`.
+
+    The weights are rescaled so that their mean over the penalised
+    (non-zero) features is one (glmnet rescales its ``penalty.factor`` to
+    sum to the number of features instead, i.e. a mean of one over all
+    features, zeros included; the two agree when no weight is zero).
+    Weights that are all equal after that rescaling are the unweighted
+    penalty.
+
+    Parameters
+    ----------
+    penalty_weights : array-like of shape (n_features,) or None
+        Non-negative finite weights; None means unweighted.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1] (validated by the estimators'
+        parameter constraints; checked again here).
+    n_features : int
+        The number of features the weights must match.
+
+    Returns
+    -------
+    PenaltyWeighting
+
+    Raises
+    ------
+    ValueError
+        Naming ``penalty_weights`` if they are not a 1-D numeric array of
+        length ``n_features``, hold NaN, infinity or a negative value, or
+        are all zero (nothing would be penalised: fit with ``alpha=0`` for
+        the unpenalised model); naming ``l1_ratio`` if it is not in [0, 1].
+
+    Examples
+    --------
+    >>> from sparsestat.utils.penalties import make_weighting
+    >>> make_weighting([0.0, 1.0, 3.0], 0.5, 3).weights.tolist()
+    [0.0, 0.5, 1.5]
+    >>> make_weighting([2.0, 2.0], 1.0, 2).is_plain
+    True
+    """
+    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, (int, float, np.number)):
+        raise ValueError(f"l1_ratio must be a real number in [0, 1], got {l1_ratio!r}.")
+    l1_ratio = float(l1_ratio)
+    if not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
+    if penalty_weights is None:
+        return PenaltyWeighting(None, l1_ratio)
+    try:
+        raw = np.asarray(penalty_weights)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"penalty_weights must be a 1-D array of {n_features} non-negative "
+            f"finite numbers, got {penalty_weights!r}."
+        ) from None
+    if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
+        raise ValueError(
+            f"penalty_weights must hold real numbers, got dtype {raw.dtype}."
+        )
+    if raw.ndim != 1 or raw.shape[0] != n_features:
+        raise ValueError(
+            f"penalty_weights must have shape ({n_features},) (one weight per "
+            f"feature), got shape {raw.shape}."
+        )
+    weights = raw.astype(np.float64)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(
+            "penalty_weights must be finite: NaN and infinity are rejected "
+            "(to leave a feature out, drop its column)."
+        )
+    if np.any(weights < 0):
+        raise ValueError(
+            f"penalty_weights must be non-negative, got {weights.min()!r}."
+        )
+    penalised = weights > 0
+    if not penalised.any():
+        raise ValueError(
+            "penalty_weights are all zero: nothing would be penalised. Give "
+            "some feature a positive weight, or fit with alpha=0 for the "
+            "unpenalised model."
+        )
+    weights = weights * (penalised.sum() / weights.sum())
+    if np.all(weights == 1.0):
+        return PenaltyWeighting(None, l1_ratio)
+    return PenaltyWeighting(np.ascontiguousarray(weights), l1_ratio)
 
 
 @dataclass(frozen=True)
@@ -96,10 +244,54 @@ class PenaltySpec:
     strong_rule: Callable[[float], float]
     concave_lipschitz: Callable[[float], float]
 
-    def params(self, alpha, gamma, positive=False):
-        """The :class:`PenaltyParams` of one solve with this penalty."""
+    def params(self, alpha, gamma, positive=False, weighting=None, n_features=None):
+        """The :class:`PenaltyParams` of one solve with this penalty.
+
+        ``weighting`` (a :class:`PenaltyWeighting`, None for the plain
+        penalty) fills the ``weights`` and ``l1_ratio`` slots; ``n_features``
+        is needed when it sets ``l1_ratio`` without weights.
+        """
+        if weighting is None or weighting.is_plain:
+            return PenaltyParams(int(self.code), float(alpha), float(gamma),
+                                 bool(positive))
         return PenaltyParams(int(self.code), float(alpha), float(gamma),
-                             bool(positive))
+                             bool(positive), weighting.kernel_weights(n_features),
+                             float(weighting.l1_ratio))
+
+    def weighted_value(self, w, alpha, gamma, weighting):
+        """The penalty of each coordinate of ``w`` (shape (n_features,))
+        under ``weighting``; equals :meth:`value` of ``|w|`` when plain."""
+        w = np.asarray(w, dtype=np.float64)
+        if weighting is None or weighting.is_plain:
+            return self.value(np.abs(w), alpha, gamma)
+        a = _as_vector(float(alpha) * weighting.factors(w.shape[0]))
+        return _kernel.weighted_value(_as_vector(np.abs(w)), a, self.code,
+                                      float(gamma), float(weighting.l1_ratio))
+
+    def weighted_prox(self, u, v, alpha, gamma, weighting, positive=False):
+        """``argmin_w v/2 w^2 - u w`` plus coordinate j's weighted penalty,
+        for vectors ``u``, ``v`` of shape (n_features,)."""
+        u = np.asarray(u, dtype=np.float64)
+        v = np.broadcast_to(np.asarray(v, dtype=np.float64), u.shape)
+        if weighting is None or weighting.is_plain:
+            return self.prox(u, v, alpha, gamma, positive)
+        a = _as_vector(float(alpha) * weighting.factors(u.shape[0]))
+        return _kernel.weighted_prox(_as_vector(u), _as_vector(v), a, self.code,
+                                     float(gamma), float(weighting.l1_ratio),
+                                     bool(positive))
+
+    def weighted_subdiff_distance(self, w, grad, alpha, gamma, weighting,
+                                  positive=False):
+        """:meth:`subdiff_distance` of each coordinate under ``weighting``
+        (the ridge part's derivative joins ``grad``; vectors of shape
+        (n_features,))."""
+        if weighting is None or weighting.is_plain:
+            return self.subdiff_distance(w, grad, alpha, gamma, positive)
+        w = np.asarray(w, dtype=np.float64)
+        a = _as_vector(float(alpha) * weighting.factors(w.shape[0]))
+        return _kernel.weighted_kkt_violation(
+            _as_vector(w), _as_vector(grad), a, self.code, float(gamma),
+            float(weighting.l1_ratio), bool(positive))
 
     def strong_rule_factor(self, gamma):
         """Factor of the sequential strong rule at this ``gamma``."""

@@ -191,3 +191,21 @@ def csc_int32(X):
     indptr = np.ascontiguousarray(X.indptr, dtype=np.int32)
     data = np.ascontiguousarray(X.data)
     return sp.csc_matrix((data, indices, indptr), shape=X.shape, copy=False)
+
+
+def check_count_target(y, dtype):
+    """A Poisson target: finite, non-negative values (counts or rates, not
+    necessarily integers), as scikit-learn's ``PoissonRegressor`` accepts.
+
+    Returns ``y`` in ``dtype``; raises ValueError naming ``y`` otherwise.
+    """
+    with np.errstate(over="ignore"):
+        y = np.asarray(y, dtype=dtype)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity (in the dtype of X).")
+    if np.any(y < 0):
+        raise ValueError(
+            f"y must be non-negative for the Poisson loss (counts or rates), "
+            f"got min(y) = {float(y.min()):g}."
+        )
+    return y
