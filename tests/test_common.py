@@ -35,6 +35,7 @@ SKLEARN_CHECK_PARAMS = {
     # saturated" warning); L1 keeps every problem bounded
     "NonconvexPoissonRegression": {"penalty": "l1"},
     "NonconvexPoissonRegressionCV": {"penalty": "l1"},
+    "NonconvexPoissonRegressionIC": {"penalty": "l1"},
 }
 
 # Checks an estimator fails by design, with the reason (none today: the CV

@@ -293,6 +293,16 @@ RULES = {
          "deviance_path_": (lambda e: e.deviance_path_, "scalar",
                             lambda s, t: 1.0)},
         rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
+    "NonconvexPoissonRegressionIC": Rule(
+        count_data,
+        {"gamma": 20.0, "tol": 1e-10},
+        _linear_units(xy=False),
+        {**_coef(lambda s, t: 1 / s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
+         "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: 1.0)},
+        rtol=_LOGISTIC_RTOL,
+        draws={**_LINEAR_DRAWS, "criterion": ["aic", "bic", "ebic"]},
+        weights=None),
     # loss = 1/2 sum (y - Xw - b)^2 (a sum, alpha = n * 0.1 in mean units):
     # with w -> (t/s) w the ratio is unchanged for alpha * s * t; bound="auto"
     # (centred ||y|| over the column norms) scales as the coefficients.

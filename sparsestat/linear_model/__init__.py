@@ -5,6 +5,7 @@ from sparsestat.linear_model._cv import NonconvexLassoCV, NonconvexLogisticRegre
 from sparsestat.linear_model._information_criterion import (
     NonconvexLassoIC,
     NonconvexLogisticRegressionIC,
+    NonconvexPoissonRegressionIC,
 )
 from sparsestat.linear_model._logistic import NonconvexLogisticRegression
 from sparsestat.linear_model._nonconvex_lasso import NonconvexLasso
@@ -21,6 +22,7 @@ __all__ = [
     "NonconvexLogisticRegressionIC",
     "NonconvexPoissonRegression",
     "NonconvexPoissonRegressionCV",
+    "NonconvexPoissonRegressionIC",
     "alpha_max",
     "nonconvex_path",
 ]

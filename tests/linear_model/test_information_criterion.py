@@ -7,13 +7,14 @@ import pytest
 from scipy.special import comb
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoLars, LassoLarsIC
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, mean_poisson_deviance
 
 from sparsestat.datasets import make_sparse_regression
 from sparsestat.linear_model import (
     NonconvexLasso,
     NonconvexLassoIC,
     NonconvexLogisticRegressionIC,
+    NonconvexPoissonRegressionIC,
     nonconvex_path,
 )
 from sparsestat.metrics import support_recovery
@@ -299,15 +300,66 @@ def test_integer_weights_are_repeated_rows_and_n_is_their_sum(cls):
     cls("aic", alphas=5).fit(X, y, sample_weight=counts / counts.sum() * 70)
 
 
-def test_logistic_separable_path_warns_and_still_selects():
+def test_logistic_saturated_path_scores_inf_past_its_stop():
+    """Separable data: the MCP path stops at saturation (one warning); the
+    grid keeps its length, the unfitted alphas score +inf, and the selected
+    model is one of the fitted ones."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     y = (X[:, 0] > 0).astype(int)
-    with pytest.warns(ConvergenceWarning, match="path problems"):
-        model = NonconvexLogisticRegressionIC(alphas=20, eps=1e-4,
-                                              max_iter=20).fit(X, y)
-    assert np.all(np.isfinite(model.coef_))
-    assert model.coef_[0, 0] > 0
+    with pytest.warns(ConvergenceWarning, match="saturated"):
+        model = NonconvexLogisticRegressionIC(alphas=20, eps=1e-4).fit(X, y)
+    assert model.alphas_.shape == (20,) and model.criterion_.shape == (20,)
+    fitted = np.isfinite(model.criterion_)
+    assert fitted[0] and not fitted.all()
+    assert np.all(fitted[:fitted.sum()])  # a prefix
+    assert model.alpha_ in model.alphas_[fitted]
+    assert np.all(np.isfinite(model.coef_)) and model.coef_[0, 0] > 0
+
+
+def _counts(n, p, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[:3] = [0.6, -0.4, 0.3]
+    return X, rng.poisson(np.exp(0.5 + X @ coef)).astype(float), coef
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+def test_poisson_criterion_is_deviance_plus_size_penalty(criterion):
+    X, y, coef = _counts(300, 12, 0)
+    model = NonconvexPoissonRegressionIC(criterion, alphas=15, tol=1e-8).fit(X, y)
+    alphas, coefs, intercepts, _ = nonconvex_path(
+        X, y, loss="poisson", alphas=model.alphas_, tol=1e-8, return_intercept=True)
+    df = np.count_nonzero(coefs, axis=0)
+    deviance = np.array([
+        300 * mean_poisson_deviance(y, np.exp(X @ coefs[:, k] + intercepts[k]))
+        for k in range(alphas.size)])
+    size = 2 * df if criterion == "aic" else np.log(300) * df
+    if criterion == "ebic":
+        size = size + 2 * 0.5 * np.log(comb(12, df))
+    np.testing.assert_allclose(model.criterion_, deviance + size, rtol=1e-8)
+    best = int(np.argmin(deviance + size))
+    assert model.alpha_ == alphas[best]
+    np.testing.assert_array_equal(model.coef_, coefs[:, best])
+    if criterion != "aic":
+        assert np.flatnonzero(model.coef_).tolist() == [0, 1, 2]
+    np.testing.assert_allclose(model.predict(X[:3]),
+                               np.exp(X[:3] @ model.coef_ + model.intercept_))
+
+
+def test_poisson_ic_weights_and_bad_target():
+    X, y, _ = _counts(80, 6, 1)
+    counts = np.random.default_rng(2).integers(0, 3, 80)
+    rows = np.repeat(np.arange(80), counts)
+    kwargs = dict(alphas=10, tol=1e-10, penalty="l1")
+    weighted = NonconvexPoissonRegressionIC(**kwargs).fit(X, y, sample_weight=counts)
+    repeated = NonconvexPoissonRegressionIC(**kwargs).fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.criterion_, repeated.criterion_, rtol=1e-7)
+    with pytest.raises(ValueError, match="non-negative"):
+        NonconvexPoissonRegressionIC().fit(X, y - 10)
+    with pytest.raises(ValueError, match="solver"):
+        NonconvexPoissonRegressionIC(solver="apg").fit(X, y)
 
 
 # --------------------------------------------------------------------------
@@ -346,7 +398,8 @@ def test_support_recovery_small():
 # Bad input
 
 
-@pytest.mark.parametrize("cls", [NonconvexLassoIC, NonconvexLogisticRegressionIC])
+@pytest.mark.parametrize("cls", [NonconvexLassoIC, NonconvexLogisticRegressionIC,
+                                 NonconvexPoissonRegressionIC])
 @pytest.mark.parametrize("params, name", [
     ({"criterion": "hqic"}, "criterion"),
     ({"criterion": None}, "criterion"),
@@ -370,6 +423,8 @@ def test_support_recovery_small():
 def test_bad_parameters_name_the_parameter(cls, params, name):
     task = "classification" if cls is NonconvexLogisticRegressionIC else "regression"
     X, y, _ = make_sparse_regression(30, 4, 2, task=task, random_state=0)
+    if cls is NonconvexPoissonRegressionIC:
+        X, y, _ = _counts(30, 4, 0)
     with pytest.raises((ValueError, TypeError), match=name):
         cls(**params).fit(X, y)
 
