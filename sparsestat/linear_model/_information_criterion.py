@@ -228,20 +228,29 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
         # the deviances are evaluated in float64: with float32 X under an
         # offset, X w and the intercept cancel
         X64 = X if X.dtype == np.float64 else X.astype(np.float64)
-        criteria = np.full((len(paths), len(grid)), np.inf)
+        criteria = np.empty((len(paths), len(grid)))
+        usable = []
         for row, path in zip(criteria, paths, strict=True):
             decision = (np.asarray(safe_sparse_dot(X64, path.coefs.astype(np.float64)))
                         + path.intercepts)
             df = np.count_nonzero(path.coefs, axis=0)
-            # alphas past the stop of a saturated path keep +inf
-            row[:path.alphas.size] = (
-                self._deviance(y_fit, decision, sw, n_total)
-                + size_penalty(self.criterion, df, n_total, X.shape[1],
-                               self.ebic_gamma)
-            )
+            values = (self._deviance(y_fit, decision, sw, n_total)
+                      + size_penalty(self.criterion, df, n_total, X.shape[1],
+                                     self.ebic_gamma))
+            # a saturated GLM path stops at the alpha where it saturated: that
+            # fit is not a solution (its deviance tends to zero), so it and
+            # the alphas past it score as the last unsaturated fit, as the CV
+            # folds of a saturated path do; on the tie the earlier alpha wins
+            n_ok = path.alphas.size
+            if getattr(path, "saturated", False) and n_ok > 1:
+                n_ok -= 1
+            row[:n_ok] = values[:n_ok]
+            row[n_ok:] = values[n_ok - 1]
+            usable.append(n_ok)
         best_g, best_a = np.unravel_index(select_first_minimum(criteria),
                                           criteria.shape)
         best = paths[best_g]
+        best_a = min(best_a, usable[best_g] - 1)
         self.alphas_ = np.asarray(grid, dtype=np.float64)
         self.gammas_ = gammas
         self.criterion_ = criteria[0] if np.ndim(self.gamma) == 0 else criteria
@@ -721,8 +730,8 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     of non-zero coefficients, ``n`` the sum of the sample weights and ``p``
     the number of features (see :class:`NonconvexLassoIC`). The model has no
     noise variance. An MCP/SCAD path that saturates (counts fitted by a mean
-    tending to zero) stops with a ``ConvergenceWarning``; the alphas past
-    the stop have an infinite criterion.
+    tending to zero) stops with a ``ConvergenceWarning``; the saturated
+    alpha and those past it score as the last unsaturated fit.
 
     Parameters
     ----------
@@ -767,7 +776,8 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
         The gamma grid.
     criterion_ : ndarray of shape (n_alphas,) or (n_gammas, n_alphas)
         The criterion along the path (one row per gamma for an array-like
-        ``gamma``; ``inf`` past the stop of a saturated path).
+        ``gamma``; past the stop of a saturated path, the value of its last
+        unsaturated fit).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the selected model.
     intercept_ : float

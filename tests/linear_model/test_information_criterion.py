@@ -300,21 +300,24 @@ def test_integer_weights_are_repeated_rows_and_n_is_their_sum(cls):
     cls("aic", alphas=5).fit(X, y, sample_weight=counts / counts.sum() * 70)
 
 
-def test_logistic_saturated_path_scores_inf_past_its_stop():
+def test_logistic_saturated_path_scores_the_last_unsaturated_fit_past_its_stop():
     """Separable data: the MCP path stops at saturation (one warning); the
-    grid keeps its length, the unfitted alphas score +inf, and the selected
-    model is one of the fitted ones."""
+    grid keeps its length, the saturated alpha and those past it score as
+    the last unsaturated fit, and the selected model is an unsaturated one."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     y = (X[:, 0] > 0).astype(int)
     with pytest.warns(ConvergenceWarning, match="saturated"):
         model = NonconvexLogisticRegressionIC(alphas=20, eps=1e-4).fit(X, y)
     assert model.alphas_.shape == (20,) and model.criterion_.shape == (20,)
-    fitted = np.isfinite(model.criterion_)
-    assert fitted[0] and not fitted.all()
-    assert np.all(fitted[:fitted.sum()])  # a prefix
-    assert model.alpha_ in model.alphas_[fitted]
-    assert np.all(np.isfinite(model.coef_)) and model.coef_[0, 0] > 0
+    assert np.all(np.isfinite(model.criterion_))
+    _, coefs, _ = nonconvex_path(X, y, loss="log_loss", alphas=model.alphas_)
+    n_fit = coefs.shape[1]
+    assert n_fit < 20
+    np.testing.assert_array_equal(model.criterion_[n_fit - 1:],
+                                  model.criterion_[n_fit - 2])
+    assert model.alpha_ in model.alphas_[:n_fit - 1]
+    assert np.all(np.isfinite(model.coef_))
 
 
 def _counts(n, p, seed):
