@@ -311,7 +311,8 @@ def test_logistic_saturated_path_scores_the_last_unsaturated_fit_past_its_stop()
         model = NonconvexLogisticRegressionIC(alphas=20, eps=1e-4).fit(X, y)
     assert model.alphas_.shape == (20,) and model.criterion_.shape == (20,)
     assert np.all(np.isfinite(model.criterion_))
-    _, coefs, _ = nonconvex_path(X, y, loss="log_loss", alphas=model.alphas_)
+    with pytest.warns(ConvergenceWarning, match="saturated"):
+        _, coefs, _ = nonconvex_path(X, y, loss="log_loss", alphas=model.alphas_)
     n_fit = coefs.shape[1]
     assert n_fit < 20
     np.testing.assert_array_equal(model.criterion_[n_fit - 1:],
