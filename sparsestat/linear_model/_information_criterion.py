@@ -15,6 +15,7 @@ selection; a subclass gives the target encoding, the deviance of the path's
 linear predictors and the fitted-attribute layout.
 """
 
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -213,8 +214,13 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
                 max_iter=self.max_iter, solver=self.solver,
                 damping=getattr(self, "damping", "tuned"), verbose=self.verbose,
             )
-            warn_unconverged(path, self.tol, self.max_iter, self.solver,
-                             n_requested=grid if isinstance(grid, int) else len(grid))
+            # a saturated fit is never selected (see below), so a saturated
+            # path needs no warning: only the solves before it can call for one
+            fitted = path
+            if getattr(path, "saturated", False):
+                fitted = replace(path, alphas=path.alphas[:-1],
+                                 converged=path.converged[:-1], saturation=None)
+            warn_unconverged(fitted, self.tol, self.max_iter, self.solver)
             if isinstance(grid, int):
                 # every gamma shares the grid of the first path (alpha_max
                 # does not depend on gamma); a GLM path that stopped early
@@ -730,8 +736,9 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     of non-zero coefficients, ``n`` the sum of the sample weights and ``p``
     the number of features (see :class:`NonconvexLassoIC`). The model has no
     noise variance. An MCP/SCAD path that saturates (counts fitted by a mean
-    tending to zero) stops with a ``ConvergenceWarning``; the saturated
-    alpha and those past it score as the last unsaturated fit.
+    tending to zero) stops there; the saturated alpha and those past it
+    score as the last unsaturated fit, so a saturated fit is never selected
+    and no warning is raised for it.
 
     Parameters
     ----------
