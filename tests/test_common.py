@@ -29,12 +29,15 @@ CHECK_PARAMS = {
 SKLEARN_CHECK_PARAMS = {
     "NonconvexLogisticRegression": {"penalty": "l1"},
     "NonconvexLogisticRegressionCV": {"penalty": "l1"},
+    # the same: its path goes down to the same small alphas
+    "NonconvexLogisticRegressionIC": {"penalty": "l1"},
     # the same for counts: the checks' tiny regression targets, made
     # positive, are fitted exactly by MCP at the default alpha and at the
     # small alphas of a CV path (the fit saturates, with a "model
     # saturated" warning); L1 keeps every problem bounded
     "NonconvexPoissonRegression": {"penalty": "l1"},
     "NonconvexPoissonRegressionCV": {"penalty": "l1"},
+    "NonconvexPoissonRegressionIC": {"penalty": "l1"},
 }
 
 # Checks an estimator fails by design, with the reason (none today: the CV

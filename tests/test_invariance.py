@@ -185,7 +185,9 @@ class Rule:
         ``tol`` (see each entry).
     draws : extra hyper-parameters drawn per example (name -> options).
     weights : (params, c) -> hyper-parameters for ``sample_weight * c``
-        (unchanged where the weights are normalised to sum to one).
+        (unchanged where the weights are normalised to sum to one), or None
+        where the weights are frequencies whose sum the estimator uses (the
+        information criteria's n): no weight-scale invariance then.
     """
 
     data: object
@@ -245,6 +247,32 @@ RULES = {
          "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
          "scores_": (lambda e: e.scores_, "scalar", lambda s, t: 1.0)},
         rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
+    # the information criteria: the grid follows alpha_max, the OLS noise
+    # variance scales by t^2 and the criterion's ranking is unit free. Their
+    # weights are frequency weights (n is their sum, in log n): scaling them
+    # changes the criterion by design, so they have no weight-scale rule.
+    "NonconvexLassoIC": Rule(
+        regression_data,
+        {"gamma": 3.0, "tol": 1e-10},
+        _linear_units(xy=True),
+        {**_coef(lambda s, t: t / s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s * t),
+         "noise_variance_": (lambda e: e.noise_variance_, "scalar",
+                             lambda s, t: t**2),
+         "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: t)},
+        y_units=True, rtol=_LINEAR_RTOL,
+        draws={**_LINEAR_DRAWS, "criterion": ["aic", "bic", "ebic"]},
+        weights=None),
+    "NonconvexLogisticRegressionIC": Rule(
+        classification_data,
+        {"gamma": 20.0, "tol": 1e-10},
+        _linear_units(xy=False),
+        {**_coef(lambda s, t: 1 / s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
+         "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: 1.0)},
+        rtol=_LOGISTIC_RTOL,
+        draws={**_LINEAR_DRAWS, "criterion": ["aic", "bic", "ebic"]},
+        weights=None),
     # Poisson: y has units but no offset (a shift of the counts is another
     # model), so only X is rescaled (y_units=False); the curvature (the
     # mean, about 2) is above MCP's 1/gamma and SCAD's 1/(gamma - 1) at
@@ -265,6 +293,16 @@ RULES = {
          "deviance_path_": (lambda e: e.deviance_path_, "scalar",
                             lambda s, t: 1.0)},
         rtol=_LOGISTIC_RTOL, draws=_LINEAR_DRAWS),
+    "NonconvexPoissonRegressionIC": Rule(
+        count_data,
+        {"gamma": 20.0, "tol": 1e-10},
+        _linear_units(xy=False),
+        {**_coef(lambda s, t: 1 / s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s),
+         "intercept_": (lambda e: e.intercept_, "scalar", lambda s, t: 1.0)},
+        rtol=_LOGISTIC_RTOL,
+        draws={**_LINEAR_DRAWS, "criterion": ["aic", "bic", "ebic"]},
+        weights=None),
     # loss = 1/2 sum (y - Xw - b)^2 (a sum, alpha = n * 0.1 in mean units):
     # with w -> (t/s) w the ratio is unchanged for alpha * s * t; bound="auto"
     # (centred ||y|| over the column norms) scales as the coefficients.
@@ -793,7 +831,8 @@ def test_colide_ev_follows_its_score_when_one_variable_is_rescaled(log10_scale):
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES
-                                  if rel.fit_accepts(rel.registry()[n], "sample_weight")])
+                                  if rel.fit_accepts(rel.registry()[n], "sample_weight")
+                                  and RULES[n].weights is not None])
 def test_weight_scale(name):
     """``sample_weight * c`` for c from 1e-300 to 1e300 gives the fit with
     ``sample_weight`` (hyper-parameters rescaled where the loss is a

@@ -1,0 +1,460 @@
+"""NonconvexLassoIC and NonconvexLogisticRegressionIC: the criteria against
+independent references (scikit-learn's LassoLars / LassoLarsIC and log_loss),
+their ordering properties, the noise variance, p >= n, weights, bad input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import comb
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LassoLars, LassoLarsIC
+from sklearn.metrics import log_loss, mean_poisson_deviance
+
+from sparsestat.datasets import make_sparse_regression
+from sparsestat.linear_model import (
+    NonconvexLasso,
+    NonconvexLassoIC,
+    NonconvexLogisticRegressionIC,
+    NonconvexPoissonRegressionIC,
+    nonconvex_path,
+)
+from sparsestat.metrics import support_recovery
+
+
+@pytest.fixture
+def data():
+    X, y, coef = make_sparse_regression(120, 15, 4, snr=4, random_state=1)
+    return X, y, coef
+
+
+def _factor(criterion, n):
+    return 2.0 if criterion == "aic" else np.log(n)
+
+
+# --------------------------------------------------------------------------
+# References
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_l1_criterion_is_lassolarsic_formula_on_lars_solutions(data, criterion):
+    """With penalty="l1" the criterion of every alpha is LassoLarsIC's
+    formula (its noise variance, its df) evaluated at scikit-learn's own
+    LassoLars solution for that alpha: an independent reference of the
+    path, the RSS, the noise estimate and the selection."""
+    X, y, _ = data
+    n = X.shape[0]
+    grid = np.geomspace(0.5, 0.002, 15)
+    model = NonconvexLassoIC(criterion, penalty="l1", alphas=grid, tol=1e-12).fit(X, y)
+    sk = LassoLarsIC(criterion=criterion).fit(X, y)
+    assert model.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-10)
+    sigma2 = sk.noise_variance_
+    expected = []
+    for alpha in grid:
+        lars = LassoLars(alpha=alpha).fit(X, y)
+        rss = np.sum((y - lars.predict(X)) ** 2)
+        df = np.sum(np.abs(lars.coef_) > np.finfo(float).eps)
+        expected.append(n * np.log(2 * np.pi * sigma2) + rss / sigma2
+                        + _factor(criterion, n) * df)
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-8)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == grid[best]
+    lars = LassoLars(alpha=grid[best]).fit(X, y)
+    np.testing.assert_allclose(model.coef_, lars.coef_, atol=1e-8)
+    assert model.intercept_ == pytest.approx(lars.intercept_, abs=1e-8)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+def test_criterion_recomputed_from_the_public_path(data, penalty, criterion):
+    """criterion_ = n log(2 pi s2) + RSS / s2 + size penalty on the path of
+    nonconvex_path, with EBIC's 2 ebic_gamma log C(p, df) written out."""
+    X, y, _ = data
+    n, p = X.shape
+    model = NonconvexLassoIC(criterion, penalty=penalty, alphas=20, ebic_gamma=0.7,
+                             tol=1e-8).fit(X, y)
+    alphas, coefs, intercepts, _ = nonconvex_path(
+        X, y, penalty=penalty, alphas=model.alphas_, tol=1e-8, return_intercept=True)
+    np.testing.assert_array_equal(alphas, model.alphas_)
+    rss = np.sum((y[:, None] - X @ coefs - intercepts) ** 2, axis=0)
+    df = np.count_nonzero(coefs, axis=0)
+    s2 = model.noise_variance_
+    expected = n * np.log(2 * np.pi * s2) + rss / s2 + _factor(criterion, n) * df
+    if criterion == "ebic":
+        expected += 2 * 0.7 * np.log(comb(p, df))
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-10)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == alphas[best]
+    np.testing.assert_array_equal(model.coef_, coefs[:, best])
+    assert model.coef_.shape == (p,)
+    assert isinstance(model.intercept_, float)
+    assert model.n_iter_ >= alphas.size
+
+
+def test_logistic_criterion_is_deviance_plus_size_penalty():
+    X, y, _ = make_sparse_regression(300, 12, 3, snr=5, task="classification",
+                                     random_state=3)
+    labels = np.where(y > 0, "yes", "no")
+    for criterion in ("aic", "bic", "ebic"):
+        model = NonconvexLogisticRegressionIC(
+            criterion, alphas=15, tol=1e-8).fit(X, labels)
+        alphas, coefs, intercepts, _ = nonconvex_path(
+            X, y, loss="log_loss", alphas=model.alphas_, tol=1e-8,
+            return_intercept=True)
+        df = np.count_nonzero(coefs, axis=0)
+        deviance = np.array([
+            2 * log_loss(y, 1 / (1 + np.exp(-(X @ coefs[:, k] + intercepts[k]))),
+                         normalize=False)
+            for k in range(alphas.size)])
+        size = 2 * df if criterion == "aic" else np.log(300) * df
+        if criterion == "ebic":
+            size = size + 2 * 0.5 * np.log(comb(12, df))
+        np.testing.assert_allclose(model.criterion_, deviance + size, rtol=1e-8)
+        best = int(np.argmin(deviance + size))
+        assert model.alpha_ == alphas[best]
+        np.testing.assert_array_equal(model.coef_, coefs[:, best][None, :])
+        assert model.intercept_.shape == (1,)
+        assert model.classes_.tolist() == ["no", "yes"]
+        assert set(model.predict(X)) <= {"no", "yes"}
+
+
+def test_logistic_rejects_more_than_two_classes():
+    X, _, _ = make_sparse_regression(60, 5, 2, random_state=0)
+    y = np.arange(60) % 3
+    with pytest.raises(ValueError, match="binary"):
+        NonconvexLogisticRegressionIC().fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# Orderings
+
+
+def test_ebic_with_zero_weight_is_bic(data):
+    X, y, _ = data
+    bic = NonconvexLassoIC("bic", alphas=30).fit(X, y)
+    ebic = NonconvexLassoIC("ebic", ebic_gamma=0.0, alphas=30).fit(X, y)
+    np.testing.assert_array_equal(ebic.criterion_, bic.criterion_)
+    np.testing.assert_array_equal(ebic.coef_, bic.coef_)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+def test_ebic_no_larger_than_bic_no_larger_than_aic(penalty):
+    """On one path: BIC's penalty exceeds AIC's by (log n - 2) df, increasing
+    in df for n > e^2, so BIC never selects more features than AIC; EBIC's
+    extra 2 g log C(p, df) increases in df below p/2, so EBIC never selects
+    more than BIC while BIC's model has under p/2 features (checked)."""
+    for seed in range(6):
+        X, y, _ = make_sparse_regression(100, 60, 5, snr=3, random_state=seed)
+        nnz = {}
+        for criterion in ("aic", "bic", "ebic"):
+            for g in (0.25, 1.0) if criterion == "ebic" else (0.5,):
+                model = NonconvexLassoIC(criterion, penalty=penalty, alphas=40,
+                                         ebic_gamma=g).fit(X, y)
+                nnz[criterion, g] = np.count_nonzero(model.coef_)
+        assert nnz["bic", 0.5] < 30
+        assert (nnz["ebic", 1.0] <= nnz["ebic", 0.25] <= nnz["bic", 0.5]
+                <= nnz["aic", 0.5]), nnz
+
+
+def test_a_larger_noise_variance_selects_no_larger_model(data):
+    X, y, _ = data
+    sizes = [np.count_nonzero(NonconvexLassoIC(noise_variance=v, alphas=40)
+                              .fit(X, y).coef_)
+             for v in (0.01, 0.1, 1.0, 10.0, 1e3)]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] > sizes[-1]
+
+
+# --------------------------------------------------------------------------
+# Noise variance
+
+
+def test_given_noise_variance_equal_to_the_estimate_gives_the_same_fit(data):
+    X, y, _ = data
+    est = NonconvexLassoIC(alphas=25).fit(X, y)
+    given = NonconvexLassoIC(alphas=25, noise_variance=est.noise_variance_).fit(X, y)
+    assert given.noise_variance_ == est.noise_variance_
+    np.testing.assert_array_equal(given.criterion_, est.criterion_)
+    np.testing.assert_array_equal(given.coef_, est.coef_)
+    other = NonconvexLassoIC(alphas=25, noise_variance=3.0).fit(X, y)
+    assert other.noise_variance_ == 3.0
+    sk = LassoLarsIC(noise_variance=3.0).fit(X, y)
+    assert sk.noise_variance_ == other.noise_variance_
+
+
+def test_ols_noise_variance_is_lassolarsic_also_without_intercept_and_positive(data):
+    X, y, _ = data
+    for kwargs in ({"fit_intercept": False}, {"positive": True}):
+        ours = NonconvexLassoIC(alphas=5, **kwargs).fit(X, y).noise_variance_
+        theirs = LassoLarsIC(**kwargs).fit(X, y).noise_variance_
+        assert ours == pytest.approx(theirs, rel=1e-10), kwargs
+
+
+def test_p_at_least_n_uses_the_refitted_scaled_lasso_where_lassolarsic_raises():
+    """n <= p + fit_intercept: LassoLarsIC raises; here the noise variance is
+    the fixed point sigma^2 = RSS_OLS(S) / (n - |S| - 1), S the support of the
+    Lasso at lambda0 sigma c, checked with independent fits, and close to
+    the truth on sparse designs."""
+    n, p = 100, 300
+    ratios = []
+    for seed in range(4):
+        X, y, coef = make_sparse_regression(n, p, 5, snr=10, rho=0.3,
+                                            random_state=seed)
+        sigma2_true = float(np.var(y - X @ coef))
+        model = NonconvexLassoIC("ebic", alphas=30).fit(X, y)
+        s2 = model.noise_variance_
+        ratios.append(s2 / sigma2_true)
+        Xc = X - X.mean(axis=0)
+        scale = np.sqrt(np.mean(np.sum(Xc**2, axis=0) / n))
+        alpha = np.sqrt(2 * np.log(p) / n) * np.sqrt(s2) * scale
+        support = np.flatnonzero(
+            NonconvexLasso(alpha, penalty="l1", tol=1e-10).fit(X, y).coef_)
+        A = np.column_stack([np.ones(n), X[:, support]])
+        resid = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+        assert resid @ resid / (n - support.size - 1) == pytest.approx(s2, rel=1e-4)
+    assert 0.7 < min(ratios) and max(ratios) < 1.4, ratios
+    with pytest.raises(ValueError, match="noise variance"):
+        LassoLarsIC().fit(X, y)
+    # a given noise variance is used as is
+    given = NonconvexLassoIC("ebic", alphas=30, noise_variance=sigma2_true).fit(X, y)
+    assert given.noise_variance_ == sigma2_true
+    assert support_recovery(coef, given.coef_)["f1"] == 1.0
+
+
+def test_ols_and_scaled_lasso_boundary(data):
+    """OLS exactly while n > p + fit_intercept (as LassoLarsIC), the scaled
+    Lasso from there on."""
+    X, y, _ = make_sparse_regression(22, 20, 3, snr=5, random_state=0)
+    ours = NonconvexLassoIC(alphas=5).fit(X, y)
+    reference = LassoLarsIC().fit(X, y).noise_variance_
+    assert ours.noise_variance_ == pytest.approx(reference)
+    with pytest.raises(ValueError, match="noise variance"):
+        LassoLarsIC().fit(X[:21], y[:21])
+    scaled = NonconvexLassoIC(alphas=5).fit(X[:21], y[:21])
+    assert np.isfinite(scaled.noise_variance_) and scaled.noise_variance_ > 0
+    # without intercept the boundary moves by one
+    no_b = NonconvexLassoIC(alphas=5, fit_intercept=False).fit(X[:21], y[:21])
+    assert no_b.noise_variance_ == pytest.approx(
+        LassoLarsIC(fit_intercept=False).fit(X[:21], y[:21]).noise_variance_)
+
+
+def test_exact_fit_keeps_the_criterion_finite():
+    X, _, _ = make_sparse_regression(40, 5, 2, random_state=0)
+    y = X[:, 0] * 2.0 + 1.0
+    model = NonconvexLassoIC(alphas=20).fit(X, y)
+    assert np.all(np.isfinite(model.criterion_))
+    assert np.flatnonzero(model.coef_).tolist() == [0]
+
+
+# --------------------------------------------------------------------------
+# Gamma grid, dtypes, weights
+
+
+def test_gamma_grid_is_one_path_per_gamma(data):
+    X, y, _ = data
+    grid = [1.5, 3.0, 8.0]
+    model = NonconvexLassoIC(gamma=grid, alphas=15).fit(X, y)
+    assert model.criterion_.shape == (3, 15)
+    np.testing.assert_array_equal(model.gammas_, grid)
+    for g, gamma in enumerate(grid):
+        one = NonconvexLassoIC(gamma=gamma, alphas=15).fit(X, y)
+        assert one.criterion_.shape == (15,)
+        np.testing.assert_array_equal(model.criterion_[g], one.criterion_)
+        np.testing.assert_array_equal(model.alphas_, one.alphas_)
+    g, a = np.unravel_index(np.argmin(model.criterion_), model.criterion_.shape)
+    assert (model.gamma_, model.alpha_) == (grid[g], model.alphas_[a])
+    best = NonconvexLassoIC(gamma=grid[g], alphas=15).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, best.coef_)
+    l1 = NonconvexLassoIC(penalty="l1", gamma=grid, alphas=15).fit(X, y)
+    assert l1.criterion_.shape == (1, 15) and l1.gammas_.tolist() == [1.5]
+
+
+def test_float32_and_sparse_input(data):
+    import scipy.sparse as sp
+
+    X, y, _ = data
+    ref = NonconvexLassoIC(alphas=20, tol=1e-8).fit(X, y)
+    f32 = NonconvexLassoIC(alphas=20, tol=1e-5).fit(X.astype(np.float32), y)
+    assert f32.coef_.dtype == np.float32
+    np.testing.assert_array_equal(f32.coef_ != 0, ref.coef_ != 0)
+    sparse = NonconvexLassoIC(alphas=20, tol=1e-8).fit(sp.csr_matrix(X), y)
+    assert sparse.noise_variance_ == pytest.approx(ref.noise_variance_, rel=1e-8)
+    np.testing.assert_allclose(sparse.coef_, ref.coef_, atol=1e-7)
+    pos = NonconvexLassoIC(alphas=20, positive=True).fit(sp.csc_matrix(X), y)
+    assert np.all(pos.coef_ >= 0)
+
+
+@pytest.mark.parametrize("cls", [NonconvexLassoIC, NonconvexLogisticRegressionIC])
+def test_integer_weights_are_repeated_rows_and_n_is_their_sum(cls):
+    task = "classification" if cls is NonconvexLogisticRegressionIC else "regression"
+    X, y, _ = make_sparse_regression(70, 8, 3, snr=5, task=task, random_state=5)
+    counts = np.random.default_rng(0).integers(0, 4, 70)
+    rows = np.repeat(np.arange(70), counts)
+    # L1: the logistic MCP path reaches near-separable fits at its small alphas
+    kwargs = dict(alphas=12, tol=1e-10, penalty="l1")
+    weighted = cls(**kwargs).fit(X, y, sample_weight=counts)
+    repeated = cls(**kwargs).fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.criterion_, repeated.criterion_, rtol=1e-7)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-6, atol=1e-9)
+    # weights normalised to sum to one are one sample for the criterion
+    with pytest.raises(ValueError, match="frequency weights"):
+        cls("bic", alphas=5).fit(X, y, sample_weight=counts / counts.sum())
+    cls("aic", alphas=5).fit(X, y, sample_weight=counts / counts.sum() * 70)
+
+
+def test_logistic_saturated_path_scores_the_last_unsaturated_fit_past_its_stop():
+    """Separable data: the MCP path stops at saturation (silently here); the
+    grid keeps its length, the saturated alpha and those past it score as
+    the last unsaturated fit, and the selected model is an unsaturated one."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        # the saturated fit is never selected: no warning
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = NonconvexLogisticRegressionIC(alphas=20, eps=1e-4).fit(X, y)
+    assert model.alphas_.shape == (20,) and model.criterion_.shape == (20,)
+    assert np.all(np.isfinite(model.criterion_))
+    with pytest.warns(ConvergenceWarning, match="saturated"):
+        _, coefs, _ = nonconvex_path(X, y, loss="log_loss", alphas=model.alphas_)
+    n_fit = coefs.shape[1]
+    assert n_fit < 20
+    np.testing.assert_array_equal(model.criterion_[n_fit - 1:],
+                                  model.criterion_[n_fit - 2])
+    assert model.alpha_ in model.alphas_[:n_fit - 1]
+    assert np.all(np.isfinite(model.coef_))
+
+
+def _counts(n, p, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[:3] = [0.6, -0.4, 0.3]
+    return X, rng.poisson(np.exp(0.5 + X @ coef)).astype(float), coef
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+def test_poisson_criterion_is_deviance_plus_size_penalty(criterion):
+    X, y, coef = _counts(300, 12, 0)
+    model = NonconvexPoissonRegressionIC(criterion, alphas=15, tol=1e-8).fit(X, y)
+    alphas, coefs, intercepts, _ = nonconvex_path(
+        X, y, loss="poisson", alphas=model.alphas_, tol=1e-8, return_intercept=True)
+    df = np.count_nonzero(coefs, axis=0)
+    deviance = np.array([
+        300 * mean_poisson_deviance(y, np.exp(X @ coefs[:, k] + intercepts[k]))
+        for k in range(alphas.size)])
+    size = 2 * df if criterion == "aic" else np.log(300) * df
+    if criterion == "ebic":
+        size = size + 2 * 0.5 * np.log(comb(12, df))
+    np.testing.assert_allclose(model.criterion_, deviance + size, rtol=1e-8)
+    best = int(np.argmin(deviance + size))
+    assert model.alpha_ == alphas[best]
+    np.testing.assert_array_equal(model.coef_, coefs[:, best])
+    if criterion != "aic":
+        assert np.flatnonzero(model.coef_).tolist() == [0, 1, 2]
+    np.testing.assert_allclose(model.predict(X[:3]),
+                               np.exp(X[:3] @ model.coef_ + model.intercept_))
+
+
+def test_poisson_ic_weights_and_bad_target():
+    X, y, _ = _counts(80, 6, 1)
+    counts = np.random.default_rng(2).integers(0, 3, 80)
+    rows = np.repeat(np.arange(80), counts)
+    kwargs = dict(alphas=10, tol=1e-10, penalty="l1")
+    weighted = NonconvexPoissonRegressionIC(**kwargs).fit(X, y, sample_weight=counts)
+    repeated = NonconvexPoissonRegressionIC(**kwargs).fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.criterion_, repeated.criterion_, rtol=1e-7)
+    with pytest.raises(ValueError, match="non-negative"):
+        NonconvexPoissonRegressionIC().fit(X, y - 10)
+    with pytest.raises(ValueError, match="solver"):
+        NonconvexPoissonRegressionIC(solver="apg").fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# Support recovery
+
+
+def test_support_recovery_on_sparse_designs():
+    """MCP with EBIC (p > n) and BIC (n > p) recovers a 5-sparse support on
+    most draws, and at least as well as the Lasso with the same criterion."""
+    f1 = {key: [] for key in ("ebic-mcp", "ebic-l1", "bic-mcp", "bic-l1")}
+    for seed in range(8):
+        X, y, coef = make_sparse_regression(120, 400, 5, snr=8, rho=0.3,
+                                            random_state=seed)
+        for penalty in ("mcp", "l1"):
+            model = NonconvexLassoIC("ebic", penalty=penalty, alphas=60).fit(X, y)
+            f1[f"ebic-{penalty}"].append(support_recovery(coef, model.coef_)["f1"])
+        X, y, coef = make_sparse_regression(400, 40, 5, snr=8, rho=0.3,
+                                            random_state=seed)
+        for penalty in ("mcp", "l1"):
+            model = NonconvexLassoIC("bic", penalty=penalty, alphas=60).fit(X, y)
+            f1[f"bic-{penalty}"].append(support_recovery(coef, model.coef_)["f1"])
+    mean = {key: float(np.mean(v)) for key, v in f1.items()}
+    assert mean["ebic-mcp"] >= 0.9, mean
+    assert mean["bic-mcp"] >= 0.85, mean
+    assert mean["ebic-mcp"] >= mean["ebic-l1"], mean
+    assert mean["bic-mcp"] >= mean["bic-l1"], mean
+
+
+def test_support_recovery_small():
+    X, y, coef = make_sparse_regression(150, 200, 4, snr=10, random_state=0)
+    model = NonconvexLassoIC("ebic").fit(X, y)
+    assert support_recovery(coef, model.coef_)["f1"] == 1.0
+
+
+# --------------------------------------------------------------------------
+# Bad input
+
+
+@pytest.mark.parametrize("cls", [NonconvexLassoIC, NonconvexLogisticRegressionIC,
+                                 NonconvexPoissonRegressionIC])
+@pytest.mark.parametrize("params, name", [
+    ({"criterion": "hqic"}, "criterion"),
+    ({"criterion": None}, "criterion"),
+    ({"ebic_gamma": -0.1}, "ebic_gamma"),
+    ({"ebic_gamma": 1.5}, "ebic_gamma"),
+    ({"ebic_gamma": float("nan")}, "ebic_gamma"),
+    ({"ebic_gamma": "0.5"}, "ebic_gamma"),
+    ({"gamma": [3.0, 0.5]}, "gamma"),
+    ({"gamma": []}, "gamma"),
+    ({"gamma": "3"}, "gamma"),
+    ({"penalty": "scad", "gamma": 1.5}, "gamma"),
+    ({"alphas": 0}, "alphas"),
+    ({"alphas": [0.1, -1.0]}, "alphas"),
+    ({"alphas": [[0.1]]}, "alphas"),
+    ({"eps": 0.0}, "eps"),
+    ({"eps": 2.0}, "eps"),
+    ({"max_iter": 0}, "max_iter"),
+    ({"tol": 0.0}, "tol"),
+    ({"penalty": "lasso"}, "penalty"),
+])
+def test_bad_parameters_name_the_parameter(cls, params, name):
+    task = "classification" if cls is NonconvexLogisticRegressionIC else "regression"
+    X, y, _ = make_sparse_regression(30, 4, 2, task=task, random_state=0)
+    if cls is NonconvexPoissonRegressionIC:
+        X, y, _ = _counts(30, 4, 0)
+    with pytest.raises((ValueError, TypeError), match=name):
+        cls(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf"), "1.0", [1.0]])
+def test_bad_noise_variance(value):
+    X, y, _ = make_sparse_regression(30, 4, 2, random_state=0)
+    with pytest.raises((ValueError, TypeError), match="noise_variance"):
+        NonconvexLassoIC(noise_variance=value).fit(X, y)
+
+
+def test_logistic_has_no_noise_variance_or_positive():
+    params = NonconvexLogisticRegressionIC().get_params()
+    assert "noise_variance" not in params and "positive" not in params
+
+
+def test_near_ties_go_to_the_first_gamma_and_largest_alpha():
+    """MCP/SCAD paths hold plateaus of one model whose criteria differ by
+    rounding only: the first of them wins, whatever the order of the rows."""
+    from sparsestat.linear_model._information_criterion import select_first_minimum
+
+    crit = np.array([[5.0, 2.0 + 1e-12, 2.0, 3.0], [2.0 - 1e-12, 4.0, 1.0 + 9.0, 7.0]])
+    assert select_first_minimum(crit) == 1
+    assert select_first_minimum(np.array([3.0, 2.0, 1.0, 1.0 - 1e-3])) == 3
+    assert select_first_minimum(np.array([np.inf, 0.0, -1e-10])) == 1
