@@ -681,7 +681,8 @@ GLM_COLUMNS = ["problem", "library", "CPU time (s)", "ratio (peer/ours)",
 
 _SKEIN_POISSON_NOTE = ("adaptive rescaling: stationary for gamma_j = gamma / v_j, "
                        "not for the stated objective")
-_SKEIN_MULTINOMIAL_NOTE = "penalty on row norms ||W_:j||: another problem"
+_SKEIN_MULTINOMIAL_NOTE = ("penalty on the norm of each feature's coefficients across "
+                           "the classes: another problem")
 
 
 def _glm_runners(model, penalty, ours_present):
