@@ -9,8 +9,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-#: environment variables read by OpenBLAS, MKL and OpenMP when they load
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: environment variables read by OpenBLAS, MKL, OpenMP and Rust's Rayon
+#: (skein-glm) when they load
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "RAYON_NUM_THREADS")
 
 
 def pin_blas():
