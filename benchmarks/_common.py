@@ -3,7 +3,6 @@ pinning, timing, formatting and the line saying where a table was made."""
 
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -43,12 +42,11 @@ def utc_stamp():
 
 
 def n_cores():
-    """The cores this process may use, as ``nproc`` reports them."""
-    try:
-        out = subprocess.run(["nproc"], capture_output=True, text=True, check=True)
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return str(os.cpu_count() or "?")
+    """The cores this process may use (its CPU affinity; ``nproc`` would
+    report ``OMP_NUM_THREADS``, which :func:`pin_blas` sets to 1)."""
+    if hasattr(os, "sched_getaffinity"):
+        return str(len(os.sched_getaffinity(0)))
+    return str(os.cpu_count() or "?")
 
 
 def machine_line(blas="BLAS pinned to 1 thread"):
