@@ -54,8 +54,12 @@ est = NonconvexLasso(alpha=1e-4, solver="apg", tol=1e-300, max_iter=10**8)
 """,
     "logistic_cd": """
 from sparsestat.linear_model import NonconvexLogisticRegression
-X = np.asfortranarray(rng.standard_normal((300, 3000)))
-y = (X[:, :50] @ rng.standard_normal(50) > 0).astype(int)
+# noisy labels with n > 2 p: not separable, so the MCP fit has a minimiser
+# (separable labels would stop it at once: "model saturated"), which
+# tol=1e-300 never accepts
+X = np.asfortranarray(rng.standard_normal((8000, 1500)))
+noise = 3 * rng.standard_normal(8000)
+y = (X[:, :50] @ rng.standard_normal(50) + noise > 0).astype(int)
 est = NonconvexLogisticRegression(alpha=1e-4, tol=1e-300, max_iter=10**8)
 """,
     # a Python-level loop of kernel calls (the path)

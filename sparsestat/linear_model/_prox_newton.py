@@ -65,10 +65,12 @@ class Saturation:
         cannot keep the coefficients bounded)."""
         if not penalty_is_bounded(penalty, alpha, gamma, weighting):
             return False
-        if glm.diverged(eta, y, self.reference):
+        deviance = glm.data_term(eta, y, sw)
+        if (glm.diverged(eta, y, self.reference)
+                and deviance <= glm.diverged_deviance * self.null_deviance):
             self.cause = "fitted means at the limit of the precision"
         elif (self.null_deviance > 0
-              and glm.data_term(eta, y, sw) <= SATURATED_DEVIANCE * self.null_deviance):
+              and deviance <= SATURATED_DEVIANCE * self.null_deviance):
             self.cause = (f"deviance below {SATURATED_DEVIANCE:g} of the null "
                           "deviance")
         else:

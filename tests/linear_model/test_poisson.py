@@ -3,6 +3,7 @@ scikit-learn's PoissonRegressor, the KKT conditions recomputed with numpy,
 cvxpy for L1; separation and saturation of the GLM paths."""
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -296,3 +297,19 @@ def test_float32_path_of_large_counts_converges():
         alphas, coefs, crits = nonconvex_path(X.astype(dtype), y, loss="poisson",
                                               alphas=30, eps=1e-2)
         assert alphas.size == 30 and np.all(crits <= 1e-4)
+
+
+def test_large_margins_of_non_separable_labels_are_no_saturation():
+    # n = 5 p with noisy labels: not separable, the MCP fit has a minimiser
+    # whose margins exceed 36 (fitted probabilities at 0 or 1 in double
+    # precision); it must converge without the saturation warning
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((2000, 400)))
+    y = (X[:, :50] @ rng.standard_normal(50) + 3 * rng.standard_normal(2000)
+         > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = NonconvexLogisticRegression(alpha=1e-4).fit(X, y)
+    eta = X @ model.coef_.ravel() + model.intercept_
+    assert np.abs(eta).max() > 36
+    assert model.stop_crit_ <= model.tol
