@@ -28,7 +28,11 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, LogisticClassifierMixin
+from sparsestat.linear_model._base import (
+    PENALTY_CONSTRAINTS,
+    WEIGHTING_CONSTRAINTS,
+    LogisticClassifierMixin,
+)
 from sparsestat.linear_model._cv import _gamma_grid
 from sparsestat.linear_model._path import alpha_grid, compute_path, warn_unconverged
 from sparsestat.linear_model._poisson import PoissonRegressorMixin
@@ -42,6 +46,7 @@ from sparsestat.utils._param_validation import (
 )
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.datafits import get_datafit
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.validation import (
     check_count_target,
     check_finite_scalar,
@@ -51,6 +56,8 @@ from sparsestat.utils.validation import (
 
 _IC_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
+    # one l1_ratio (a float, no grid: the criterion selects along one path)
+    **WEIGHTING_CONSTRAINTS,
     "criterion": [StrOptions({"aic", "bic", "ebic"})],
     "gamma": [Interval(Real, 1, None, closed="neither"), "array-like"],
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -194,6 +201,9 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
             y_numeric=self._loss != "log_loss",
         )
         y_fit = self._encode_target(y, X.dtype)
+        # the same weighting in every path, hence in the top of the automatic
+        # grid (compute_path's alpha_max, which refuses l1_ratio=0 there)
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         n_total = weight_total(sample_weight, X.shape[0])
         if self.criterion != "aic" and not n_total > 1:
@@ -213,6 +223,7 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
                 fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
                 max_iter=self.max_iter, solver=self.solver,
                 damping=getattr(self, "damping", "tuned"), verbose=self.verbose,
+                weighting=weighting,
             )
             # a saturated fit is never selected (see below), so a saturated
             # path needs no warning: only the solves before it can call for one
@@ -328,8 +339,9 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
       noise features, and the refit removes the Lasso's shrinkage, which
       inflates the plain scaled-Lasso estimate several times on designs
       with strong signals. It costs a few Lasso fits, and it depends
-      neither on the penalty nor on the grid, so every model of every
-      gamma is scored with the same :math:`\sigma^2`. The least-penalised
+      neither on the penalty (nor ``l1_ratio`` and ``penalty_weights``)
+      nor on the grid, so every model of every gamma is scored with the
+      same :math:`\sigma^2`. The least-penalised
       model of the path is not used: at the small alphas of a ``p >= n``
       path it interpolates the data and its residual says nothing of the
       noise. A support reaching half the samples stops the iteration at
@@ -348,6 +360,31 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
         SCAD), searched along with alpha (one path per value); only the
         first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
+        ``l1_ratio * p(|w_j|; alpha * pw_j, gamma) + (1 - l1_ratio) * alpha
+        * pw_j / 2 * w_j^2`` (ncvreg's Mnet and glmnet's convention: the
+        weight ``pw_j`` multiplies both parts). With ``penalty="l1"`` this
+        is scikit-learn's ``ElasticNet`` penalty with the same ``alpha``
+        and ``l1_ratio``. 1 is the pure penalty, 0 ridge only. One value
+        (no grid: the criterion selects along the path(s) of that value);
+        an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features), so the
+        criterion penalises those models more than their effective size
+        warrants.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite weight ``pw_j`` of each feature's penalty
+        (ncvreg's and glmnet's ``penalty.factor``); None gives every
+        feature weight one. They are rescaled so that their mean over the
+        penalised (non-zero) features is one, so that multiplying them all
+        by a constant changes nothing. A weight of 0 leaves the feature
+        unpenalised (it is in the model from the top of a path, and
+        ``alpha_max`` accounts for it); it counts in ``df`` when non-zero,
+        as every coefficient does. NaN, infinite or negative weights, a
+        wrong length, or all weights zero raise a ValueError (to exclude a
+        feature, drop its column).
     alphas : int or array-like of shape (n_alphas,), default=100
         The number of alphas, log-spaced from ``alpha_max`` (the smallest
         alpha whose solution is zero) down to ``eps * alpha_max``, or the
@@ -459,13 +496,16 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         "positive": ["boolean"],
     }
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=100,
-                 eps=1e-3, ebic_gamma=0.5, noise_variance=None, fit_intercept=True,
-                 solver="cd", damping="tuned", max_iter=None, tol=1e-4,
-                 positive=False, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=100, eps=1e-3, ebic_gamma=0.5,
+                 noise_variance=None, fit_intercept=True, solver="cd",
+                 damping="tuned", max_iter=None, tol=1e-4, positive=False,
+                 verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma
@@ -614,6 +654,21 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them, searched along with alpha
         (one path per value); only the first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1] (ncvreg's Mnet, see
+        :class:`NonconvexLasso`): ``l1_ratio * p(|w_j|; alpha * pw_j,
+        gamma) + (1 - l1_ratio) * alpha * pw_j / 2 * w_j^2``. One value (no
+        grid); an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features).
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite per-feature penalty weights ``pw_j`` (see
+        :class:`NonconvexLasso`), rescaled so that their mean over the
+        penalised (non-zero) features is one; 0 leaves a feature
+        unpenalised (in the model from the top of the path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError.
     alphas : int or array-like of shape (n_alphas,), default=50
         The number of alphas, log-spaced from ``alpha_max`` down to
         ``eps * alpha_max``, or the alphas themselves.
@@ -686,12 +741,15 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     _datafit = "logistic"
     _parameter_constraints = dict(_IC_CONSTRAINTS)
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
-                 eps=1e-2, ebic_gamma=0.5, fit_intercept=True, solver="cd",
-                 damping="tuned", max_iter=None, tol=1e-4, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, ebic_gamma=0.5,
+                 fit_intercept=True, solver="cd", damping="tuned", max_iter=None,
+                 tol=1e-4, verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma
@@ -749,6 +807,21 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them, searched along with alpha
         (one path per value); only the first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1] (ncvreg's Mnet, see
+        :class:`NonconvexLasso`): ``l1_ratio * p(|w_j|; alpha * pw_j,
+        gamma) + (1 - l1_ratio) * alpha * pw_j / 2 * w_j^2``. One value (no
+        grid); an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features).
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite per-feature penalty weights ``pw_j`` (see
+        :class:`NonconvexLasso`), rescaled so that their mean over the
+        penalised (non-zero) features is one; 0 leaves a feature
+        unpenalised (in the model from the top of the path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError.
     alphas : int or array-like of shape (n_alphas,), default=50
         The number of alphas, log-spaced from ``alpha_max`` down to
         ``eps * alpha_max``, or the alphas themselves.
@@ -821,12 +894,15 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
         "solver": [StrOptions({"cd"})],
     }
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
-                 eps=1e-2, ebic_gamma=0.5, fit_intercept=True,
-                 solver="cd", max_iter=None, tol=1e-4, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, ebic_gamma=0.5,
+                 fit_intercept=True, solver="cd", max_iter=None, tol=1e-4,
+                 verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma
