@@ -1,6 +1,7 @@
-"""NonconvexLassoIC and NonconvexLogisticRegressionIC: the criteria against
-independent references (scikit-learn's LassoLars / LassoLarsIC and log_loss),
-their ordering properties, the noise variance, p >= n, weights, bad input."""
+"""The IC classes: the criteria against independent references
+(scikit-learn's LassoLars / LassoLarsIC / ElasticNet and log_loss), their
+ordering properties, the noise variance, p >= n, sample and penalty weights,
+l1_ratio, bad input."""
 
 import warnings
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.special import comb
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LassoLars, LassoLarsIC
+from sklearn.linear_model import ElasticNet, LassoLars, LassoLarsIC, LinearRegression
 from sklearn.metrics import log_loss, mean_poisson_deviance
 
 from sparsestat.datasets import make_sparse_regression
@@ -458,3 +459,145 @@ def test_near_ties_go_to_the_first_gamma_and_largest_alpha():
     assert select_first_minimum(crit) == 1
     assert select_first_minimum(np.array([3.0, 2.0, 1.0, 1.0 - 1e-3])) == 3
     assert select_first_minimum(np.array([np.inf, 0.0, -1e-10])) == 1
+
+
+# --------------------------------------------------------------------------
+# penalty_weights and l1_ratio (issue 13)
+
+
+def _problem(cls, n=200, p=12, seed=0):
+    """A design and target of the model of ``cls``."""
+    if cls is NonconvexPoissonRegressionIC:
+        X, y, _ = _counts(n, p, seed)
+        return X, y
+    task = "classification" if cls is NonconvexLogisticRegressionIC else "regression"
+    X, y, _ = make_sparse_regression(n, p, 3, snr=4, task=task, random_state=seed)
+    return X, y
+
+
+_IC_CLASSES = [NonconvexLassoIC, NonconvexLogisticRegressionIC,
+               NonconvexPoissonRegressionIC]
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+@pytest.mark.parametrize("penalty", ["mcp", "l1"])
+def test_unit_penalty_weights_give_the_unweighted_selection_exactly(cls, penalty):
+    X, y = _problem(cls)
+    plain = cls(penalty=penalty, alphas=20).fit(X, y)
+    ones = cls(penalty=penalty, alphas=20,
+               penalty_weights=np.ones(X.shape[1])).fit(X, y)
+    assert ones.alpha_ == plain.alpha_ and ones.gamma_ == plain.gamma_
+    np.testing.assert_array_equal(ones.alphas_, plain.alphas_)
+    np.testing.assert_array_equal(ones.criterion_, plain.criterion_)
+    np.testing.assert_array_equal(ones.coef_, plain.coef_)
+    np.testing.assert_array_equal(ones.intercept_, plain.intercept_)
+
+
+def _weak_feature_regression(seed=0):
+    """Least squares where feature 2 is informative but too weak for BIC:
+    the plain selection drops it."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((150, 10))
+    y = 2.0 * X[:, 0] - 1.5 * X[:, 1] + 0.12 * X[:, 2] + rng.standard_normal(150)
+    return X, y
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+def test_zero_weight_feature_is_in_every_model_of_the_path(penalty):
+    X, y = _weak_feature_regression()
+    weights = np.ones(X.shape[1])
+    weights[2] = 0.0
+    plain = NonconvexLassoIC(penalty=penalty, alphas=30).fit(X, y)
+    assert plain.coef_[2] == 0.0
+    model = NonconvexLassoIC(penalty=penalty, alphas=30,
+                             penalty_weights=weights).fit(X, y)
+    assert model.coef_[2] != 0.0
+    # the grid starts at the weighted alpha_max and feature 2 is in the
+    # model at every alpha of it (unpenalised: from the top of the path)
+    _, coefs, _ = nonconvex_path(X, y, penalty=penalty, alphas=model.alphas_,
+                                 penalty_weights=weights)
+    assert np.all(coefs[2] != 0.0)
+    assert np.count_nonzero(coefs[:, 0]) == 1
+    # the top of the grid is the weighted alpha_max: no penalised feature
+    # enters there, one does just below it
+    assert model.alphas_[0] < plain.alphas_[0]
+
+
+@pytest.mark.parametrize("cls", [NonconvexLogisticRegressionIC,
+                                 NonconvexPoissonRegressionIC])
+def test_glm_zero_weight_feature_is_selected(cls):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 8))
+    eta = 1.2 * X[:, 0] + 0.08 * X[:, 3]
+    if cls is NonconvexPoissonRegressionIC:
+        y = rng.poisson(np.exp(0.3 + 0.5 * eta)).astype(float)
+    else:
+        y = (rng.uniform(size=200) < 1 / (1 + np.exp(-eta))).astype(int)
+    weights = np.ones(8)
+    weights[3] = 0.0
+    plain = cls(alphas=20).fit(X, y)
+    model = cls(alphas=20, penalty_weights=weights).fit(X, y)
+    assert np.ravel(plain.coef_)[3] == 0.0
+    assert np.ravel(model.coef_)[3] != 0.0
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+def test_l1_ratio_criterion_is_the_formula_on_sklearn_elastic_net_fits(data, criterion):
+    """penalty="l1" with l1_ratio=0.5: the criterion at each alpha is the
+    Gaussian formula (LassoLarsIC's noise variance) evaluated on
+    scikit-learn's ElasticNet solution at that alpha."""
+
+    X, y, _ = data
+    n, p = X.shape
+    grid = np.geomspace(0.8, 0.005, 12)
+    model = NonconvexLassoIC(criterion, penalty="l1", l1_ratio=0.5, alphas=grid,
+                             tol=1e-12).fit(X, y)
+    ols = LinearRegression().fit(X, y)
+    sigma2 = np.sum((y - ols.predict(X)) ** 2) / (n - p - 1)
+    assert model.noise_variance_ == pytest.approx(sigma2, rel=1e-10)
+    expected, coefs = [], []
+    for alpha in grid:  # decreasing, the order of alphas_
+        enet = ElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14,
+                          max_iter=100_000).fit(X, y)
+        rss = np.sum((y - enet.predict(X)) ** 2)
+        df = np.count_nonzero(enet.coef_)
+        size = _factor(criterion, n) * df
+        if criterion == "ebic":
+            size = size + 2 * 0.5 * np.log(comb(p, df))
+        expected.append(n * np.log(2 * np.pi * sigma2) + rss / sigma2 + size)
+        coefs.append(enet.coef_)
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-6)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == grid[best]
+    np.testing.assert_allclose(model.coef_, coefs[best], rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+@pytest.mark.parametrize("params, name", [
+    ({"penalty_weights": "negative"}, "penalty_weights"),
+    ({"penalty_weights": "nan"}, "penalty_weights"),
+    ({"penalty_weights": "short"}, "penalty_weights"),
+    ({"penalty_weights": "zeros"}, "penalty_weights"),
+    ({"l1_ratio": -0.1}, "l1_ratio"),
+    ({"l1_ratio": 1.5}, "l1_ratio"),
+    ({"l1_ratio": float("nan")}, "l1_ratio"),
+    ({"l1_ratio": [0.5, 1.0]}, "l1_ratio"),
+])
+def test_bad_weighting_names_the_parameter(cls, params, name):
+    X, y = _problem(cls, n=40, p=4)
+    bad = {"negative": [1.0, -1.0, 1.0, 1.0], "nan": [1.0, np.nan, 1.0, 1.0],
+           "short": [1.0, 1.0, 1.0], "zeros": np.zeros(4)}
+    params = {key: bad.get(value, value) if isinstance(value, str) else value
+              for key, value in params.items()}
+    with pytest.raises(ValueError, match=name):
+        cls(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+def test_l1_ratio_zero_needs_explicit_alphas(cls):
+    X, y = _problem(cls, n=60, p=4)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        cls(l1_ratio=0.0, alphas=10).fit(X, y)
+    # ridge only: every coefficient is non-zero, so df = p at every alpha
+    model = cls(l1_ratio=0.0, alphas=[1.0, 0.1]).fit(X, y)
+    assert np.count_nonzero(model.coef_) == X.shape[1]
