@@ -640,9 +640,13 @@ class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
 
     ``df`` is the number of non-zero coefficients over all the classes (the
     intercepts are not counted), and EBIC's ``p`` is the number of
-    coefficients, ``n_features * n_classes``. The multinomial path has no
-    separation monitor: it does not saturate, and its unconverged solves
-    (separable classes under MCP/SCAD) warn as the binary path's do.
+    coefficients, ``n_features * n_classes`` (with an even number of
+    classes and ``penalty="l1"``, the penalty-minimising shift of a
+    feature's class coefficients is any value between the two middle ones,
+    so ``df`` is not unique among the fits of one objective value). The
+    multinomial path has no separation monitor: it does not saturate, and
+    its unconverged solves (separable classes under MCP/SCAD) warn as the
+    binary path's do.
 
     Parameters
     ----------
