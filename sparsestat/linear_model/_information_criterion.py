@@ -768,8 +768,8 @@ class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
             self.classes_, y01 = encode_binary_target(y)
             return y01.astype(dtype)
         check_multinomial_solver(self.solver)
-        # the class sizes are checked here (the weights are not validated
-        # yet); multinomial_path raises for a class of zero total weight
+        # the class sizes are checked here, the class weights (not validated
+        # yet) in _compute_path
         self.classes_, Y = encode_multiclass_target(
             y, np.ones(y.shape[0], dtype=dtype), dtype)
         return Y
@@ -777,6 +777,8 @@ class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
     def _compute_path(self, X, y, sw, uniform, **params):
         if y.ndim == 1:
             return super()._compute_path(X, y, sw, uniform, **params)
+        # a class of zero total weight raises, naming its label
+        encode_multiclass_target(self.classes_[np.argmax(y, axis=1)], sw, y.dtype)
         params.pop("loss")
         return multinomial_path(X, y, sw, **params, weighting=None)
 

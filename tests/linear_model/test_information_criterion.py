@@ -606,3 +606,15 @@ def test_binary_layout_unchanged_next_to_multiclass():
     np.testing.assert_array_equal(model.intercept_, [intercepts[best]])
     assert model.decision_function(X).shape == (200,)
     assert model.predict_proba(X).shape == (200, 2)
+
+
+def test_multiclass_class_without_weight_or_samples_raises():
+    X, y = _multiclass_data(3)
+    names = np.array(["a", "b", "c"])[y]
+    weights = np.where(y == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match="'c'.* has zero total sample_weight"):
+        NonconvexLogisticRegressionIC().fit(X, names, sample_weight=weights)
+    lonely = names.copy()
+    lonely[0] = "d"
+    with pytest.raises(ValueError, match="'d'.* has 1 sample"):
+        NonconvexLogisticRegressionIC().fit(X, lonely)
