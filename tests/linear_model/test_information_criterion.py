@@ -1,7 +1,8 @@
 """The IC classes: the criteria against independent references
 (scikit-learn's LassoLars / LassoLarsIC / ElasticNet and log_loss), their
 ordering properties, the noise variance, p >= n, sample and penalty weights,
-l1_ratio, bad input."""
+l1_ratio, bad input, and the multinomial criterion of more than two
+classes."""
 
 import warnings
 
@@ -119,11 +120,14 @@ def test_logistic_criterion_is_deviance_plus_size_penalty():
         assert set(model.predict(X)) <= {"no", "yes"}
 
 
-def test_logistic_rejects_more_than_two_classes():
+@pytest.mark.parametrize("solver", ["apg", "pgd"])
+def test_logistic_gradient_solvers_reject_more_than_two_classes(solver):
+    # more than two classes are fitted by the multinomial path (see the
+    # multiclass tests at the end), which only solver="cd" solves
     X, _, _ = make_sparse_regression(60, 5, 2, random_state=0)
     y = np.arange(60) % 3
-    with pytest.raises(ValueError, match="binary"):
-        NonconvexLogisticRegressionIC().fit(X, y)
+    with pytest.raises(ValueError, match="solver='cd'"):
+        NonconvexLogisticRegressionIC(solver=solver).fit(X, y)
 
 
 # --------------------------------------------------------------------------
@@ -601,3 +605,159 @@ def test_l1_ratio_zero_needs_explicit_alphas(cls):
     # ridge only: every coefficient is non-zero, so df = p at every alpha
     model = cls(l1_ratio=0.0, alphas=[1.0, 0.1]).fit(X, y)
     assert np.count_nonzero(model.coef_) == X.shape[1]
+
+
+# --------------------------------------------------------------------------
+# More than two classes: the multinomial path
+
+
+def _multiclass_data(n_classes=4, random_state=0):
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(
+        240, 10, n_informative=4, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, class_sep=0.8, random_state=random_state)
+    return StandardScaler().fit_transform(X), y
+
+
+_MULTICLASS_ALPHAS = np.array([0.2, 0.1, 0.05, 0.02, 0.01, 0.005])
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+@pytest.mark.parametrize("penalty", ["l1", "mcp"])
+def test_multiclass_criterion_is_multinomial_deviance_plus_size_penalty(
+        criterion, penalty):
+    """Each alpha's criterion against the formula on independent
+    NonconvexLogisticRegression fits: deviance from log_loss, df the
+    non-zero coefficients of all classes, EBIC's p = n_features * n_classes."""
+    from sparsestat.linear_model import NonconvexLogisticRegression
+
+    # three classes: with an even number the L1 penalty of the shift of a
+    # feature's class coefficients is flat between the two middle ones, so
+    # fits of the same objective value may differ in df
+    X, y = _multiclass_data(3)
+    n, p = X.shape
+    # a large gamma keeps MCP's objective convex here, so the warm-started
+    # path and the cold single fits reach the same solutions
+    gamma = 30.0
+    model = NonconvexLogisticRegressionIC(
+        criterion, penalty=penalty, gamma=gamma, alphas=_MULTICLASS_ALPHAS,
+        tol=1e-10).fit(X, y)
+    expected = []
+    for alpha in model.alphas_:
+        fit = NonconvexLogisticRegression(
+            alpha=alpha, penalty=penalty, gamma=gamma, tol=1e-10).fit(X, y)
+        deviance = 2 * log_loss(y, fit.predict_proba(X), normalize=False)
+        df = np.count_nonzero(fit.coef_)
+        size = 2 * df if criterion == "aic" else np.log(n) * df
+        if criterion == "ebic":
+            size = size + 2 * 0.5 * np.log(comb(p * 3, df))
+        expected.append(deviance + size)
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-6)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == model.alphas_[best]
+    assert model.coef_.shape == (3, p) and model.intercept_.shape == (3,)
+    assert model.classes_.tolist() == [0, 1, 2]
+    proba = model.predict_proba(X)
+    assert proba.shape == (n, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert model.decision_function(X).shape == (n, 3)
+    np.testing.assert_array_equal(
+        model.predict(X), model.classes_[np.argmax(proba, axis=1)])
+
+
+def test_multiclass_predictions_are_nonconvex_logistic_regressions():
+    """The selected model predicts as NonconvexLogisticRegression at the
+    selected alpha (the same coefficients give the same softmax)."""
+    from sparsestat.linear_model import NonconvexLogisticRegression
+
+    X, y = _multiclass_data(3, random_state=1)
+    model = NonconvexLogisticRegressionIC(
+        penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(X, y)
+    ref = NonconvexLogisticRegression(alpha=model.alpha_, penalty="l1").fit(X, y)
+    ref.coef_, ref.intercept_ = model.coef_, model.intercept_
+    np.testing.assert_array_equal(model.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(model.predict_log_proba(X),
+                                  ref.predict_log_proba(X))
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12)
+
+
+def test_multiclass_string_labels():
+    X, y = _multiclass_data(3)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    numeric = NonconvexLogisticRegressionIC(alphas=10).fit(X, y)
+    labelled = NonconvexLogisticRegressionIC(alphas=10).fit(X, names[y])
+    assert labelled.classes_.tolist() == names.tolist()
+    np.testing.assert_array_equal(labelled.coef_, numeric.coef_)
+    np.testing.assert_array_equal(labelled.criterion_, numeric.criterion_)
+    np.testing.assert_array_equal(labelled.predict(X), names[numeric.predict(X)])
+
+
+def test_multiclass_sample_weights_are_repeated_rows():
+    X, y = _multiclass_data(3, random_state=2)
+    counts = np.random.default_rng(0).integers(0, 4, X.shape[0])
+    # every class keeps rows of positive weight
+    counts[:10] = np.maximum(counts[:10], 1)
+    weighted = NonconvexLogisticRegressionIC(
+        "bic", penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(
+        X, y, sample_weight=counts)
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    repeated = NonconvexLogisticRegressionIC(
+        "bic", penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(
+        X[rows], y[rows])
+    np.testing.assert_allclose(weighted.criterion_, repeated.criterion_, rtol=1e-6)
+    assert weighted.alpha_ == repeated.alpha_
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
+
+
+def test_multiclass_ebic_selects_no_larger_model_than_bic():
+    """On many noise features (60 features, 4 informative, 4 classes) EBIC
+    keeps no more coefficients than BIC, and BIC no more than AIC."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(200, 60, n_informative=4, n_redundant=0,
+                               n_classes=4, n_clusters_per_class=1,
+                               class_sep=0.8, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    sizes = {}
+    for criterion in ("aic", "bic", "ebic"):
+        model = NonconvexLogisticRegressionIC(
+            criterion, penalty="l1", alphas=20).fit(X, y)
+        sizes[criterion] = np.count_nonzero(model.coef_)
+    # BIC's model has fewer than half the n_features * n_classes coefficients,
+    # where EBIC's extra penalty increases with df
+    assert sizes["bic"] < X.shape[1] * 4 / 2
+    assert sizes["ebic"] <= sizes["bic"] <= sizes["aic"]
+    # the design separates them (a test of the ordering, not of a tie)
+    assert sizes["ebic"] < sizes["bic"] < sizes["aic"]
+
+
+def test_binary_layout_unchanged_next_to_multiclass():
+    """Two classes keep the binary path and layout: coef_ of shape
+    (1, n_features), the path's coefficients exactly, 1-D scores."""
+    X, y, _ = make_sparse_regression(200, 8, 3, snr=5, task="classification",
+                                     random_state=4)
+    model = NonconvexLogisticRegressionIC("bic", alphas=12, tol=1e-8).fit(X, y)
+    alphas, coefs, intercepts, _ = nonconvex_path(
+        X, y, loss="log_loss", alphas=model.alphas_, tol=1e-8,
+        return_intercept=True)
+    best = int(np.flatnonzero(alphas == model.alpha_)[0])
+    np.testing.assert_array_equal(model.coef_, coefs[:, best][None, :])
+    np.testing.assert_array_equal(model.intercept_, [intercepts[best]])
+    assert model.decision_function(X).shape == (200,)
+    assert model.predict_proba(X).shape == (200, 2)
+
+
+def test_multiclass_class_without_weight_or_samples_raises():
+    X, y = _multiclass_data(3)
+    names = np.array(["a", "b", "c"])[y]
+    weights = np.where(y == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match="'c'.* has zero total sample_weight"):
+        NonconvexLogisticRegressionIC().fit(X, names, sample_weight=weights)
+    lonely = names.copy()
+    lonely[0] = "d"
+    with pytest.raises(ValueError, match="'d'.* has 1 sample"):
+        NonconvexLogisticRegressionIC().fit(X, lonely)
