@@ -761,3 +761,20 @@ def test_multiclass_class_without_weight_or_samples_raises():
     lonely[0] = "d"
     with pytest.raises(ValueError, match="'d'.* has 1 sample"):
         NonconvexLogisticRegressionIC().fit(X, lonely)
+
+
+def test_multiclass_penalty_weights_reach_the_multinomial_path():
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    plain = NonconvexLogisticRegressionIC(alphas=10).fit(X, y)
+    ones = NonconvexLogisticRegressionIC(alphas=10,
+                                         penalty_weights=np.ones(4)).fit(X, y)
+    np.testing.assert_array_equal(plain.coef_, ones.coef_)
+    free = NonconvexLogisticRegressionIC(alphas=10,
+                                         penalty_weights=[0, 1, 1, 1]).fit(X, y)
+    # the unpenalised feature is in the model for every class
+    assert np.all(free.coef_[:, 0] != 0)
+    assert free.coef_.shape == (3, 4)
