@@ -21,15 +21,25 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import nnls
-from scipy.special import gammaln
+from scipy.special import gammaln, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads
-from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, LogisticClassifierMixin
+from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
 from sparsestat.linear_model._cv import _gamma_grid
+from sparsestat.linear_model._multiclass import (
+    MulticlassLogisticMixin,
+    encode_multiclass_target,
+    is_multiclass,
+    multinomial_decision,
+)
+from sparsestat.linear_model._multinomial import (
+    check_multinomial_solver,
+    multinomial_path,
+)
 from sparsestat.linear_model._path import alpha_grid, compute_path, warn_unconverged
 from sparsestat.linear_model._poisson import PoissonRegressorMixin
 from sparsestat.utils._design import as_target, make_design
@@ -42,6 +52,7 @@ from sparsestat.utils._param_validation import (
 )
 from sparsestat.utils._repr import DocLinkMixin
 from sparsestat.utils.datafits import get_datafit
+from sparsestat.utils.penalties import make_weighting
 from sparsestat.utils.validation import (
     check_count_target,
     check_finite_scalar,
@@ -51,6 +62,8 @@ from sparsestat.utils.validation import (
 
 _IC_CONSTRAINTS = {
     **PENALTY_CONSTRAINTS,
+    # one l1_ratio (a float, no grid: the criterion selects along one path)
+    **WEIGHTING_CONSTRAINTS,
     "criterion": [StrOptions({"aic", "bic", "ebic"})],
     "gamma": [Interval(Real, 1, None, closed="neither"), "array-like"],
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -194,6 +207,9 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
             y_numeric=self._loss != "log_loss",
         )
         y_fit = self._encode_target(y, X.dtype)
+        # the same weighting in every path, hence in the top of the automatic
+        # grid (compute_path's alpha_max, which refuses l1_ratio=0 there)
+        weighting = make_weighting(self.penalty_weights, self.l1_ratio, X.shape[1])
         sw, uniform = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         n_total = weight_total(sample_weight, X.shape[0])
         if self.criterion != "aic" and not n_total > 1:
@@ -207,12 +223,13 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
         positive = getattr(self, "positive", False)
         grid, paths = alphas, []
         for g in gammas:
-            path = compute_path(
+            path = self._compute_path(
                 X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
                 gamma=float(g), alphas=grid, eps=self.eps,
                 fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
                 max_iter=self.max_iter, solver=self.solver,
                 damping=getattr(self, "damping", "tuned"), verbose=self.verbose,
+                weighting=weighting,
             )
             # a saturated fit is never selected (see below), so a saturated
             # path needs no warning: only the solves before it can call for one
@@ -237,11 +254,14 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
         criteria = np.empty((len(paths), len(grid)))
         usable = []
         for row, path in zip(criteria, paths, strict=True):
-            decision = (np.asarray(safe_sparse_dot(X64, path.coefs.astype(np.float64)))
-                        + path.intercepts)
-            df = np.count_nonzero(path.coefs, axis=0)
+            decision = self._path_decision(X64, path)
+            # every coefficient of a fit, over the classes of a multinomial
+            # path (coefs of shape (n_classes, n_features, n_alphas)): df
+            # counts the non-zero ones and EBIC's p is their number
+            coefs = path.coefs.reshape(-1, path.coefs.shape[-1])
+            df = np.count_nonzero(coefs, axis=0)
             values = (self._deviance(y_fit, decision, sw, n_total)
-                      + size_penalty(self.criterion, df, n_total, X.shape[1],
+                      + size_penalty(self.criterion, df, n_total, coefs.shape[0],
                                      self.ebic_gamma))
             # a saturated GLM path stops at the alpha where it saturated: that
             # fit is not a solution (its deviance tends to zero), so it and
@@ -264,8 +284,23 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
         self.gamma_ = float(gammas[best_g])
         self.n_iter_ = int(sum(int(p.n_iters.sum()) for p in paths))
         self.stop_crit_ = float(best.stop_crits[best_a])
-        self._store(best.coefs[:, best_a].copy(), float(best.intercepts[best_a]))
+        self._store(*self._path_fit(best, best_a))
         return self
+
+    def _compute_path(self, X, y, sw, uniform, **params):
+        """The path of one gamma (default: :func:`compute_path`)."""
+        return compute_path(X, y, sw, uniform, **params)
+
+    def _path_decision(self, X, path):
+        """The linear predictors of every fit of ``path`` on float64 ``X``,
+        one column per alpha."""
+        return (np.asarray(safe_sparse_dot(X, path.coefs.astype(np.float64)))
+                + path.intercepts)
+
+    def _path_fit(self, path, index):
+        """``(coef, intercept)`` of the path's fit ``index``, as ``_store``
+        takes them."""
+        return path.coefs[:, index].copy(), float(path.intercepts[index])
 
 
 class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCriterion):
@@ -328,8 +363,9 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
       noise features, and the refit removes the Lasso's shrinkage, which
       inflates the plain scaled-Lasso estimate several times on designs
       with strong signals. It costs a few Lasso fits, and it depends
-      neither on the penalty nor on the grid, so every model of every
-      gamma is scored with the same :math:`\sigma^2`. The least-penalised
+      neither on the penalty (nor ``l1_ratio`` and ``penalty_weights``)
+      nor on the grid, so every model of every gamma is scored with the
+      same :math:`\sigma^2`. The least-penalised
       model of the path is not used: at the small alphas of a ``p >= n``
       path it interpolates the data and its residual says nothing of the
       noise. A support reaching half the samples stops the iteration at
@@ -348,6 +384,31 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         One concavity value or a grid of them (``> 1`` for MCP, ``> 2`` for
         SCAD), searched along with alpha (one path per value); only the
         first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1]: the penalty of feature ``j`` is
+        ``l1_ratio * p(|w_j|; alpha * pw_j, gamma) + (1 - l1_ratio) * alpha
+        * pw_j / 2 * w_j^2`` (ncvreg's Mnet and glmnet's convention: the
+        weight ``pw_j`` multiplies both parts). With ``penalty="l1"`` this
+        is scikit-learn's ``ElasticNet`` penalty with the same ``alpha``
+        and ``l1_ratio``. 1 is the pure penalty, 0 ridge only. One value
+        (no grid: the criterion selects along the path(s) of that value);
+        an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features), so the
+        criterion penalises those models more than their effective size
+        warrants.
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite weight ``pw_j`` of each feature's penalty
+        (ncvreg's and glmnet's ``penalty.factor``); None gives every
+        feature weight one. They are rescaled so that their mean over the
+        penalised (non-zero) features is one, so that multiplying them all
+        by a constant changes nothing. A weight of 0 leaves the feature
+        unpenalised (it is in the model from the top of a path, and
+        ``alpha_max`` accounts for it); it counts in ``df`` when non-zero,
+        as every coefficient does. NaN, infinite or negative weights, a
+        wrong length, or all weights zero raise a ValueError (to exclude a
+        feature, drop its column).
     alphas : int or array-like of shape (n_alphas,), default=100
         The number of alphas, log-spaced from ``alpha_max`` (the smallest
         alpha whose solution is zero) down to ``eps * alpha_max``, or the
@@ -459,13 +520,16 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         "positive": ["boolean"],
     }
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=100,
-                 eps=1e-3, ebic_gamma=0.5, noise_variance=None, fit_intercept=True,
-                 solver="cd", damping="tuned", max_iter=None, tol=1e-4,
-                 positive=False, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=100, eps=1e-3, ebic_gamma=0.5,
+                 noise_variance=None, fit_intercept=True, solver="cd",
+                 damping="tuned", max_iter=None, tol=1e-4, positive=False,
+                 verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma
@@ -581,7 +645,7 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
         self.intercept_ = intercept
 
 
-class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
+class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
                                     _PathInformationCriterion):
     r""":class:`NonconvexLogisticRegression` with alpha (and gamma) chosen by
     AIC, BIC or EBIC.
@@ -601,9 +665,24 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     ``n`` the sum of the sample weights and ``p`` the number of features
     (see :class:`NonconvexLassoIC`). The model has no noise variance.
 
-    Binary only: labels of more than two classes raise a ValueError (fit
-    one classifier per class, e.g. with
-    :class:`~sklearn.multiclass.OneVsRestClassifier`).
+    With more than two classes the path of each gamma is the multinomial
+    path of :class:`NonconvexLogisticRegression` (block proximal Newton, one
+    row of coefficients per class, ``solver="cd"`` only) and the deviance is
+
+    .. math::
+
+        2 \sum_i s_i \Big(\log \sum_k e^{x_i^\top w_k + b_k}
+        - (x_i^\top w_{y_i} + b_{y_i})\Big),
+
+    ``df`` is the number of non-zero coefficients over all the classes (the
+    intercepts are not counted), and EBIC's ``p`` is the number of
+    coefficients, ``n_features * n_classes`` (with an even number of
+    classes and ``penalty="l1"``, the penalty-minimising shift of a
+    feature's class coefficients is any value between the two middle ones,
+    so ``df`` is not unique among the fits of one objective value). The
+    multinomial path has no separation monitor: it does not saturate, and
+    its unconverged solves (separable classes under MCP/SCAD) warn as the
+    binary path's do.
 
     Parameters
     ----------
@@ -614,6 +693,21 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them, searched along with alpha
         (one path per value); only the first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1] (ncvreg's Mnet, see
+        :class:`NonconvexLasso`): ``l1_ratio * p(|w_j|; alpha * pw_j,
+        gamma) + (1 - l1_ratio) * alpha * pw_j / 2 * w_j^2``. One value (no
+        grid); an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features).
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite per-feature penalty weights ``pw_j`` (see
+        :class:`NonconvexLasso`), rescaled so that their mean over the
+        penalised (non-zero) features is one; 0 leaves a feature
+        unpenalised (in the model from the top of the path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError.
     alphas : int or array-like of shape (n_alphas,), default=50
         The number of alphas, log-spaced from ``alpha_max`` down to
         ``eps * alpha_max``, or the alphas themselves.
@@ -627,12 +721,14 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept.
     solver : {"cd", "apg", "pgd"}, default="cd"
-        Solver of the paths (see :class:`NonconvexLogisticRegression`).
+        Solver of the paths (see :class:`NonconvexLogisticRegression`);
+        more than two classes need ``"cd"`` (the others raise a ValueError).
     damping : {"tuned", "ghadimi-lan"}, default="tuned"
         Step-size schedule of ``solver="apg"``; ignored by the other solvers.
     max_iter : int, default=None
-        Per alpha: Newton iterations for ``"cd"`` (default 100), gradient
-        steps for ``"apg"``/``"pgd"`` (default 20000).
+        Per alpha: Newton iterations (sweeps over the classes for more than
+        two) for ``"cd"`` (default 100), gradient steps for
+        ``"apg"``/``"pgd"`` (default 20000).
     tol : float, default=1e-4
         Stopping tolerance of every solve (as in
         :class:`NonconvexLogisticRegression`).
@@ -641,8 +737,8 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The labels; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted; with two, ``classes_[1]`` is the positive class.
     alpha_ : float
         The selected alpha.
     gamma_ : float
@@ -654,10 +750,12 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     criterion_ : ndarray of shape (n_alphas,) or (n_gammas, n_alphas)
         The criterion along the path (one row per gamma for an array-like
         ``gamma``).
-    coef_ : ndarray of shape (1, n_features)
-        Coefficients of the selected model.
-    intercept_ : ndarray of shape (1,)
-        Intercept of the selected model.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the selected model: one row for two classes, one
+        per class for more (as :class:`NonconvexLogisticRegression`).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercept(s) of the selected model (summing to zero over the
+        classes for more than two).
     n_iter_ : int
         Total solver iterations over the path(s).
     stop_crit_ : float
@@ -680,18 +778,31 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
     >>> clf = NonconvexLogisticRegressionIC(criterion="bic").fit(X, y)
     >>> clf.criterion_.shape, clf.score(X, y) > 0.75
     ((50,), True)
+
+    Three classes give one row of coefficients per class:
+
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = NonconvexLogisticRegressionIC(criterion="bic", alphas=20).fit(X, y)
+    >>> clf.coef_.shape, clf.predict_proba(X).shape
+    ((3, 4), (150, 3))
     """
 
     _loss = "log_loss"
     _datafit = "logistic"
     _parameter_constraints = dict(_IC_CONSTRAINTS)
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
-                 eps=1e-2, ebic_gamma=0.5, fit_intercept=True, solver="cd",
-                 damping="tuned", max_iter=None, tol=1e-4, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, ebic_gamma=0.5,
+                 fit_intercept=True, solver="cd", damping="tuned", max_iter=None,
+                 tol=1e-4, verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma
@@ -702,15 +813,58 @@ class NonconvexLogisticRegressionIC(LogisticClassifierMixin, ClassifierMixin,
         self.tol = tol
         self.verbose = verbose
 
+    # Binary targets are 1-D {0, 1} labels on compute_path's logistic path;
+    # more than two classes are one-hot (n_samples, n_classes) labels on
+    # multinomial_path, whose coefs have one leading axis per class.
+
     def _encode_target(self, y, dtype):
-        self.classes_, y01 = encode_binary_target(y)
-        return y01.astype(dtype)
+        if not is_multiclass(y):
+            self.classes_, y01 = encode_binary_target(y)
+            return y01.astype(dtype)
+        check_multinomial_solver(self.solver)
+        # the class sizes are checked here, the class weights (not validated
+        # yet) in _compute_path
+        self.classes_, Y = encode_multiclass_target(
+            y, np.ones(y.shape[0], dtype=dtype), dtype)
+        return Y
+
+    def _compute_path(self, X, y, sw, uniform, **params):
+        if y.ndim == 1:
+            return super()._compute_path(X, y, sw, uniform, **params)
+        # a class of zero total weight raises, naming its label
+        encode_multiclass_target(self.classes_[np.argmax(y, axis=1)], sw, y.dtype)
+        params.pop("loss")
+        return multinomial_path(X, y, sw, **params)
+
+    def _path_decision(self, X, path):
+        if path.coefs.ndim == 2:
+            return super()._path_decision(X, path)
+        # (n_samples, n_classes, n_alphas)
+        return multinomial_decision(X, path)
 
     def _datafit_target(self, y):
         # the logistic row takes labels in {-1, +1}
         return np.where(y > 0, 1.0, -1.0)
 
+    def _deviance(self, y, decision, sw, n_total):
+        if y.ndim == 1:
+            return super()._deviance(y, decision, sw, n_total)
+        # 2 sum_i s_i (log sum_k e^{eta_ik} - eta_{i y_i}) per alpha, with
+        # the frequency weights s_i = n sw_i of the binary deviance
+        loss = (logsumexp(decision, axis=1)
+                - np.einsum("ik,ika->ia", y.astype(np.float64), decision))
+        return 2.0 * n_total * (sw.astype(np.float64) @ loss)
+
+    def _path_fit(self, path, index):
+        if path.coefs.ndim == 2:
+            return super()._path_fit(path, index)
+        return path.coefs[:, :, index].copy(), path.intercepts[:, index].copy()
+
     def _store(self, coef, intercept):
+        if coef.ndim == 2:
+            self.coef_ = coef
+            self.intercept_ = intercept.astype(coef.dtype)
+            return
         self.coef_ = coef[np.newaxis, :]
         self.intercept_ = np.array([intercept], dtype=coef.dtype)
 
@@ -749,6 +903,21 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     gamma : float or array-like of float, default=3.0
         One concavity value or a grid of them, searched along with alpha
         (one path per value); only the first value is used for ``"l1"``.
+    l1_ratio : float, default=1.0
+        Elastic-net mixing in [0, 1] (ncvreg's Mnet, see
+        :class:`NonconvexLasso`): ``l1_ratio * p(|w_j|; alpha * pw_j,
+        gamma) + (1 - l1_ratio) * alpha * pw_j / 2 * w_j^2``. One value (no
+        grid); an automatic alpha grid (an integer ``alphas``) needs
+        ``l1_ratio > 0``. With ``l1_ratio < 1`` the number of non-zero
+        coefficients overstates the elastic net's degrees of freedom (the
+        ridge part shrinks the fit of the selected features).
+    penalty_weights : array-like of shape (n_features,), default=None
+        Non-negative finite per-feature penalty weights ``pw_j`` (see
+        :class:`NonconvexLasso`), rescaled so that their mean over the
+        penalised (non-zero) features is one; 0 leaves a feature
+        unpenalised (in the model from the top of the path, and
+        ``alpha_max`` accounts for it). NaN, infinite or negative weights,
+        a wrong length, or all weights zero raise a ValueError.
     alphas : int or array-like of shape (n_alphas,), default=50
         The number of alphas, log-spaced from ``alpha_max`` down to
         ``eps * alpha_max``, or the alphas themselves.
@@ -821,12 +990,15 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
         "solver": [StrOptions({"cd"})],
     }
 
-    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, alphas=50,
-                 eps=1e-2, ebic_gamma=0.5, fit_intercept=True,
-                 solver="cd", max_iter=None, tol=1e-4, verbose=0):
+    def __init__(self, criterion="bic", *, penalty="mcp", gamma=3.0, l1_ratio=1.0,
+                 penalty_weights=None, alphas=50, eps=1e-2, ebic_gamma=0.5,
+                 fit_intercept=True, solver="cd", max_iter=None, tol=1e-4,
+                 verbose=0):
         self.criterion = criterion
         self.penalty = penalty
         self.gamma = gamma
+        self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.alphas = alphas
         self.eps = eps
         self.ebic_gamma = ebic_gamma

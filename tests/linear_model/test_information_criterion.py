@@ -1,6 +1,8 @@
-"""NonconvexLassoIC and NonconvexLogisticRegressionIC: the criteria against
-independent references (scikit-learn's LassoLars / LassoLarsIC and log_loss),
-their ordering properties, the noise variance, p >= n, weights, bad input."""
+"""The IC classes: the criteria against independent references
+(scikit-learn's LassoLars / LassoLarsIC / ElasticNet and log_loss), their
+ordering properties, the noise variance, p >= n, sample and penalty weights,
+l1_ratio, bad input, and the multinomial criterion of more than two
+classes."""
 
 import warnings
 
@@ -8,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import comb
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LassoLars, LassoLarsIC
+from sklearn.linear_model import ElasticNet, LassoLars, LassoLarsIC, LinearRegression
 from sklearn.metrics import log_loss, mean_poisson_deviance
 
 from sparsestat.datasets import make_sparse_regression
@@ -118,11 +120,14 @@ def test_logistic_criterion_is_deviance_plus_size_penalty():
         assert set(model.predict(X)) <= {"no", "yes"}
 
 
-def test_logistic_rejects_more_than_two_classes():
+@pytest.mark.parametrize("solver", ["apg", "pgd"])
+def test_logistic_gradient_solvers_reject_more_than_two_classes(solver):
+    # more than two classes are fitted by the multinomial path (see the
+    # multiclass tests at the end), which only solver="cd" solves
     X, _, _ = make_sparse_regression(60, 5, 2, random_state=0)
     y = np.arange(60) % 3
-    with pytest.raises(ValueError, match="binary"):
-        NonconvexLogisticRegressionIC().fit(X, y)
+    with pytest.raises(ValueError, match="solver='cd'"):
+        NonconvexLogisticRegressionIC(solver=solver).fit(X, y)
 
 
 # --------------------------------------------------------------------------
@@ -458,3 +463,318 @@ def test_near_ties_go_to_the_first_gamma_and_largest_alpha():
     assert select_first_minimum(crit) == 1
     assert select_first_minimum(np.array([3.0, 2.0, 1.0, 1.0 - 1e-3])) == 3
     assert select_first_minimum(np.array([np.inf, 0.0, -1e-10])) == 1
+
+
+# --------------------------------------------------------------------------
+# penalty_weights and l1_ratio (issue 13)
+
+
+def _problem(cls, n=200, p=12, seed=0):
+    """A design and target of the model of ``cls``."""
+    if cls is NonconvexPoissonRegressionIC:
+        X, y, _ = _counts(n, p, seed)
+        return X, y
+    task = "classification" if cls is NonconvexLogisticRegressionIC else "regression"
+    X, y, _ = make_sparse_regression(n, p, 3, snr=4, task=task, random_state=seed)
+    return X, y
+
+
+_IC_CLASSES = [NonconvexLassoIC, NonconvexLogisticRegressionIC,
+               NonconvexPoissonRegressionIC]
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+@pytest.mark.parametrize("penalty", ["mcp", "l1"])
+def test_unit_penalty_weights_give_the_unweighted_selection_exactly(cls, penalty):
+    X, y = _problem(cls)
+    plain = cls(penalty=penalty, alphas=20).fit(X, y)
+    ones = cls(penalty=penalty, alphas=20,
+               penalty_weights=np.ones(X.shape[1])).fit(X, y)
+    assert ones.alpha_ == plain.alpha_ and ones.gamma_ == plain.gamma_
+    np.testing.assert_array_equal(ones.alphas_, plain.alphas_)
+    np.testing.assert_array_equal(ones.criterion_, plain.criterion_)
+    np.testing.assert_array_equal(ones.coef_, plain.coef_)
+    np.testing.assert_array_equal(ones.intercept_, plain.intercept_)
+
+
+def _weak_feature_regression(seed=0):
+    """Least squares where feature 2 is informative but too weak for BIC:
+    the plain selection drops it."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((150, 10))
+    y = 2.0 * X[:, 0] - 1.5 * X[:, 1] + 0.12 * X[:, 2] + rng.standard_normal(150)
+    return X, y
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "l1"])
+def test_zero_weight_feature_is_in_every_model_of_the_path(penalty):
+    X, y = _weak_feature_regression()
+    weights = np.ones(X.shape[1])
+    weights[2] = 0.0
+    plain = NonconvexLassoIC(penalty=penalty, alphas=30).fit(X, y)
+    assert plain.coef_[2] == 0.0
+    model = NonconvexLassoIC(penalty=penalty, alphas=30,
+                             penalty_weights=weights).fit(X, y)
+    assert model.coef_[2] != 0.0
+    # the grid starts at the weighted alpha_max and feature 2 is in the
+    # model at every alpha of it (unpenalised: from the top of the path)
+    _, coefs, _ = nonconvex_path(X, y, penalty=penalty, alphas=model.alphas_,
+                                 penalty_weights=weights)
+    assert np.all(coefs[2] != 0.0)
+    assert np.count_nonzero(coefs[:, 0]) == 1
+    # the top of the grid is the weighted alpha_max: no penalised feature
+    # enters there, one does just below it
+    assert model.alphas_[0] < plain.alphas_[0]
+
+
+@pytest.mark.parametrize("cls", [NonconvexLogisticRegressionIC,
+                                 NonconvexPoissonRegressionIC])
+def test_glm_zero_weight_feature_is_selected(cls):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 8))
+    eta = 1.2 * X[:, 0] + 0.08 * X[:, 3]
+    if cls is NonconvexPoissonRegressionIC:
+        y = rng.poisson(np.exp(0.3 + 0.5 * eta)).astype(float)
+    else:
+        y = (rng.uniform(size=200) < 1 / (1 + np.exp(-eta))).astype(int)
+    weights = np.ones(8)
+    weights[3] = 0.0
+    plain = cls(alphas=20).fit(X, y)
+    model = cls(alphas=20, penalty_weights=weights).fit(X, y)
+    assert np.ravel(plain.coef_)[3] == 0.0
+    assert np.ravel(model.coef_)[3] != 0.0
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+def test_l1_ratio_criterion_is_the_formula_on_sklearn_elastic_net_fits(data, criterion):
+    """penalty="l1" with l1_ratio=0.5: the criterion at each alpha is the
+    Gaussian formula (LassoLarsIC's noise variance) evaluated on
+    scikit-learn's ElasticNet solution at that alpha."""
+
+    X, y, _ = data
+    n, p = X.shape
+    grid = np.geomspace(0.8, 0.005, 12)
+    model = NonconvexLassoIC(criterion, penalty="l1", l1_ratio=0.5, alphas=grid,
+                             tol=1e-12).fit(X, y)
+    ols = LinearRegression().fit(X, y)
+    sigma2 = np.sum((y - ols.predict(X)) ** 2) / (n - p - 1)
+    assert model.noise_variance_ == pytest.approx(sigma2, rel=1e-10)
+    expected, coefs = [], []
+    for alpha in grid:  # decreasing, the order of alphas_
+        enet = ElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14,
+                          max_iter=100_000).fit(X, y)
+        rss = np.sum((y - enet.predict(X)) ** 2)
+        df = np.count_nonzero(enet.coef_)
+        size = _factor(criterion, n) * df
+        if criterion == "ebic":
+            size = size + 2 * 0.5 * np.log(comb(p, df))
+        expected.append(n * np.log(2 * np.pi * sigma2) + rss / sigma2 + size)
+        coefs.append(enet.coef_)
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-6)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == grid[best]
+    np.testing.assert_allclose(model.coef_, coefs[best], rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+@pytest.mark.parametrize("params, name", [
+    ({"penalty_weights": "negative"}, "penalty_weights"),
+    ({"penalty_weights": "nan"}, "penalty_weights"),
+    ({"penalty_weights": "short"}, "penalty_weights"),
+    ({"penalty_weights": "zeros"}, "penalty_weights"),
+    ({"l1_ratio": -0.1}, "l1_ratio"),
+    ({"l1_ratio": 1.5}, "l1_ratio"),
+    ({"l1_ratio": float("nan")}, "l1_ratio"),
+    ({"l1_ratio": [0.5, 1.0]}, "l1_ratio"),
+])
+def test_bad_weighting_names_the_parameter(cls, params, name):
+    X, y = _problem(cls, n=40, p=4)
+    bad = {"negative": [1.0, -1.0, 1.0, 1.0], "nan": [1.0, np.nan, 1.0, 1.0],
+           "short": [1.0, 1.0, 1.0], "zeros": np.zeros(4)}
+    params = {key: bad.get(value, value) if isinstance(value, str) else value
+              for key, value in params.items()}
+    with pytest.raises(ValueError, match=name):
+        cls(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", _IC_CLASSES)
+def test_l1_ratio_zero_needs_explicit_alphas(cls):
+    X, y = _problem(cls, n=60, p=4)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        cls(l1_ratio=0.0, alphas=10).fit(X, y)
+    # ridge only: every coefficient is non-zero, so df = p at every alpha
+    model = cls(l1_ratio=0.0, alphas=[1.0, 0.1]).fit(X, y)
+    assert np.count_nonzero(model.coef_) == X.shape[1]
+
+
+# --------------------------------------------------------------------------
+# More than two classes: the multinomial path
+
+
+def _multiclass_data(n_classes=4, random_state=0):
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(
+        240, 10, n_informative=4, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, class_sep=0.8, random_state=random_state)
+    return StandardScaler().fit_transform(X), y
+
+
+_MULTICLASS_ALPHAS = np.array([0.2, 0.1, 0.05, 0.02, 0.01, 0.005])
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic", "ebic"])
+@pytest.mark.parametrize("penalty", ["l1", "mcp"])
+def test_multiclass_criterion_is_multinomial_deviance_plus_size_penalty(
+        criterion, penalty):
+    """Each alpha's criterion against the formula on independent
+    NonconvexLogisticRegression fits: deviance from log_loss, df the
+    non-zero coefficients of all classes, EBIC's p = n_features * n_classes."""
+    from sparsestat.linear_model import NonconvexLogisticRegression
+
+    # three classes: with an even number the L1 penalty of the shift of a
+    # feature's class coefficients is flat between the two middle ones, so
+    # fits of the same objective value may differ in df
+    X, y = _multiclass_data(3)
+    n, p = X.shape
+    # a large gamma keeps MCP's objective convex here, so the warm-started
+    # path and the cold single fits reach the same solutions
+    gamma = 30.0
+    model = NonconvexLogisticRegressionIC(
+        criterion, penalty=penalty, gamma=gamma, alphas=_MULTICLASS_ALPHAS,
+        tol=1e-10).fit(X, y)
+    expected = []
+    for alpha in model.alphas_:
+        fit = NonconvexLogisticRegression(
+            alpha=alpha, penalty=penalty, gamma=gamma, tol=1e-10).fit(X, y)
+        deviance = 2 * log_loss(y, fit.predict_proba(X), normalize=False)
+        df = np.count_nonzero(fit.coef_)
+        size = 2 * df if criterion == "aic" else np.log(n) * df
+        if criterion == "ebic":
+            size = size + 2 * 0.5 * np.log(comb(p * 3, df))
+        expected.append(deviance + size)
+    np.testing.assert_allclose(model.criterion_, expected, rtol=1e-6)
+    best = int(np.argmin(expected))
+    assert model.alpha_ == model.alphas_[best]
+    assert model.coef_.shape == (3, p) and model.intercept_.shape == (3,)
+    assert model.classes_.tolist() == [0, 1, 2]
+    proba = model.predict_proba(X)
+    assert proba.shape == (n, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert model.decision_function(X).shape == (n, 3)
+    np.testing.assert_array_equal(
+        model.predict(X), model.classes_[np.argmax(proba, axis=1)])
+
+
+def test_multiclass_predictions_are_nonconvex_logistic_regressions():
+    """The selected model predicts as NonconvexLogisticRegression at the
+    selected alpha (the same coefficients give the same softmax)."""
+    from sparsestat.linear_model import NonconvexLogisticRegression
+
+    X, y = _multiclass_data(3, random_state=1)
+    model = NonconvexLogisticRegressionIC(
+        penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(X, y)
+    ref = NonconvexLogisticRegression(alpha=model.alpha_, penalty="l1").fit(X, y)
+    ref.coef_, ref.intercept_ = model.coef_, model.intercept_
+    np.testing.assert_array_equal(model.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(model.predict_log_proba(X),
+                                  ref.predict_log_proba(X))
+    np.testing.assert_array_equal(model.predict(X), ref.predict(X))
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12)
+
+
+def test_multiclass_string_labels():
+    X, y = _multiclass_data(3)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    numeric = NonconvexLogisticRegressionIC(alphas=10).fit(X, y)
+    labelled = NonconvexLogisticRegressionIC(alphas=10).fit(X, names[y])
+    assert labelled.classes_.tolist() == names.tolist()
+    np.testing.assert_array_equal(labelled.coef_, numeric.coef_)
+    np.testing.assert_array_equal(labelled.criterion_, numeric.criterion_)
+    np.testing.assert_array_equal(labelled.predict(X), names[numeric.predict(X)])
+
+
+def test_multiclass_sample_weights_are_repeated_rows():
+    X, y = _multiclass_data(3, random_state=2)
+    counts = np.random.default_rng(0).integers(0, 4, X.shape[0])
+    # every class keeps rows of positive weight
+    counts[:10] = np.maximum(counts[:10], 1)
+    weighted = NonconvexLogisticRegressionIC(
+        "bic", penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(
+        X, y, sample_weight=counts)
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    repeated = NonconvexLogisticRegressionIC(
+        "bic", penalty="l1", alphas=_MULTICLASS_ALPHAS, tol=1e-10).fit(
+        X[rows], y[rows])
+    np.testing.assert_allclose(weighted.criterion_, repeated.criterion_, rtol=1e-6)
+    assert weighted.alpha_ == repeated.alpha_
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
+
+
+def test_multiclass_ebic_selects_no_larger_model_than_bic():
+    """On many noise features (60 features, 4 informative, 4 classes) EBIC
+    keeps no more coefficients than BIC, and BIC no more than AIC."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(200, 60, n_informative=4, n_redundant=0,
+                               n_classes=4, n_clusters_per_class=1,
+                               class_sep=0.8, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    sizes = {}
+    for criterion in ("aic", "bic", "ebic"):
+        model = NonconvexLogisticRegressionIC(
+            criterion, penalty="l1", alphas=20).fit(X, y)
+        sizes[criterion] = np.count_nonzero(model.coef_)
+    # BIC's model has fewer than half the n_features * n_classes coefficients,
+    # where EBIC's extra penalty increases with df
+    assert sizes["bic"] < X.shape[1] * 4 / 2
+    assert sizes["ebic"] <= sizes["bic"] <= sizes["aic"]
+    # the design separates them (a test of the ordering, not of a tie)
+    assert sizes["ebic"] < sizes["bic"] < sizes["aic"]
+
+
+def test_binary_layout_unchanged_next_to_multiclass():
+    """Two classes keep the binary path and layout: coef_ of shape
+    (1, n_features), the path's coefficients exactly, 1-D scores."""
+    X, y, _ = make_sparse_regression(200, 8, 3, snr=5, task="classification",
+                                     random_state=4)
+    model = NonconvexLogisticRegressionIC("bic", alphas=12, tol=1e-8).fit(X, y)
+    alphas, coefs, intercepts, _ = nonconvex_path(
+        X, y, loss="log_loss", alphas=model.alphas_, tol=1e-8,
+        return_intercept=True)
+    best = int(np.flatnonzero(alphas == model.alpha_)[0])
+    np.testing.assert_array_equal(model.coef_, coefs[:, best][None, :])
+    np.testing.assert_array_equal(model.intercept_, [intercepts[best]])
+    assert model.decision_function(X).shape == (200,)
+    assert model.predict_proba(X).shape == (200, 2)
+
+
+def test_multiclass_class_without_weight_or_samples_raises():
+    X, y = _multiclass_data(3)
+    names = np.array(["a", "b", "c"])[y]
+    weights = np.where(y == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match="'c'.* has zero total sample_weight"):
+        NonconvexLogisticRegressionIC().fit(X, names, sample_weight=weights)
+    lonely = names.copy()
+    lonely[0] = "d"
+    with pytest.raises(ValueError, match="'d'.* has 1 sample"):
+        NonconvexLogisticRegressionIC().fit(X, lonely)
+
+
+def test_multiclass_penalty_weights_reach_the_multinomial_path():
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    plain = NonconvexLogisticRegressionIC(alphas=10).fit(X, y)
+    ones = NonconvexLogisticRegressionIC(alphas=10,
+                                         penalty_weights=np.ones(4)).fit(X, y)
+    np.testing.assert_array_equal(plain.coef_, ones.coef_)
+    free = NonconvexLogisticRegressionIC(alphas=10,
+                                         penalty_weights=[0, 1, 1, 1]).fit(X, y)
+    # the unpenalised feature is in the model for every class
+    assert np.all(free.coef_[:, 0] != 0)
+    assert free.coef_.shape == (3, 4)
