@@ -223,12 +223,14 @@ def _refit_best(estimator, final_cls, best, alphas, gammas, l1_ratios, X, y,
     estimator.alpha_ = float(alphas[best_l, best_a])
     estimator.gamma_ = float(gammas[best_g])
     estimator.l1_ratio_ = float(l1_ratios[best_l])
+    if hasattr(estimator, "damping"):
+        # the Poisson models have no gradient solver to damp
+        extra["damping"] = estimator.damping
     final = final_cls(
         alpha=estimator.alpha_, penalty=estimator.penalty, gamma=estimator.gamma_,
         l1_ratio=estimator.l1_ratio_, penalty_weights=estimator.penalty_weights,
         fit_intercept=estimator.fit_intercept, solver=estimator.solver,
-        damping=estimator.damping, max_iter=estimator.max_iter, tol=estimator.tol,
-        **extra,
+        max_iter=estimator.max_iter, tol=estimator.tol, **extra,
     ).fit(X, y, sample_weight=sample_weight)
     for name in ("coef_", "intercept_", "n_iter_", "stop_crit_", "dual_gap_"):
         if hasattr(final, name):

@@ -11,6 +11,7 @@ from sparsestat.linear_model._cv import (
     _cross_validate,
     _gamma_grid,
     _l1_ratio_grid,
+    _refit_best,
 )
 from sparsestat.linear_model._poisson import (
     POISSON_CONSTRAINTS,
@@ -210,18 +211,7 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
                 y64[test], decision, sw_test.astype(np.float64))
         self.deviance_path_ = deviance if is_grid else deviance[0]
         mean = np.where(selectable, deviance[..., scored].mean(axis=-1), np.inf)
-        best_l, best_g, best_a = np.unravel_index(np.argmin(mean), mean.shape)
-        self.alphas_ = alphas if is_grid else alphas[0]
-        self.gammas_ = gammas
-        self.alpha_ = float(alphas[best_l, best_a])
-        self.gamma_ = float(gammas[best_g])
-        self.l1_ratio_ = float(l1_ratios[best_l])
-        final = NonconvexPoissonRegression(
-            alpha=self.alpha_, penalty=self.penalty, gamma=self.gamma_,
-            l1_ratio=self.l1_ratio_, penalty_weights=self.penalty_weights,
-            fit_intercept=self.fit_intercept, solver=self.solver,
-            max_iter=self.max_iter, tol=self.tol,
-        ).fit(X, y, sample_weight=sample_weight)
-        for name in ("coef_", "intercept_", "n_iter_", "stop_crit_"):
-            setattr(self, name, getattr(final, name))
+        best = np.unravel_index(np.argmin(mean), mean.shape)
+        _refit_best(self, NonconvexPoissonRegression, best, alphas, gammas,
+                    l1_ratios, X, y, sample_weight)
         return self
