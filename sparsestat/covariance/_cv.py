@@ -114,7 +114,11 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
     Every candidate is scored by the held-out Gaussian log-likelihood
     (``sklearn.covariance.log_likelihood``) averaged over the folds, as in
     scikit-learn's ``GraphicalLassoCV``; the best candidate is refitted on
-    all the data. Folds run in parallel through joblib.
+    all the data. Folds run in parallel through joblib. Each fold computes
+    its training covariance once and solves its candidates as a
+    warm-started path (see :func:`mtp2_path`), each refinement value
+    starting from the fold's solution at the nearest larger value scored:
+    the scores are those of separate fits, to the solver's tolerance.
 
     Parameters
     ----------
