@@ -201,3 +201,50 @@ def test_cv_equals_brute_force_cold_fits(alphas, gammas):
                             & (results["gammas"] == model.gamma_))
     assert chosen.size == 1
     assert mean[chosen[0]] >= mean.max() - 1e-9 * abs(mean.max())
+
+
+def test_cv_refinements_start_from_kept_solutions(monkeypatch):
+    # every refinement round sends each fold the starts it needs and no
+    # more: the nearest larger scored alpha of each new candidate
+    from sparsestat.covariance import MTP2GraphicalModelCV, _cv
+
+    calls = []
+    original = _cv._fold_scores
+
+    def record(fold, candidates, starts, params):
+        calls.append((len(fold), [a for a, _ in candidates], sorted(starts)))
+        return original(fold, candidates, starts, params)
+
+    monkeypatch.setattr(_cv, "_fold_scores", record)
+    T = make_mtp2_precision(8, graph="grid", random_state=3)
+    rng = np.random.default_rng(3)
+    X = rng.multivariate_normal(np.zeros(8), np.linalg.inv(T), size=150,
+                                method="cholesky")
+    model = MTP2GraphicalModelCV(alphas=4, n_refinements=3, cv=3).fit(X)
+    scored = model.cv_results_["alphas"]
+    first, later = calls[:3], calls[3:]
+    # the first round gets the rows and no start; later rounds the fold's
+    # two covariances and starts among the alphas scored before
+    assert all(n == 3 and not starts for n, _, starts in first)
+    assert later and all(n == 2 and starts for n, _, starts in later)
+    for _, candidates, starts in later:
+        assert len(starts) <= len(candidates)
+        assert set(starts) <= set(scored) - set(candidates)
+        expected = {min([a for a in starts if a >= c], default=max(starts))
+                    for c in candidates}
+        assert set(starts) == expected
+
+
+def test_cv_parallel_refinements_equal_serial():
+    from sparsestat.covariance import MTP2GraphicalModelCV
+
+    T = make_mtp2_precision(8, graph="BA", random_state=4)
+    rng = np.random.default_rng(4)
+    X = rng.multivariate_normal(np.zeros(8), np.linalg.inv(T), size=150,
+                                method="cholesky")
+    kw = dict(alphas=3, n_refinements=2, cv=3)
+    serial = MTP2GraphicalModelCV(**kw).fit(X)
+    parallel = MTP2GraphicalModelCV(n_jobs=2, **kw).fit(X)
+    for key, value in serial.cv_results_.items():
+        np.testing.assert_allclose(parallel.cv_results_[key], value)
+    assert parallel.alpha_ == serial.alpha_
