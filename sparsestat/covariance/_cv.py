@@ -89,6 +89,13 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
     scikit-learn's ``GraphicalLassoCV``; the best candidate is refitted on
     all the data. Folds run in parallel through joblib.
 
+    Cross-validation is the way to get the best precision matrix;
+    :class:`MTP2GraphicalModelIC` (EBIC) the way to get a graph, as held-out
+    likelihood keeps weak false edges. The folds need the rows, so this
+    class takes data only (it has no ``covariance="precomputed"``); to fit
+    from a covariance matrix and its number of samples (computed out of
+    core, for example), use :class:`MTP2GraphicalModelIC`.
+
     Parameters
     ----------
     alphas : int or array-like of shape (n_alphas,), default=5
