@@ -18,7 +18,7 @@ from joblib import Parallel
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import sparsestat
-from sparsestat.covariance import mtp2_graphical_model
+from sparsestat.covariance import mtp2_graphical_model, mtp2_path
 from sparsestat.linear_model import NonconvexLasso, nonconvex_path
 from tests import _reliability as rel
 from tests._suite_params import DATA_SHAPE, THREADS_SHAPE
@@ -113,7 +113,10 @@ def test_fit_runs_with_one_blas_thread(name, monkeypatch):
     (lambda: mtp2_graphical_model(
         np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), alpha=0.1),
      "sparsestat.covariance._path", "_solve_stage"),
-], ids=["nonconvex_path", "mtp2_graphical_model"])
+    (lambda: mtp2_path(
+        np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), [0.2, 0.1]),
+     "sparsestat.covariance._mtp2_path", "_solve_stage"),
+], ids=["nonconvex_path", "mtp2_graphical_model", "mtp2_path"])
 def test_public_functions_run_with_one_blas_thread(call, module, attribute,
                                                    monkeypatch):
     seen = _record_inside(monkeypatch, sys.modules[module], attribute)
