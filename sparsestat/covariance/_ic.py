@@ -9,11 +9,9 @@ takes a precomputed covariance (``covariance="precomputed"`` with
 ``n_samples``), which cross-validation cannot score.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsestat._config import limit_blas_threads
@@ -22,37 +20,11 @@ from sparsestat.covariance._graphical_model import (
     _COMMON_CONSTRAINTS,
     MTP2GraphicalModel,
 )
-from sparsestat.covariance._path import (
-    _alpha_grid,
-    _resolve_gamma,
-    mtp2_graphical_model,
-)
+from sparsestat.covariance._mtp2_path import mtp2_path
+from sparsestat.covariance._path import _alpha_grid, _resolve_gamma
 from sparsestat.utils._grid import check_alpha_grid, select_first_minimum
 from sparsestat.utils._param_validation import Interval, StrOptions
-from sparsestat.utils.progress import progress
 from sparsestat.utils.validation import check_finite_scalar
-
-
-def _warm_path(emp_cov, alphas, *, gamma, verbose, **params):
-    """Temporary stand-in for ``mtp2_path`` (same return layout)."""
-    precisions = np.empty((len(alphas), *emp_cov.shape))
-    covariances = np.empty_like(precisions)
-    n_iter, stop_crit = [], []
-    precision = None
-    steps = progress(alphas, verbose=verbose, desc="MTP2 path", unit="alphas")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        for k, alpha in enumerate(steps):
-            precision, cov, it, kkt, _ = mtp2_graphical_model(
-                emp_cov, alpha, gamma=gamma, precision_init=precision, **params
-            )
-            precisions[k], covariances[k] = precision, cov
-            n_iter.append(it)
-            stop_crit.append(kkt)
-            steps.set_postfix(alpha=float(alpha), kkt=float(kkt))
-    for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=3)
-    return precisions, covariances, np.asarray(n_iter), np.asarray(stop_crit)
 
 
 def information_criterion_path(precisions, emp_cov, n_samples, ebic_gamma):
@@ -84,8 +56,9 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
     r"""MTP2 graphical model with ``alpha`` chosen by the extended BIC.
 
     One path of :class:`MTP2GraphicalModel` fits over a decreasing ``alpha``
-    grid is solved on all the data, each fit warm started from the previous
-    one, and the fit of smallest criterion is kept:
+    grid is solved on all the data (:func:`mtp2_path`, each fit warm
+    started from the previous one), and the fit of smallest criterion is
+    kept:
 
     .. math::
 
@@ -209,8 +182,9 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
     have different parameters (``cv``, ``n_jobs``, ``n_refinements`` there;
     ``criterion``, ``ebic_gamma``, ``n_samples`` here).
 
-    Each fit's stage 1 is a strictly convex problem, so warm starts change
-    the iterations, not the path's solutions (to ``tol``).
+    The path is :func:`mtp2_path`'s: every stage is convex, so the warm
+    starts change the work, not the fits (each equals a separate
+    :class:`MTP2GraphicalModel` fit at its ``alpha`` to the tolerance).
 
     BLAS runs with one thread inside ``fit`` by default; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -338,9 +312,8 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
             alphas = _alpha_grid(emp_cov, alphas)
         else:
             alphas = np.sort(alphas)[::-1]
-        gamma = _resolve_gamma(self.penalty, self.gamma)
-        precisions, covariances, n_iter, stop_crit = _warm_path(
-            emp_cov, alphas, gamma=gamma, verbose=self.verbose,
+        precisions, covariances, n_iter, stop_crit = mtp2_path(
+            emp_cov, alphas, gamma=self.gamma, verbose=self.verbose,
             **self._solver_params(),
         )
         ebic_gamma = self.ebic_gamma if self.criterion == "ebic" else 0.0
@@ -356,7 +329,7 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
         self.n_edges_path_ = n_edges
         self.n_samples_ = n_samples
         self.alpha_ = float(alphas[best])
-        self.gamma_ = float(gamma)
+        self.gamma_ = float(_resolve_gamma(self.penalty, self.gamma))
         self.location_ = location.astype(X.dtype)
         self.precision_ = precision.astype(X.dtype)
         self.covariance_ = covariances[best].astype(X.dtype)

@@ -13,7 +13,7 @@ from sparsestat.covariance import (
     MTP2GraphicalModel,
     MTP2GraphicalModelCV,
     MTP2GraphicalModelIC,
-    mtp2_graphical_model,
+    mtp2_path,
 )
 from sparsestat.datasets import make_mtp2_precision
 from sparsestat.metrics import edge_recovery
@@ -27,17 +27,6 @@ def _data(p=8, n=200, seed=0, offset=0.0):
     return T, X
 
 
-def _path(S, alphas, **params):
-    """The path recomputed from public functions: each fit warm started
-    from the previous one, as the estimator solves it."""
-    precisions, precision = [], None
-    for alpha in alphas:
-        precision, *_ = mtp2_graphical_model(S, alpha, precision_init=precision,
-                                             **params)
-        precisions.append(precision)
-    return np.array(precisions)
-
-
 @pytest.mark.parametrize("criterion, ebic_gamma", [("ebic", 0.5), ("ebic", 1.0),
                                                    ("bic", 0.5)])
 def test_criterion_matches_numpy(criterion, ebic_gamma):
@@ -45,7 +34,7 @@ def test_criterion_matches_numpy(criterion, ebic_gamma):
     n, p = X.shape
     model = MTP2GraphicalModelIC(criterion, ebic_gamma=ebic_gamma, alphas=12).fit(X)
     S = np.cov(X, rowvar=False, bias=True)
-    precisions = _path(S, model.alphas_)
+    precisions = mtp2_path(S, model.alphas_)[0]
     g = ebic_gamma if criterion == "ebic" else 0.0
     expected, edges = [], []
     for T in precisions:
@@ -65,7 +54,7 @@ def test_criterion_matches_numpy(criterion, ebic_gamma):
                           + 1e-8 * abs(model.criterion_[best]))
     assert model.alpha_ == model.alphas_[ties[0]]
     k = ties[0]
-    np.testing.assert_allclose(model.precision_, precisions[k], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(model.precision_, precisions[k], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(model.covariance_ @ model.precision_, np.eye(p),
                                atol=1e-8)
     assert model.adjacency_.sum() // 2 == model.n_edges_path_[k]
@@ -247,3 +236,10 @@ def test_ebic_recovers_the_graph_better_than_cv():
     f1_cv = edge_recovery(T, cv.precision_, directed=False)["f1"]
     assert f1_ebic >= 0.95
     assert f1_ebic >= f1_cv
+
+
+def test_l1_penalty_has_the_infinite_concavity():
+    _, X = _data()
+    model = MTP2GraphicalModelIC(penalty="l1", alphas=6).fit(X)
+    assert model.gamma_ == np.inf
+    assert len(model.n_iter_) == 1
