@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 from joblib import Parallel
 from sklearn.covariance import empirical_covariance, log_likelihood
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
@@ -16,11 +15,12 @@ from sparsestat.covariance._graphical_model import (
     _COMMON_CONSTRAINTS,
     MTP2GraphicalModel,
 )
-from sparsestat.covariance._path import (
-    _alpha_grid,
-    _resolve_gamma,
-    mtp2_graphical_model,
+from sparsestat.covariance._mtp2_path import (
+    _nearest_larger,
+    _solve_path,
+    _stage_params,
 )
+from sparsestat.covariance._path import _alpha_grid, _resolve_gamma
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import (
     C_INT_MAX,
@@ -50,12 +50,11 @@ def _refined_alphas(scored, mean, n_alphas):
     return np.logspace(np.log10(high), np.log10(low), n_alphas + 2)[1:-1]
 
 
-def _fold_scores(X, train, test, candidates, params):
-    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold,
-    and why the fold cannot score any candidate (None when it can)."""
+def _fold_covariances(X, train, test, assume_centered):
+    """Training and test covariances of one fold (centred at the training
+    mean), and why the fold cannot score any candidate (None when it can)."""
     X_train, X_test = X[train], X[test]
-    params = dict(params)
-    if params.pop("assume_centered"):
+    if assume_centered:
         location = np.zeros(X.shape[1])
     else:
         location = X_train.mean(axis=0)
@@ -66,19 +65,47 @@ def _fold_scores(X, train, test, candidates, params):
     constant = _constant_columns(emp_cov, np.abs(X_train).max(axis=0))
     if constant.size:
         # a column constant within this training fold: no estimate exists
-        return np.full(len(candidates), -np.inf), (
+        return emp_cov, test_cov, (
             f"column(s) {constant.tolist()} constant in its training part"
         )
-    scores = []
-    precision = None
-    for alpha, gamma in candidates:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            precision, *_ = mtp2_graphical_model(
-                emp_cov, alpha, gamma=gamma, **params
-            )
-        scores.append(log_likelihood(test_cov, precision))
-    return np.asarray(scores), None
+    return emp_cov, test_cov, None
+
+
+def _fold_scores(fold, candidates, starts, params):
+    """Held-out Gaussian log-likelihood of each (alpha, gamma) on one fold.
+
+    ``fold`` is ``(X, train, test)`` in the first round, whose worker
+    computes the fold's covariances, and ``(emp_cov, test_cov)`` after.
+    The alphas of each gamma are solved as a warm-started path (decreasing),
+    each starting from the first-stage solution of the nearest larger alpha
+    in ``starts`` (earlier rounds) or this call: that stage does not depend
+    on ``gamma``, so one dict serves every gamma. Returns the scores, the
+    fold's covariances, the reason it can score nothing (None when it can)
+    and the first-stage solutions of this call (alpha -> precision).
+    """
+    params = dict(params)
+    assume_centered = params.pop("assume_centered")
+    if len(fold) == 3:
+        emp_cov, test_cov, reason = _fold_covariances(*fold, assume_centered)
+    else:
+        (emp_cov, test_cov), reason = fold, None
+    covariances = (emp_cov, test_cov)
+    if reason is not None:
+        return np.full(len(candidates), -np.inf), covariances, reason, {}
+    scores = np.empty(len(candidates))
+    solved = dict(starts)
+    new = {}
+    for gamma in dict.fromkeys(g for _, g in candidates):
+        at = [k for k, (_, g) in enumerate(candidates) if g == gamma]
+        results, firsts = _solve_path(
+            emp_cov, [candidates[k][0] for k in at], solved,
+            _stage_params(gamma=gamma, **params),
+        )
+        solved.update(firsts)
+        new.update(firsts)
+        for k, result in zip(at, results, strict=True):
+            scores[k] = log_likelihood(test_cov, result[0])
+    return scores, covariances, None, new
 
 
 class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
@@ -279,8 +306,12 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         splits = cv_splits(self, check_cv(self.cv), X64, y, groups=groups,
                            params=params)
         fit_params = {**self._solver_params(), "assume_centered": self.assume_centered}
+        # per fold: its data (first round), then its covariances; and the
+        # first-stage solutions later rounds may start from (alpha -> T)
+        folds = [(X64, train, test) for train, test in splits]
+        kept = [{} for _ in splits]
         failures = {}
-        scores = self._cv_scores(X64, splits, candidates, fit_params, failures,
+        scores = self._cv_scores(folds, kept, candidates, fit_params, failures,
                                  "CV grid")
         for round_ in range(n_refinements):
             mean = scores.mean(axis=0)
@@ -295,7 +326,7 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
                 break
             label = f"CV refinement {round_ + 1}/{n_refinements}"
             scores = np.hstack(
-                [scores, self._cv_scores(X64, splits, new, fit_params, failures, label)]
+                [scores, self._cv_scores(folds, kept, new, fit_params, failures, label)]
             )
             candidates += new
         _check_scores(candidates, scores, failures)
@@ -317,28 +348,42 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
         self._fit_emp_cov(emp_cov, location, X.dtype, self.alpha_, self.gamma_)
         return self
 
-    def _cv_scores(self, X, splits, candidates, params, failures, label):
-        """Held-out log-likelihoods, shape (n_folds, n_candidates); the
-        reasons of the folds that could score nothing go to ``failures``
-        (fold index -> reason)."""
+    def _cv_scores(self, folds, kept, candidates, params, failures, label):
+        """Held-out log-likelihoods, shape (n_folds, n_candidates).
+
+        Updates ``folds`` (to their covariances), ``kept`` (to the starts
+        the next round may need: the new alphas lie inside the interval
+        around the best alpha, and each starts from the nearest larger
+        solution, so each fold keeps those of this round and the nearest
+        larger of each candidate of this round, at most ``2 * n_alphas``)
+        and ``failures`` (fold index -> reason of a fold that can score
+        nothing).
+        """
+        for k, solutions in enumerate(kept):
+            needed = {_nearest_larger(solutions, a) for a, _ in candidates}
+            kept[k] = {a: solutions[a] for a in needed if a is not None}
+        live = [k for k in range(len(folds)) if k not in failures]
         jobs = (
-            delayed(_fold_scores)(X, train, test, candidates, params)
-            for train, test in splits
+            delayed(_fold_scores)(folds[k], candidates, kept[k], params) for k in live
         )
         results = progress(
             Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs),
-            verbose=self.verbose, total=len(splits), unit="folds",
-            desc=f"{label}: {len(splits)} folds x {len(candidates)} (alpha, gamma)",
+            verbose=self.verbose, total=len(live), unit="folds",
+            desc=f"{label}: {len(folds)} folds x {len(candidates)} (alpha, gamma)",
         )
-        scores = []
-        for k, (fold_scores, reason) in enumerate(results):
+        scores = np.full((len(folds), len(candidates)), -np.inf)
+        for k, (fold_scores, covariances, reason, solutions) in zip(
+            live, results, strict=True
+        ):
             if reason is not None:
                 failures[k] = reason
-            scores.append(fold_scores)
-            finite = np.asarray(fold_scores)[np.isfinite(fold_scores)]
+            folds[k] = covariances
+            kept[k].update(solutions)
+            scores[k] = fold_scores
+            finite = fold_scores[np.isfinite(fold_scores)]
             results.set_postfix(best_loglik=float(finite.max()) if finite.size
                                 else float("-inf"))
-        return np.array(scores)
+        return scores
 
 
 def _check_scores(candidates, scores, failures):

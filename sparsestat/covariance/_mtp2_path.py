@@ -100,13 +100,14 @@ def _adaptive_stages(emp_cov, alpha, start, penalty, gamma, n_stages, diag_domin
 
 
 def _nearest_larger(solved, alpha):
-    """The first-stage solution of the smallest solved alpha above ``alpha``
-    (the largest one when none is above, e.g. alpha itself), or None."""
+    """The smallest alpha of ``solved`` (a dict keyed by alphas) at or above
+    ``alpha``, the largest one when none is (the nearest below), None when
+    ``solved`` is empty."""
     if not solved:
         return None
     keys = np.fromiter(solved, dtype=np.float64, count=len(solved))
     above = keys[keys >= alpha]
-    return solved[float(above.min() if above.size else keys.max())]
+    return float(above.min() if above.size else keys.max())
 
 
 def _solve_path(emp_cov, alphas, starts, params, verbose=0, warm="first"):
@@ -130,9 +131,9 @@ def _solve_path(emp_cov, alphas, starts, params, verbose=0, warm="first"):
                      unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
-        start = _nearest_larger(solved, alpha)
+        near = _nearest_larger(solved, alpha)
         results[k] = _adaptive_stages(
-            emp_cov, alpha, diag_start if start is None else start, **params
+            emp_cov, alpha, diag_start if near is None else solved[near], **params
         )
         solved[alpha] = firsts[alpha] = results[k][2 if warm == "first" else 0]
         steps.set_postfix(alpha=alpha, iters=sum(results[k][3]), kkt=results[k][4])

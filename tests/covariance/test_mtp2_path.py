@@ -162,3 +162,42 @@ def test_bad_input(emp_cov, alphas, kwargs, error, match):
     S = _emp_cov(p=4, n=30) if emp_cov is None else emp_cov
     with pytest.raises(error, match=match):
         mtp2_path(S, alphas, **kwargs)
+
+
+@pytest.mark.parametrize("alphas, gammas", [(4, None), ([0.3, 0.02, 0.1, 0.05], [1.5, 3.0])])
+def test_cv_equals_brute_force_cold_fits(alphas, gammas):
+    # every candidate the CV scored (grid and refinements) re-scored from
+    # independent cold fits on each fold's training rows
+    from sklearn.covariance import log_likelihood
+    from sklearn.model_selection import KFold
+
+    from sparsestat.covariance import MTP2GraphicalModelCV
+
+    p, n = 8, 120
+    T = make_mtp2_precision(p, graph="grid", random_state=7)
+    rng = np.random.default_rng(7)
+    X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(T), size=n,
+                                method="cholesky")
+    cv = KFold(3, shuffle=True, random_state=0)
+    model = MTP2GraphicalModelCV(alphas=alphas, n_refinements=2, gammas=gammas,
+                                 cv=cv, tol=1e-10).fit(X)
+    results = model.cv_results_
+    brute = np.empty((3, len(results["alphas"])))
+    for k, (train, test) in enumerate(cv.split(X)):
+        location = X[train].mean(axis=0)
+        S = empirical_covariance(X[train] - location, assume_centered=True)
+        S_test = empirical_covariance(X[test] - location, assume_centered=True)
+        for j, (alpha, gamma) in enumerate(zip(results["alphas"], results["gammas"])):
+            precision = mtp2_graphical_model(S, alpha, gamma=gamma, tol=1e-10)[0]
+            brute[k, j] = log_likelihood(S_test, precision)
+    for k in range(3):
+        np.testing.assert_allclose(results[f"split{k}_test_score"], brute[k],
+                                   rtol=1e-9)
+    # the selection maximises the brute-force mean score; candidates with the
+    # same support can tie to rounding (MCP's final stage leaves edges above
+    # gamma * alpha unpenalised, so nearby alphas give one estimate)
+    mean = brute.mean(axis=0)
+    chosen = np.flatnonzero((results["alphas"] == model.alpha_)
+                            & (results["gammas"] == model.gamma_))
+    assert chosen.size == 1
+    assert mean[chosen[0]] >= mean.max() - 1e-9 * abs(mean.max())
