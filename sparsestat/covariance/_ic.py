@@ -224,13 +224,14 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
     """
 
     _parameter_constraints: dict = {
+        **_COMMON_CONSTRAINTS,
         "criterion": [StrOptions({"ebic", "bic"})],
         # Foygel and Drton study 0 <= gamma <= 1 (0 is BIC)
         "ebic_gamma": [Interval(Real, 0, 1, closed="both")],
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        # log(n) must be positive: n >= 2
         "n_samples": [Interval(Integral, 2, None, closed="left"), None],
         "covariance": [StrOptions({"precomputed"}), None],
-        **_COMMON_CONSTRAINTS,
     }
 
     def __init__(

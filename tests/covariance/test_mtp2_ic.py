@@ -91,6 +91,9 @@ def test_precomputed_equals_data_fit():
     np.testing.assert_array_equal(pre.adjacency_, raw.adjacency_)
     np.testing.assert_array_equal(pre.location_, 0.0)
     np.testing.assert_allclose(raw.location_, X.mean(axis=0))
+    # with data, n_samples may repeat the number of rows
+    same = MTP2GraphicalModelIC(alphas=15, n_samples=X.shape[0]).fit(X)
+    np.testing.assert_array_equal(same.criterion_, raw.criterion_)
 
 
 def test_float32_input_keeps_its_dtype():
