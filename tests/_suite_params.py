@@ -41,6 +41,7 @@ FUZZ_ALLOWED_ERRORS = {
     "CoLiDE": r"constant columns",
     "MTP2GraphicalModel": r"constant columns|No positive definite MTP2 estimate",
     "MTP2GraphicalModelCV": r"constant columns|No positive definite MTP2 estimate",
+    "MTP2GraphicalModelIC": r"constant columns|No positive definite MTP2 estimate",
     # the ratio is undefined when every column is zero; y at the underflow
     # limit of float32 puts alpha beyond the dtype in the unit-scale problem
     "FractionalSparseRegression": r"no non-zero column|out of range for the scale",
@@ -49,7 +50,8 @@ FUZZ_ALLOWED_ERRORS = {
 
 # Smallest number of features the fuzzer draws (default 1). From issues 4
 # and 5: DAG learning and graphical models reject a single column by design.
-FUZZ_MIN_FEATURES = {"CoLiDE": 2, "MTP2GraphicalModel": 2, "MTP2GraphicalModelCV": 2}
+FUZZ_MIN_FEATURES = {"CoLiDE": 2, "MTP2GraphicalModel": 2, "MTP2GraphicalModelCV": 2,
+                     "MTP2GraphicalModelIC": 2}
 
 # Smallest number of samples the fuzzer draws for an estimator (CV classes
 # need a few samples per fold and class).

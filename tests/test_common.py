@@ -8,6 +8,8 @@ from sparsestat.utils import all_estimators
 # checked with its defaults.
 CHECK_PARAMS = {
     "MTP2GraphicalModelCV": {"alphas": 3, "n_refinements": 1, "cv": 3},
+    # a shorter path than the default 40 alphas
+    "MTP2GraphicalModelIC": {"alphas": 8},
     # the checks' data have about 11 distinct weighted rows: with k = 10 a
     # k-sparse w interpolates them, F = 1 has several minimisers and the
     # weighted and repeated fits may pick different ones; and several checks

@@ -354,6 +354,17 @@ RULES = {
         {"precision_": (lambda e: e.precision_, "graph", lambda s, t: s**-2),
          "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s**2)},
         rtol=1e-7, draws={"penalty": ["l1", "mcp"]}),
+    # the log-likelihood of T / s^2 at s^2 S is that of T at S minus
+    # n p log(s): the same shift for every fit of the path, so EBIC selects
+    # the same fit
+    "MTP2GraphicalModelIC": Rule(
+        chain_data,
+        {"alphas": 8, "tol": 1e-10},
+        _mtp2_units,
+        {"precision_": (lambda e: e.precision_, "graph", lambda s, t: s**-2),
+         "adjacency_": (lambda e: e.adjacency_, "graph", lambda s, t: 1.0),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s**2)},
+        rtol=1e-7, draws={"penalty": ["l1", "mcp"]}),
 }
 
 

@@ -5,16 +5,34 @@ from scipy import linalg
 
 
 def _check_covariance(S, name="X"):
-    """Validate a covariance matrix given with covariance="precomputed"."""
+    """Validate a covariance matrix given with covariance="precomputed":
+    square, finite, positive diagonal, symmetric and positive semi-definite
+    up to rounding; returns its symmetric part."""
     if S.shape[0] != S.shape[1]:
         raise ValueError(
             f"With covariance='precomputed', {name} must be a square covariance "
             f"matrix, got shape {S.shape}."
         )
-    scale = max(float(np.max(np.abs(np.diag(S)))), np.finfo(np.float64).tiny)
+    if not np.all(np.isfinite(S)):
+        # before the symmetry test, which NaN would fail with a wrong reason
+        raise ValueError(
+            f"With covariance='precomputed', {name} must be finite; it holds "
+            "NaN or infinite values."
+        )
+    diag = np.diag(S)
+    if not np.all(diag > 0):
+        bad = np.flatnonzero(~(diag > 0))
+        raise ValueError(
+            f"With covariance='precomputed', {name} must have a positive "
+            f"diagonal (variances); entries {bad[:10].tolist()} are <= 0. A "
+            "zero variance is a constant column, for which no MTP2 estimate "
+            "exists: remove it."
+        )
+    scale = max(float(np.max(diag)), np.finfo(np.float64).tiny)
     if not np.allclose(S, S.T, rtol=1e-7, atol=1e-10 * scale):
         raise ValueError(
-            f"With covariance='precomputed', {name} must be symmetric."
+            f"With covariance='precomputed', {name} must be symmetric (a "
+            "covariance matrix)."
         )
     S = (S + S.T) / 2
     try:
@@ -23,7 +41,8 @@ def _check_covariance(S, name="X"):
     except linalg.LinAlgError:
         raise ValueError(
             f"With covariance='precomputed', {name} must be positive "
-            "semi-definite."
+            "semi-definite (a covariance matrix): its Cholesky factorisation "
+            "fails beyond rounding."
         ) from None
     return S
 
@@ -80,8 +99,6 @@ def _check_variances(S, magnitude=None):
             "estimate does not exist. Remove them (or centre them in higher "
             "precision)."
         )
-
-
 
 
 def _constant_columns(S, magnitude=None):

@@ -120,6 +120,13 @@ class MTP2GraphicalModelCV(SplitterRoutingMixin, MTP2GraphicalModel):
     starting from the fold's solution at the nearest larger value scored:
     the scores are those of separate fits, to the solver's tolerance.
 
+    Cross-validation is the way to get the best precision matrix;
+    :class:`MTP2GraphicalModelIC` (EBIC) the way to get a graph, as held-out
+    likelihood keeps weak false edges. The folds need the rows, so this
+    class takes data only (it has no ``covariance="precomputed"``); to fit
+    from a covariance matrix and its number of samples (computed out of
+    core, for example), use :class:`MTP2GraphicalModelIC`.
+
     Parameters
     ----------
     alphas : int or array-like of shape (n_alphas,), default=5

@@ -129,6 +129,8 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     See Also
     --------
     MTP2GraphicalModelCV : choice of ``alpha`` by cross-validated likelihood.
+    MTP2GraphicalModelIC : choice of ``alpha`` by EBIC (also from a
+        precomputed covariance).
     sklearn.covariance.GraphicalLasso : the unconstrained L1 estimator.
 
     Notes

@@ -43,7 +43,7 @@ from sparsestat.linear_model._multinomial import (
 from sparsestat.linear_model._path import alpha_grid, compute_path, warn_unconverged
 from sparsestat.linear_model._poisson import PoissonRegressorMixin
 from sparsestat.utils._design import as_target, make_design
-from sparsestat.utils._grid import check_alpha_grid
+from sparsestat.utils._grid import check_alpha_grid, select_first_minimum
 from sparsestat.utils._linear import LinearRegressorMixin, encode_binary_target
 from sparsestat.utils._param_validation import (
     Interval,
@@ -95,19 +95,6 @@ def size_penalty(criterion, df, n_samples, n_features, ebic_gamma):
     if criterion == "ebic":
         penalty = penalty + 2.0 * ebic_gamma * log_binomial(n_features, df)
     return penalty
-
-
-def select_first_minimum(criteria, rtol=1e-8):
-    """Flat index of the first entry within ``rtol`` (relative to the
-    minimum's magnitude, at least 1) of the minimum: the first gamma, then
-    its largest alpha. MCP and SCAD paths hold plateaus of one model (every
-    coefficient past ``gamma * alpha`` is unpenalised, so the solution does
-    not move with alpha), whose criteria differ only by rounding; without
-    the slack, which of them wins would depend on the order of the rows."""
-    flat = np.ravel(criteria)
-    best = float(flat.min())
-    slack = rtol * max(abs(best), 1.0)
-    return int(np.flatnonzero(flat <= best + slack)[0])
 
 
 def weight_total(sample_weight, n_samples):

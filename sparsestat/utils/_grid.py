@@ -1,4 +1,5 @@
-"""Validation of the ``alphas`` grids of the CV classes and path functions."""
+"""Validation of the ``alphas`` grids of the CV classes and path functions,
+and the choice of a grid point by an information criterion."""
 
 from numbers import Integral
 
@@ -62,3 +63,18 @@ def check_alpha_grid(alphas, name="alphas"):
     if not np.all(np.isfinite(values)) or np.any(values < 0):
         raise ValueError(f"{name} must be finite and non-negative, got {values!r}.")
     return values
+
+
+def select_first_minimum(criteria, rtol=1e-8):
+    """Flat index of the first entry within ``rtol`` (relative to the
+    minimum's magnitude, at least 1) of the minimum, in the order of
+    ``criteria``: for rows of decreasing alphas, one row per gamma, the
+    first gamma, then its largest alpha (the sparsest model). MCP and SCAD
+    paths hold plateaus of one model (every coefficient past ``gamma *
+    alpha`` is unpenalised, so the solution does not move with alpha), whose
+    criteria differ only by rounding; without the slack, which of them wins
+    would depend on the order of the rows."""
+    flat = np.ravel(criteria)
+    best = float(flat.min())
+    slack = rtol * max(abs(best), 1.0)
+    return int(np.flatnonzero(flat <= best + slack)[0])
