@@ -494,6 +494,10 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
     repeating a row ``k`` times and giving it weight ``k`` select the same
     model. See :ref:`glm_information_criteria` for when to prefer CV.
 
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     References
     ----------
     Chen, J. and Chen, Z. (2008). Extended Bayesian information criteria
@@ -769,6 +773,12 @@ class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
     --------
     NonconvexLogisticRegressionCV : alpha and gamma chosen by cross-validation.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -970,6 +980,12 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     See Also
     --------
     NonconvexPoissonRegressionCV : alpha and gamma chosen by cross-validation.
+
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------
