@@ -222,14 +222,17 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
             )
         positive = getattr(self, "positive", False)
         grid, paths = alphas, []
-        for g in gammas:
+        for i, g in enumerate(gammas):
+            # one bar per gamma's path, named so that a grid's bars can be told apart
+            desc = (f"{type(self).__name__} path" if len(gammas) == 1 else
+                    f"{type(self).__name__} path {i + 1}/{len(gammas)}, gamma={g:g}")
             path = self._compute_path(
                 X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
                 gamma=float(g), alphas=grid, eps=self.eps,
                 fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
                 max_iter=self.max_iter, solver=self.solver,
                 damping=getattr(self, "damping", "tuned"), verbose=self.verbose,
-                weighting=weighting,
+                weighting=weighting, desc=desc,
             )
             # a saturated fit is never selected (see below), so a saturated
             # path needs no warning: only the solves before it can call for one
