@@ -5,6 +5,7 @@ importable in this installation is checked for its one-line error instead.
 """
 
 import csv
+import inspect
 import json
 import os
 import re
@@ -290,6 +291,15 @@ def test_demo_prints_a_table(tmp_path):
     # one row per fit: estimator names are unique
     names = [r[0] for r in rows]
     assert len(names) == len(set(names)) and "NonconvexLasso(penalty='mcp')" in names
+    # every estimator of the registry that is not a model selector (CV or
+    # information criterion) has a row; the multinomial model has one too
+    from sparsestat.utils import all_estimators
+
+    selectors = ("cv", "criterion")
+    plain = {name for name, cls in all_estimators()
+             if not any(p in inspect.signature(cls).parameters for p in selectors)}
+    assert plain <= {name.split("(")[0] for name in names}
+    assert any(r[1].startswith("3 classes") for r in rows)
     col = {h: i for i, h in enumerate(header)}
     for r in rows:
         assert r[col["truth"]] and r[col["found"]]
