@@ -231,3 +231,17 @@ def test_mtp2_cv_keeps_the_refit_attributes():
     refit = MTP2GraphicalModel(alpha=model.alpha_, gamma=model.gamma_).fit(X)
     np.testing.assert_array_equal(model.n_iter_, refit.n_iter_)
     assert model.stop_crit_ == refit.stop_crit_
+
+
+@pytest.mark.parametrize("name", ["NonconvexLassoCV", "NonconvexPoissonRegressionCV"])
+def test_fold_warnings_name_the_callers_line(name):
+    # the folds' paths run in joblib's frames (n_jobs=None: in this thread);
+    # their ConvergenceWarning names the user's fit call, not joblib's line
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _data(name)
+    model = dict(CV_CLASSES)[name](alphas=4, cv=3, max_iter=1, tol=1e-12)
+    # the folds warn, and so does the refit on all the data
+    with pytest.warns(ConvergenceWarning, match="did not (reach tol|converge)") as record:
+        model.fit(X, y)
+    assert {w.filename for w in record} == {__file__}
