@@ -33,7 +33,12 @@ from sparsestat.datasets import (
     sample_linear_sem,
 )
 from sparsestat.fractional import FractionalSparseRegression, SparseFisherDiscriminant
-from sparsestat.linear_model import NonconvexLassoCV, NonconvexLogisticRegressionCV
+from sparsestat.linear_model import (
+    NonconvexLassoCV,
+    NonconvexLassoIC,
+    NonconvexLogisticRegressionCV,
+    NonconvexPoissonRegressionCV,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
@@ -56,6 +61,19 @@ def _mtp2_data():
                                    method="cholesky")
 
 
+def _counts_data():
+    """Poisson counts of log-mean 0.5 + X coef (linear part of sd 0.8)."""
+    X, _, coef = make_sparse_regression(500, 1000, 10, rho=0.5, random_state=2)
+    coef *= 0.8 / np.std(X @ coef)
+    return X, np.random.default_rng(2).poisson(np.exp(0.5 + X @ coef))
+
+
+def _three_classes():
+    """Three classes by thresholds of a sparse linear score, 500 x 500."""
+    X, score, _ = make_sparse_regression(500, 500, 10, rho=0.5, random_state=3)
+    return X, np.digitize(score, np.quantile(score, [1 / 3, 2 / 3]))
+
+
 def cases():
     """(family, description, estimator factory, fit arguments)."""
     X_reg, y_reg, _ = make_sparse_regression(500, 2000, 10, rho=0.5, random_state=0)
@@ -69,6 +87,12 @@ def cases():
          NonconvexLassoCV, (X_reg, y_reg)),
         ("linear_model", "NonconvexLogisticRegressionCV(), 500 x 1000",
          NonconvexLogisticRegressionCV, (X_clf, y_clf)),
+        ("linear_model", "NonconvexLogisticRegressionCV(), 3 classes, 500 x 500",
+         NonconvexLogisticRegressionCV, _three_classes()),
+        ("linear_model", "NonconvexPoissonRegressionCV(), 500 x 1000",
+         NonconvexPoissonRegressionCV, _counts_data()),
+        ("linear_model", "NonconvexLassoIC(), 500 x 2000",
+         NonconvexLassoIC, (X_reg, y_reg)),
         ("dag", "CoLiDE(), d = 100, n = 1000", CoLiDE, (X_dag,)),
         ("covariance", "MTP2GraphicalModelCV(), p = 50, n = 250",
          MTP2GraphicalModelCV, (_mtp2_data(),)),

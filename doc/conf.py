@@ -93,6 +93,8 @@ warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
 # API reference, generated from what the package exports
 
 API_SECTIONS = [
+    ("", "Configuration",
+     "The BLAS thread limit of the fits (one thread by default)."),
     ("linear_model", "Linear models with nonconvex penalties",
      "User guide: :doc:`user_guide/linear_model`."),
     ("dag", "DAG structure learning",
@@ -128,7 +130,7 @@ def write_api_page():
         "",
     ]
     for package, title, note in API_SECTIONS:
-        full = f"sparsestat.{package}"
+        full = f"sparsestat.{package}" if package else "sparsestat"
         lines += [f":mod:`{full}`: {title}", "-" * (len(full) + 9 + len(title)), ""]
         try:
             module = import_module(full)

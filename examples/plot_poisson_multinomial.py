@@ -50,7 +50,7 @@ print(f"counts from 0 to {y.max()}, mean {y.mean():.2f}; true support {true.toli
 # shrinking large coefficients and keeps the true support over a wide range
 # of ``alpha``.
 
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.2), layout="constrained")
 colors = plt.cm.Dark2(np.linspace(0, 1, true.size))
 for ax, penalty, style in [(axes[0], "l1", "-"), (axes[1], "mcp", "--")]:
     alphas, coefs, intercepts, _ = nonconvex_path(

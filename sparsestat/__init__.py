@@ -2,8 +2,8 @@
 
 Four families of estimators share one design: a thin, validating Python
 layer in the family package (``linear_model``, ``dag``, ``covariance``,
-``fractional``) over Cython kernels in ``sparsestat._kernels`` that release
-the GIL.
+``fractional``) over compiled Cython kernels that release the GIL. The
+functions below set how many BLAS threads the fits use.
 """
 
 __version__ = "0.1.0.dev0"

@@ -284,11 +284,24 @@ def delayed(function):
     return joblib.delayed(_WithBlasLimit(function, _config["blas_threads"]))
 
 
+def _passed_through():
+    """Folders whose frames lie between our frames and the user's: ours, and
+    joblib's when it runs a CV worker in the caller's thread (``n_jobs=None``),
+    so that a fold's warning names the user's ``fit`` line, not joblib's."""
+    folders = [_PACKAGE_DIR]
+    joblib = sys.modules.get("joblib")
+    if joblib is not None and getattr(joblib, "__file__", None):
+        folders.append(os.path.dirname(os.path.abspath(joblib.__file__)) + os.sep)
+    return tuple(folders)
+
+
 def user_stacklevel():
     """``stacklevel`` for :func:`warnings.warn` that names the first caller
     outside sparsestat (the user's ``fit`` call), however many of our frames
-    (the fit decorator, a path function, a CV worker) lie in between."""
+    (the fit decorator, a path function, a CV worker run by joblib) lie in
+    between."""
+    inside = _passed_through()
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
         frame, level = frame.f_back, level + 1
     return level

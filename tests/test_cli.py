@@ -5,6 +5,7 @@ importable in this installation is checked for its one-line error instead.
 """
 
 import csv
+import inspect
 import json
 import os
 import re
@@ -65,6 +66,8 @@ def data(tmp_path_factory):
     for j in range(1, 4):
         Z[:, j] += 0.7 * Z[:, j - 1]
     names = ["age", "dose", "weight", "height"]
+    counts = rng.poisson(np.exp(0.5 + 0.6 * X[:, 1]))
+    classes = np.digitize(X[:, 0] + 0.3 * rng.standard_normal(80), [-0.5, 0.5])
     return {
         "dir": tmp,
         "names": names,
@@ -74,7 +77,12 @@ def data(tmp_path_factory):
                                     np.column_stack([X, y > 0]).astype(float).tolist()),
         "unsupervised": write_csv(tmp / "nodes.csv", ["n0", "n1", "n2", "n3"],
                                   Z.tolist()),
-        "X": X, "y": y,
+        "counts_csv": write_csv(tmp / "counts.csv", [*names, "visits"],
+                            np.column_stack([X, counts]).tolist()),
+        "multiclass_csv": write_csv(tmp / "three.csv", [*names, "grade"],
+                                [[*map(str, row), grade] for row, grade in
+                                 zip(X, np.array(["low", "mid", "high"])[classes])]),
+        "X": X, "y": y, "counts": counts, "classes": classes,
     }
 
 
@@ -87,6 +95,8 @@ def _data_file(name, data):
         return data["unsupervised"], []
     if name == "logistic":
         return data["classification"], ["--target", "label"]
+    if FIT_FAMILIES[name].counts:
+        return data["counts_csv"], ["--target", "visits"]
     return data["regression"], ["--target", "response"]
 
 
@@ -264,6 +274,61 @@ def test_logistic_accepts_text_labels(data, tmp_path, capsys):
     assert "'status' is not numeric" in line
 
 
+@pytest.mark.skipif(not available("logistic"), reason="linear models not built")
+def test_logistic_fits_a_multiclass_target(data, tmp_path, capsys):
+    from sparsestat.linear_model import NonconvexLogisticRegression
+
+    out = tmp_path / "three.json"
+    said, _ = main_ok(capsys, "fit", "logistic", data["multiclass_csv"], "--target",
+                      "grade", "--alpha", "0.05", "--output", out)
+    assert said.strip() == (f"wrote 3 x 4 coefficients (one row per class) and "
+                            f"the intercepts to {out}")
+    result = json.loads(out.read_text())
+    labels = np.array(["low", "mid", "high"])[data["classes"]]
+    model = NonconvexLogisticRegression(alpha=0.05).fit(data["X"], labels)
+    assert result["classes"] == model.classes_.tolist() == ["high", "low", "mid"]
+    np.testing.assert_allclose(result["coef"], model.coef_, rtol=1e-12)
+    np.testing.assert_allclose(result["intercept"], model.intercept_, rtol=1e-12)
+    # the CSV has one coefficient column per class
+    table, _ = main_ok(capsys, "fit", "logistic", data["multiclass_csv"], "--target",
+                       "grade", "--alpha", "0.05", "--standardize")
+    rows = list(csv.reader(table.splitlines()))
+    assert rows[0] == ["feature", "coefficient[high]", "coefficient[low]",
+                       "coefficient[mid]"]
+    assert [r[0] for r in rows[1:]] == ["(intercept)", *data["names"]]
+    # standardised fits report the model on the raw features: same decisions
+    coef = np.array([[float(v) for v in r[1:]] for r in rows[2:]]).T
+    intercept = np.array([float(v) for v in rows[1][1:]])
+    scaled = (data["X"] - data["X"].mean(0)) / data["X"].std(0)
+    std_model = NonconvexLogisticRegression(alpha=0.05).fit(scaled, labels)
+    np.testing.assert_allclose(data["X"] @ coef.T + intercept,
+                               std_model.decision_function(scaled), atol=1e-9)
+    # a single class still gets a message to act on
+    one = write_csv(tmp_path / "one.csv", ["a", "y"], [[1.0, 1], [2.0, 1], [3.0, 1]])
+    line = main_error(capsys, "fit", "logistic", one, "--target", "y")
+    assert "single class" in line and "two or more" in line
+
+
+@pytest.mark.skipif(not available("poisson"), reason="linear models not built")
+def test_poisson_fits_counts_and_refuses_negative_targets(data, tmp_path, capsys):
+    from sparsestat.linear_model import NonconvexPoissonRegression
+
+    table, _ = main_ok(capsys, "fit", "poisson", data["counts_csv"], "--target",
+                       "visits", "--alpha", "0.05")
+    rows = list(csv.reader(table.splitlines()))
+    model = NonconvexPoissonRegression(alpha=0.05).fit(data["X"], data["counts"])
+    np.testing.assert_allclose([float(r[1]) for r in rows[2:]], model.coef_,
+                               rtol=1e-12)
+    np.testing.assert_allclose(float(rows[1][1]), model.intercept_, rtol=1e-12)
+    out = tmp_path / "cv.json"
+    main_ok(capsys, "fit", "poisson", data["counts_csv"], "--target", "visits",
+            "--cv", "3", "--output", out)
+    assert json.loads(out.read_text())["estimator"] == "NonconvexPoissonRegressionCV"
+    line = main_error(capsys, "fit", "poisson", data["regression"], "--target",
+                      "response")
+    assert "negative" in line and "family lasso" in line
+
+
 @pytest.mark.parametrize("name", UNSUPERVISED)
 def test_target_is_refused_for_unsupervised_families(name, data, tmp_path):
     proc = run("fit", name, data["unsupervised"], "--target", "n0", cwd=tmp_path)
@@ -290,6 +355,15 @@ def test_demo_prints_a_table(tmp_path):
     # one row per fit: estimator names are unique
     names = [r[0] for r in rows]
     assert len(names) == len(set(names)) and "NonconvexLasso(penalty='mcp')" in names
+    # every estimator of the registry that is not a model selector (CV or
+    # information criterion) has a row; the multinomial model has one too
+    from sparsestat.utils import all_estimators
+
+    selectors = ("cv", "criterion")
+    plain = {name for name, cls in all_estimators()
+             if not any(p in inspect.signature(cls).parameters for p in selectors)}
+    assert plain <= {name.split("(")[0] for name in names}
+    assert any(r[1].startswith("3 classes") for r in rows)
     col = {h: i for i, h in enumerate(header)}
     for r in rows:
         assert r[col["truth"]] and r[col["found"]]

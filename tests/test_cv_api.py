@@ -1,6 +1,7 @@
 """scikit-learn conventions of every cross-validated estimator of the registry:
 ``groups`` and metadata routing to the splitter, ``alphas`` as a number or
-values, result shapes and the attributes kept from the refit."""
+values (also in the information-criterion classes), result shapes and the
+attributes kept from the refit."""
 
 import inspect
 
@@ -14,6 +15,7 @@ from sparsestat.datasets import make_mtp2_precision, make_sparse_regression
 from sparsestat.linear_model import (
     NonconvexLasso,
     NonconvexLogisticRegression,
+    NonconvexPoissonRegression,
     nonconvex_path,
 )
 from sparsestat.utils import all_estimators
@@ -30,6 +32,9 @@ FAST = {
 CV_CLASSES = sorted((name, cls) for name, cls in all_estimators()
                     if "cv" in inspect.signature(cls).parameters)
 CV_PARAMS = [pytest.param(name, cls, id=name) for name, cls in CV_CLASSES]
+# the classes that select along a path by an information criterion
+IC_CLASSES = sorted((name, cls) for name, cls in all_estimators()
+                    if "criterion" in inspect.signature(cls).parameters)
 
 
 def _data(name):
@@ -120,6 +125,25 @@ def test_alphas_is_a_number_or_values(name, cls):
             cls(**{**FAST[name], "alphas": bad}).fit(X, y)
 
 
+def test_information_criterion_classes_are_found():
+    assert len(IC_CLASSES) >= 3
+
+
+@pytest.mark.parametrize("name, cls", IC_CLASSES, ids=[n for n, _ in IC_CLASSES])
+def test_ic_alphas_is_a_number_or_values(name, cls):
+    assert "n_alphas" not in inspect.signature(cls).parameters
+    X, y = _data(name.replace("IC", "CV"))
+    by_number = cls(alphas=6, eps=0.3).fit(X, y)
+    assert by_number.alphas_.shape == (6,) and by_number.criterion_.shape == (6,)
+    assert np.all(np.diff(by_number.alphas_) < 0)
+    by_values = cls(alphas=list(by_number.alphas_[::-1])).fit(X, y)  # any order
+    np.testing.assert_array_equal(by_values.alphas_, by_number.alphas_)
+    assert by_values.alpha_ == by_number.alpha_
+    for bad in (["a", "b"], 0, -2, [], [[0.1]], [np.nan], "many", True):
+        with pytest.raises((TypeError, ValueError), match="alphas"):
+            cls(alphas=bad).fit(X, y)
+
+
 def test_path_alphas_is_a_number_or_values():
     X, y = _data("NonconvexLassoCV")
     assert "n_alphas" not in inspect.signature(nonconvex_path).parameters
@@ -133,11 +157,13 @@ def test_path_alphas_is_a_number_or_values():
             nonconvex_path(X, y, alphas=bad)
 
 
-@pytest.mark.parametrize("name", ["NonconvexLassoCV", "NonconvexLogisticRegressionCV"])
-def test_one_shape_of_the_cv_results_for_a_float_or_a_list_gamma(name):
+@pytest.mark.parametrize("name, attr", [("NonconvexLassoCV", "mse_path_"),
+                                        ("NonconvexLogisticRegressionCV", "scores_"),
+                                        ("NonconvexPoissonRegressionCV",
+                                         "deviance_path_")])
+def test_one_shape_of_the_cv_results_for_a_float_or_a_list_gamma(name, attr):
     cls = dict(CV_CLASSES)[name]
     X, y = _data(name)
-    attr = "mse_path_" if name == "NonconvexLassoCV" else "scores_"
     one = cls(alphas=4, cv=3, gamma=3.0).fit(X, y)
     listed = cls(alphas=4, cv=3, gamma=[3.0]).fit(X, y)
     grid = cls(alphas=4, cv=3, gamma=[2.5, 3.0, 6.0]).fit(X, y)
@@ -167,14 +193,35 @@ def test_lasso_cv_keeps_the_refit_attributes(penalty):
         assert model.dual_gap_ is None
 
 
-def test_logistic_cv_keeps_the_refit_attributes():
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_cv_keeps_the_refit_attributes(n_classes):
     cls = dict(CV_CLASSES)["NonconvexLogisticRegressionCV"]
     X, y = _data("NonconvexLogisticRegressionCV")
+    if n_classes == 3:
+        y = np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
     model = cls(alphas=5, cv=3).fit(X, y)
     refit = NonconvexLogisticRegression(alpha=model.alpha_,
                                         gamma=model.gamma_).fit(X, y)
     assert model.n_iter_ == refit.n_iter_
     assert model.stop_crit_ == refit.stop_crit_
+    # (1, n_features) for two classes, one row per class for more
+    rows = 1 if n_classes == 2 else n_classes
+    assert model.coef_.shape == refit.coef_.shape == (rows, X.shape[1])
+    np.testing.assert_array_equal(model.coef_, refit.coef_)
+
+
+def test_poisson_cv_keeps_the_refit_attributes():
+    cls = dict(CV_CLASSES)["NonconvexPoissonRegressionCV"]
+    X, y = _data("NonconvexPoissonRegressionCV")
+    model = cls(alphas=5, cv=3).fit(X, y)
+    refit = NonconvexPoissonRegression(alpha=model.alpha_,
+                                       gamma=model.gamma_).fit(X, y)
+    assert model.n_iter_ == refit.n_iter_
+    assert model.stop_crit_ == refit.stop_crit_
+    # one-dimensional, as scikit-learn's PoissonRegressor
+    assert model.coef_.shape == refit.coef_.shape == (X.shape[1],)
+    np.testing.assert_array_equal(model.coef_, refit.coef_)
+    assert model.intercept_ == refit.intercept_
 
 
 def test_mtp2_cv_keeps_the_refit_attributes():
@@ -184,3 +231,17 @@ def test_mtp2_cv_keeps_the_refit_attributes():
     refit = MTP2GraphicalModel(alpha=model.alpha_, gamma=model.gamma_).fit(X)
     np.testing.assert_array_equal(model.n_iter_, refit.n_iter_)
     assert model.stop_crit_ == refit.stop_crit_
+
+
+@pytest.mark.parametrize("name", ["NonconvexLassoCV", "NonconvexPoissonRegressionCV"])
+def test_fold_warnings_name_the_callers_line(name):
+    # the folds' paths run in joblib's frames (n_jobs=None: in this thread);
+    # their ConvergenceWarning names the user's fit call, not joblib's line
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _data(name)
+    model = dict(CV_CLASSES)[name](alphas=4, cv=3, max_iter=1, tol=1e-12)
+    # the folds warn, and so does the refit on all the data
+    with pytest.warns(ConvergenceWarning, match="did not (reach tol|converge)") as record:
+        model.fit(X, y)
+    assert {w.filename for w in record} == {__file__}

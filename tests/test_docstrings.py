@@ -2,7 +2,8 @@
 section holding a doctest (which ``--doctest-modules`` then runs).
 
 Public = every estimator of the registry, plus every name in ``__all__`` of
-the public sub-packages (families, datasets, metrics, utils).
+the package (its configuration functions) and of the public sub-packages
+(families, datasets, metrics, utils).
 """
 
 import inspect
@@ -19,12 +20,17 @@ _EXAMPLES = re.compile(r"^\s*Examples\s*\n\s*-{8,}\s*\n(.*?)(?=^\s*\S.*\n\s*-{3,
                        re.MULTILINE | re.DOTALL)
 
 
+def public_modules():
+    """The package and its public sub-packages, as the API reference lists them."""
+    return [sparsestat] + [
+        import_module(f"sparsestat.{info.name}")
+        for info in pkgutil.iter_modules(sparsestat.__path__)
+        if not info.name.startswith("_") and info.ispkg]
+
+
 def public_objects():
     found = dict(all_estimators())
-    for info in pkgutil.iter_modules(sparsestat.__path__):
-        if info.name.startswith("_") or not info.ispkg:
-            continue
-        module = import_module(f"sparsestat.{info.name}")
+    for module in public_modules():
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
@@ -150,3 +156,16 @@ def test_parameter_parser_on_a_known_docstring():
     assert documented_parameters(doc) == [
         ("a", "First."), ("b", "Shared."), ("c", "Shared."), ("**params", "Rest.")]
     assert documented_parameters("No sections.") == []
+
+
+_PRIVATE = re.compile(r"sparsestat(?:\.\w+)*\._\w+")
+
+
+def test_api_pages_name_no_private_module():
+    # what the API reference renders: the docstrings of the public modules
+    # (automodule) and of every public object and method
+    texts = [(module.__name__, module.__doc__) for module in public_modules()]
+    texts += [(label, doc) for label, _, doc in documented_callables()]
+    named = {label: _PRIVATE.findall(doc) for label, doc in texts
+             if doc and _PRIVATE.search(doc)}
+    assert not named, named

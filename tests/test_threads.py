@@ -19,7 +19,12 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import sparsestat
 from sparsestat.covariance import mtp2_graphical_model, mtp2_path
-from sparsestat.linear_model import NonconvexLasso, nonconvex_path
+from sparsestat.linear_model import (
+    NonconvexLasso,
+    alpha_max,
+    nonconvex_path,
+    sufficient_statistics,
+)
 from tests import _reliability as rel
 from tests._suite_params import DATA_SHAPE, THREADS_SHAPE
 
@@ -116,7 +121,12 @@ def test_fit_runs_with_one_blas_thread(name, monkeypatch):
     (lambda: mtp2_path(
         np.cov(rel.make_data("MTP2GraphicalModel", "unsupervised")[0].T), [0.2, 0.1]),
      "sparsestat.covariance._mtp2_path", "_solve_stage"),
-], ids=["nonconvex_path", "mtp2_graphical_model", "mtp2_path"])
+    (lambda: alpha_max(*rel.make_data("NonconvexLasso", "regressor")),
+     "sparsestat.linear_model._alpha_max", "null_model"),
+    (lambda: sufficient_statistics(*rel.make_data("NonconvexLasso", "regressor")),
+     "sparsestat.linear_model._precompute", "_statistics"),
+], ids=["nonconvex_path", "mtp2_graphical_model", "mtp2_path", "alpha_max",
+        "sufficient_statistics"])
 def test_public_functions_run_with_one_blas_thread(call, module, attribute,
                                                    monkeypatch):
     seen = _record_inside(monkeypatch, sys.modules[module], attribute)
@@ -128,6 +138,24 @@ def test_public_functions_run_with_one_blas_thread(call, module, attribute,
         limits.restore_original_limits()
     assert seen and all(set(counts) == {1} for counts in seen), seen
     assert set(after) == {2}
+
+
+_POLICY = "set_config(blas_threads=None)"
+
+
+@pytest.mark.parametrize("name", sorted(rel.registry()))
+def test_docstring_states_the_blas_policy(name):
+    # the class docstring says what its fit does to BLAS and how to opt out
+    assert _POLICY in " ".join(rel.registry()[name].__doc__.split()), name
+
+
+@pytest.mark.parametrize("func", [nonconvex_path, alpha_max, sufficient_statistics,
+                                  mtp2_graphical_model],
+                         ids=lambda f: f.__name__)
+def test_public_solver_functions_limit_blas_and_say_so(func):
+    wrapper = sparsestat._config.limit_blas_threads(len).__code__
+    assert func.__code__ is wrapper, f"{func.__name__} is not @limit_blas_threads"
+    assert _POLICY in " ".join(func.__doc__.split()), func.__name__
 
 
 def test_limits_restored_after_overlapping_fits(monkeypatch):

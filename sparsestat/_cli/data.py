@@ -173,8 +173,9 @@ def check_missing(X, y, feature_names, path):
         raise UserError(f"{path}: missing or non-finite values in the target column")
 
 
-def check_binary(y, column, path, family):
-    """A classifier family fits two classes: say what to do with more."""
+def check_classes(y, column, path, family):
+    """A classifier family fits two classes or more (multinomial): refuse a
+    continuous target and a single class with what to do instead."""
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             raise UserError(f"{path}: missing or non-finite values in the "
@@ -182,21 +183,25 @@ def check_binary(y, column, path, family):
         if not np.all(y == np.round(y)):
             raise UserError(
                 f"{path}: target column {column!r} is continuous; family "
-                f"{family} needs two class labels (use family lasso for a "
+                f"{family} needs class labels (use family lasso for a "
                 "numeric response)")
     classes = np.unique(y)
-    if len(classes) == 2:
+    if len(classes) >= 2:
         return
     shown = ", ".join(f"{c:g}" if isinstance(c, float) else str(c)
-                      for c in classes[:5].tolist())
-    shown += ", ..." if len(classes) > 5 else ""
-    if len(classes) < 2:
-        raise UserError(f"{path}: target column {column!r} holds a single "
-                        f"class ({shown}); logistic regression needs two")
-    raise UserError(
-        f"{path}: target column {column!r} has {len(classes)} classes "
-        f"({shown}); family {family} fits two: keep the rows of two classes, "
-        f"or make a 0/1 column (one class against the rest) and pass it as --target")
+                      for c in classes.tolist())
+    raise UserError(f"{path}: target column {column!r} holds a single "
+                    f"class ({shown}); logistic regression needs two or more")
+
+
+def check_counts(y, column, path, family):
+    """A count family (Poisson) needs a non-negative target."""
+    negative = int(np.count_nonzero(y < 0))
+    if negative:
+        raise UserError(
+            f"{path}: target column {column!r} has {negative} negative "
+            f"value(s); family {family} models counts (non-negative numbers): "
+            "use family lasso for a response that can be negative")
 
 
 def standardize(X, feature_names, path):

@@ -17,7 +17,8 @@ from functools import cache
 
 from sparsestat._cli.data import (
     as_float,
-    check_binary,
+    check_classes,
+    check_counts,
     check_missing,
     column_index,
     read_table,
@@ -63,6 +64,11 @@ class FitFamily:
         return self.estimator_class()().__sklearn_tags__().target_tags.required
 
     @property
+    def counts(self):
+        """Whether the target must be non-negative (Poisson counts)."""
+        return self.estimator_class()().__sklearn_tags__().target_tags.positive_only
+
+    @property
     def labels(self):
         """A classifier: the target may hold text labels."""
         from sklearn.base import is_classifier
@@ -79,7 +85,11 @@ FIT_FAMILIES = {
     "lasso": FitFamily("NonconvexLasso", "coefficients",
                        "least squares with an MCP, SCAD or L1 penalty"),
     "logistic": FitFamily("NonconvexLogisticRegression", "coefficients",
-                          "binary logistic regression with an MCP, SCAD or L1 penalty"),
+                          "logistic regression, binary or multinomial (more than two "
+                          "classes), with an MCP, SCAD or L1 penalty"),
+    "poisson": FitFamily("NonconvexPoissonRegression", "coefficients",
+                         "Poisson regression of counts (log link) with an MCP, SCAD "
+                         "or L1 penalty"),
     "colide": FitFamily("CoLiDE", "edges",
                         "directed acyclic graph of a linear SEM (CoLiDE)"),
     "mtp2": FitFamily("MTP2GraphicalModel", "precision",
@@ -156,9 +166,11 @@ def _features_and_target(args, family):
                         raise UserError(f"{args.data}: missing values in the "
                                         "target column") from None
                     y = y.astype(str)
-            check_binary(y, column, args.data, args.family)
+            check_classes(y, column, args.data, args.family)
         else:
             y = as_float(args.data, [column], y[:, None]).ravel()
+            if family.counts:
+                check_counts(y, column, args.data, args.family)
     else:
         if args.target is not None:
             raise UserError(f"family {args.family} is unsupervised: --target "
@@ -201,7 +213,10 @@ def run_fit(args):
     result = fit_result(args.family, family, est, feature_names, len(X), scale)
     written = write_result(result, family, args.output)
     if written is not None:
-        if family.output == "coefficients":
+        if family.output == "coefficients" and isinstance(result["intercept"], list):
+            what = (f"{len(result['coef'])} x {len(feature_names)} coefficients "
+                    "(one row per class) and the intercepts")
+        elif family.output == "coefficients":
             what = f"{len(result['coef'])} coefficients and the intercept"
         elif family.output == "edges":
             what = f"{len(result['edges'])} edges"

@@ -34,8 +34,9 @@ def _fit_description():
     families = "\n".join(f"  {k:<11} {f.module}.{f.estimator}: {f.summary}"
                          for k, f in FIT_FAMILIES.items())
     return ("Fit one estimator family on a data file.\n\nfamilies:\n" + families
-            + "\n\noutputs: coefficients (lasso, logistic, fractional), an edge "
-            "list\n(colide), a precision matrix and its edges (mtp2).")
+            + "\n\noutputs: coefficients (lasso, logistic, poisson, fractional; "
+            "one row per class\nfor a logistic target of more than two classes), "
+            "an edge list (colide),\na precision matrix and its edges (mtp2).")
 
 
 def _parser():
@@ -69,7 +70,7 @@ def _parser():
                      "or a .npz file (arrays X [, y, columns] or a single array)")
     fit.add_argument("--target", metavar="COL",
                      help="response column (name, or 0-based index); required for "
-                     "supervised families (lasso, logistic, fractional), every "
+                     "supervised families (lasso, logistic, poisson, fractional), every "
                      "other column is a feature")
     fit.add_argument("--alpha", type=float, metavar="A",
                      help="regularisation strength (default: the estimator's)")
@@ -77,7 +78,7 @@ def _parser():
                      help="penalty, e.g. mcp, scad or l1 (families that have one)")
     fit.add_argument("--gamma", type=float, metavar="G",
                      help="concavity of the MCP/SCAD penalty (lasso, logistic, "
-                     "mtp2)")
+                     "poisson, mtp2)")
     fit.add_argument("--noise", choices=("equal", "nonequal"),
                      help="colide: one noise scale for every node (equal) or one "
                      "per node (nonequal)")
@@ -93,7 +94,7 @@ def _parser():
                      help="show progress on stderr (repeat for more detail)")
     fit.add_argument("--cv", type=int, metavar="K",
                      help="choose alpha by K-fold cross-validation (families with "
-                     "a CV estimator: lasso, logistic, mtp2)")
+                     "a CV estimator: lasso, logistic, poisson, mtp2)")
     fit.add_argument("--output", metavar="OUT",
                      help="write the result to OUT.json (everything) or OUT.csv "
                      "(coefficients, edge list or precision matrix), atomically; "

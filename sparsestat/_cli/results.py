@@ -38,16 +38,20 @@ def fit_result(name, family, est, feature_names, n_samples, scale=None):
     if classes is not None:
         result["classes"] = np.asarray(classes).tolist()
     if family.output == "coefficients":
-        # ravel: a binary classifier's coef_ may be (1, n_features)
-        coef = np.ravel(est.coef_).astype(float)
-        intercept = float(np.ravel(getattr(est, "intercept_", 0.0))[0])
+        # a binary classifier's coef_ is (1, n_features): one flat row; a
+        # multinomial one has a row per class (and an intercept per class)
+        coef = np.asarray(est.coef_, dtype=float)
+        intercept = np.ravel(np.asarray(getattr(est, "intercept_", 0.0), dtype=float))
+        if coef.ndim == 1 or coef.shape[0] == 1:
+            coef, intercept = coef.ravel(), intercept[:1]
         if scale is not None:
             # w'(x - m)/s + b = (w/s)'x + b - (w/s)'m: the model on raw features
             mean, std = scale
             coef = coef / std
-            intercept -= float(coef @ mean)
+            intercept = intercept - coef @ mean
         result["coef"] = coef.tolist()
-        result["intercept"] = intercept
+        result["intercept"] = (float(intercept[0]) if coef.ndim == 1
+                               else intercept.tolist())
     elif family.output == "edges":
         W = np.asarray(est.coef_, dtype=float)
         if getattr(est, "adjacency_", None) is not None:
@@ -69,7 +73,13 @@ def fit_result(name, family, est, feature_names, n_samples, scale=None):
 def _csv_text(result, family):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    if family.output == "coefficients":
+    if family.output == "coefficients" and isinstance(result["intercept"], list):
+        # multinomial: one column per class
+        writer.writerow(["feature", *(f"coefficient[{c}]" for c in result["classes"])])
+        writer.writerow(["(intercept)", *map(repr, result["intercept"])])
+        writer.writerows([f, *map(repr, column)] for f, column in
+                         zip(result["features"], zip(*result["coef"]), strict=True))
+    elif family.output == "coefficients":
         writer.writerow(["feature", "coefficient"])
         writer.writerow(["(intercept)", repr(result["intercept"])])
         writer.writerows([f, repr(c)] for f, c in

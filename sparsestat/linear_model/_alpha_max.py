@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from sparsestat._config import user_stacklevel
+from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.utils._design import center_target, make_design
 from sparsestat.utils._param_validation import (
@@ -218,6 +218,7 @@ _ALPHA_MAX_CONSTRAINTS = {
 }
 
 
+@limit_blas_threads
 def alpha_max(X, y, *, loss="squared_error", penalty_weights=None, l1_ratio=1.0,
               fit_intercept=True, sample_weight=None):
     r"""The smallest alpha whose solution has every penalised coefficient at zero.
@@ -236,7 +237,8 @@ def alpha_max(X, y, *, loss="squared_error", penalty_weights=None, l1_ratio=1.0,
     mean log-loss, or half the weighted mean Poisson deviance), ``rho``
     the ``l1_ratio`` and ``pi_j`` the rescaled penalty weights. The paths
     of :func:`nonconvex_path` and the CV classes start their automatic
-    grids here.
+    grids here. BLAS runs with one thread inside this function by default,
+    as in the fits; opt out with ``sparsestat.set_config(blas_threads=None)``.
 
     Parameters
     ----------

@@ -209,14 +209,17 @@ class _PathInformationCriterion(DocLinkMixin, BaseEstimator):
             )
         positive = getattr(self, "positive", False)
         grid, paths = alphas, []
-        for g in gammas:
+        for i, g in enumerate(gammas):
+            # one bar per gamma's path, named so that a grid's bars can be told apart
+            desc = (f"{type(self).__name__} path" if len(gammas) == 1 else
+                    f"{type(self).__name__} path {i + 1}/{len(gammas)}, gamma={g:g}")
             path = self._compute_path(
                 X, y_fit, sw, uniform, loss=self._loss, penalty=self.penalty,
                 gamma=float(g), alphas=grid, eps=self.eps,
                 fit_intercept=self.fit_intercept, positive=positive, tol=self.tol,
                 max_iter=self.max_iter, solver=self.solver,
                 damping=getattr(self, "damping", "tuned"), verbose=self.verbose,
-                weighting=weighting,
+                weighting=weighting, desc=desc,
             )
             # a saturated fit is never selected (see below), so a saturated
             # path needs no warning: only the solves before it can call for one
@@ -480,6 +483,10 @@ class NonconvexLassoIC(LinearRegressorMixin, RegressorMixin, _PathInformationCri
     every weight by ``c`` changes the criterion (``n`` becomes ``c n``);
     repeating a row ``k`` times and giving it weight ``k`` select the same
     model. See :ref:`glm_information_criteria` for when to prefer CV.
+
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     References
     ----------
@@ -756,6 +763,12 @@ class NonconvexLogisticRegressionIC(MulticlassLogisticMixin, ClassifierMixin,
     --------
     NonconvexLogisticRegressionCV : alpha and gamma chosen by cross-validation.
 
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
+
     Examples
     --------
     >>> from sparsestat.datasets import make_sparse_regression
@@ -957,6 +970,12 @@ class NonconvexPoissonRegressionIC(PoissonRegressorMixin, RegressorMixin,
     See Also
     --------
     NonconvexPoissonRegressionCV : alpha and gamma chosen by cross-validation.
+
+    Notes
+    -----
+    BLAS runs with one thread inside ``fit`` by default, whatever the number
+    of cores, so results do not depend on it; opt out with
+    ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------

@@ -264,7 +264,7 @@ class NonconvexLogisticRegression(DocLinkMixin, MulticlassLogisticMixin,
         w, intercept = path.coefs[:, 0].copy(), path.intercepts[0]
         if self.verbose:
             print(f"NonconvexLogisticRegression({self.penalty}, {self.solver}): "
-                  f"{n_iter} iterations, KKT violation {kkt:.3e}")
+                  f"{int(n_iter)} iterations, KKT violation {kkt:.3e}")
         if path.saturated:
             warnings.warn(f"NonconvexLogisticRegression: {saturation_message(path, 1)}",
                           ConvergenceWarning, stacklevel=user_stacklevel())

@@ -248,7 +248,7 @@ def check_class_weights(Y, sw):
 def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
                      fit_intercept, positive=False, tol, max_iter, solver="cd",
                      damping=None, coef_init=None, intercept_init=None,
-                     verbose=0, weighting=None):
+                     verbose=0, weighting=None, desc="path"):
     """Multinomial path over decreasing ``alphas``, each warm started at the
     previous solution (the signature of
     :func:`~sparsestat.linear_model._path.compute_path`).
@@ -316,7 +316,7 @@ def multinomial_path(X, Y, sw, *, penalty, gamma, alphas, eps=1e-3,
                 np.empty((K, alphas.size)),
                 *(np.empty(alphas.size) for _ in range(3)),
                 np.empty(alphas.size, dtype=bool), [])
-    steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
+    steps = progress(range(alphas.size), verbose=verbose, desc=desc, unit="alphas")
     for a in steps:
         alpha = float(alphas[a])
         b_solve = b if shift is None else b + W @ shift

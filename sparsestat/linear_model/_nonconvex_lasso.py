@@ -337,7 +337,7 @@ class NonconvexLasso(DocLinkMixin, LinearRegressorMixin, RegressorMixin,
         has_gap = self.penalty == "l1" and self.solver == "cd" and not np.isnan(gap)
         if self.verbose:
             print(
-                f"NonconvexLasso({self.penalty}, {self.solver}): {n_iter} "
+                f"NonconvexLasso({self.penalty}, {self.solver}): {int(n_iter)} "
                 f"iterations, KKT violation {kkt:.3e}"
                 + (f", duality gap {gap:.3e}" if has_gap else "")
             )

@@ -355,7 +355,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
                  fit_intercept, positive, tol, max_iter, solver, damping,
                  coef_init=None, intercept_init=None, screening=True,
                  record_objective=False, verbose=0, weighting=None,
-                 gram_cache=None):
+                 gram_cache=None, desc="path"):
     """The path on validated arrays: every linear fit comes here.
 
     Parameters
@@ -388,6 +388,9 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         Least squares with ``"cd"``: a Gram cache already filled for this
         design (the precomputed statistics of ``_precompute.py``); a fresh
         one is made otherwise.
+    desc : str, default="path"
+        Label of the progress bar of ``verbose > 0`` (a caller that runs
+        several paths names the one running).
 
     Returns
     -------
@@ -442,7 +445,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     if solver == "cd" and squared:
         cache = gram_cache if gram_cache is not None else GramCache(
             n_features, dtype, n_samples=None if design.is_sparse else X.shape[0])
-    steps = progress(range(alphas.size), verbose=verbose, desc="path", unit="alphas")
+    steps = progress(range(alphas.size), verbose=verbose, desc=desc, unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
         strong = None
@@ -469,6 +472,7 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
         steps.set_postfix(alpha=alpha, nnz=int(np.count_nonzero(w)), kkt=float(kkt))
         if path.saturated:
             _truncate(path, k + 1)
+            steps.stop("model saturated")
             break
     return path
 

@@ -301,7 +301,7 @@ class NonconvexPoissonRegression(DocLinkMixin, PoissonRegressorMixin,
         )
         n_iter, kkt, converged = path.n_iters[0], path.stop_crits[0], path.converged[0]
         if self.verbose:
-            print(f"NonconvexPoissonRegression({self.penalty}): {n_iter} "
+            print(f"NonconvexPoissonRegression({self.penalty}): {int(n_iter)} "
                   f"iterations, KKT violation {kkt:.3e}")
         if path.saturated:
             warnings.warn(f"NonconvexPoissonRegression: {saturation_message(path, 1)}",

@@ -128,7 +128,8 @@ class NonconvexPoissonRegressionCV(DocLinkMixin, SplitterRoutingMixin,
     Notes
     -----
     BLAS runs with one thread inside ``fit`` and in every CV worker by
-    default; ``n_jobs`` parallelises the folds.
+    default, whatever the number of cores; ``n_jobs`` parallelises the
+    folds. Opt out with ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------

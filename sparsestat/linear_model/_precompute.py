@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack, solve_triangular
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from sparsestat._config import limit_blas_threads
 from sparsestat.linear_model._least_squares import GramCache
 from sparsestat.utils._design import as_target, center_target, make_design
 from sparsestat.utils.validation import check_sample_weight, check_sparse_input
@@ -128,6 +129,7 @@ class SufficientStatistics:
                 f"fit_intercept={self.fit_intercept}, dtype={dtype})")
 
 
+@limit_blas_threads
 def sufficient_statistics(X, y, *, sample_weight=None, fit_intercept=True):
     """Compute the sufficient statistics of penalised least squares.
 
@@ -166,7 +168,10 @@ def sufficient_statistics(X, y, *, sample_weight=None, fit_intercept=True):
     the same way, and dense columns with a large offset centred before
     the products are formed. A sparse ``X`` is not densified: its Gram
     matrix is ``X^T diag(s) X / S - m m^T``. Memory and time are
-    ``p^2`` floats and ``O(n p^2)``.
+    ``p^2`` floats and ``O(n p^2)``. BLAS runs with one thread inside this
+    function by default, as in the fits that use the statistics (for dask
+    input: in this process; the workers keep their own settings); opt out
+    with ``sparsestat.set_config(blas_threads=None)``.
 
     Examples
     --------

@@ -40,9 +40,11 @@ def progress(iterable, *, verbose=0, desc=None, total=None, unit="step"):
     bar : iterable
         Yields the items of ``iterable``. Its ``set_postfix(**values)``
         shows ``values`` (numbers are formatted ``%.3g``) after the count;
-        call it in the loop body to report on the step just done. When
-        ``verbose == 0`` the bar prints nothing and ``set_postfix`` does
-        nothing.
+        call it in the loop body to report on the step just done. Its
+        ``stop(reason)``, called in the loop body before a ``break``, counts
+        the step just done and reports why the loop ends early (a path that
+        stops at a saturated fit). When ``verbose == 0`` the bar prints
+        nothing and these methods do nothing.
 
     Examples
     --------
@@ -97,6 +99,10 @@ class _Silent:
     def set_postfix(self, **values):
         pass
 
+    def stop(self, reason):
+        """Report that the loop ends early, after the step just done, and why
+        (call it in the loop body before ``break``)."""
+
 
 class _Tqdm(_Silent):
     """tqdm's bar; postfix numbers formatted like the plain bar's."""
@@ -106,6 +112,13 @@ class _Tqdm(_Silent):
     def set_postfix(self, **values):
         self._iterable.set_postfix_str(_format_postfix(values), refresh=False)
 
+    def stop(self, reason):
+        bar = self._iterable
+        bar.update(1)  # the step just done, which the break keeps tqdm from counting
+        shown = getattr(bar, "postfix", None)
+        bar.set_postfix_str(f"{shown}, stopped: {reason}" if shown
+                            else f"stopped: {reason}")
+
 
 class _Plain(_Silent):
     """A text bar on stderr, written after each reported step::
@@ -113,35 +126,41 @@ class _Plain(_Silent):
         [path] ########------------  8/20 alpha (0.41 s) alpha=0.0123, kkt=3.2e-05
     """
 
-    __slots__ = ("_desc", "_total", "_unit", "_postfix")
+    __slots__ = ("_desc", "_total", "_unit", "_postfix", "_done", "_start")
 
     def __init__(self, iterable, desc, total, unit):
         super().__init__(iterable)
         self._desc, self._total, self._unit = desc, total, unit
         self._postfix = {}
+        self._done, self._start = 0, time.perf_counter()
 
     def set_postfix(self, **values):
         self._postfix = values
 
+    def stop(self, reason):
+        # the loop breaks before __iter__ resumes: count and write the step here
+        self._done += 1
+        self._write(self._done, time.perf_counter() - self._start,
+                    note=f"stopped: {reason}")
+
     def __iter__(self):
         total = self._total
         every = max(1, -(-total // _PLAIN_REPORTS)) if total else 1
-        start = time.perf_counter()
-        done = 0
+        self._done, self._start = 0, time.perf_counter()
         for item in self._iterable:
             yield item
             # reached after the loop body: the postfix is the step just done
-            done += 1
-            if done % every == 0 or done == total:
-                self._write(done, time.perf_counter() - start)
+            self._done += 1
+            if self._done % every == 0 or self._done == total:
+                self._write(self._done, time.perf_counter() - self._start)
 
-    def _write(self, done, elapsed):
+    def _write(self, done, elapsed, note=None):
         total = self._total
         if total:
             filled = round(_WIDTH * done / total)
             count = f"{'#' * filled}{'-' * (_WIDTH - filled)} {done}/{total}"
         else:
             count = f"{done}"
-        postfix = _format_postfix(self._postfix)
+        postfix = ", ".join(filter(None, [_format_postfix(self._postfix), note]))
         print(f"[{self._desc}] {count} {self._unit} ({elapsed:.2f} s)"
               + (f" {postfix}" if postfix else ""), file=sys.stderr, flush=True)
