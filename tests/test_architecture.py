@@ -24,9 +24,17 @@ FAMILIES = ("linear_model", "covariance", "dag", "fractional")
 LOWER_LAYER = ("datasets", "metrics", "utils", "_kernels")
 
 # Accepted exceptions to the rules, each a (rule, file, imported name) with
-# a reason next to it; none today. A listed exception that no longer occurs
-# fails the test too, so the list cannot go stale.
-KNOWN_VIOLATIONS = set()
+# a reason next to it. A listed exception that no longer occurs fails the
+# test too, so the list cannot go stale.
+KNOWN_VIOLATIONS = {
+    # a diagnostic benchmark: it swaps the CV's warm start (first-stage,
+    # final-estimate, none) and profiles the Newton kernel to say what the
+    # path buys, which no public name can do
+    ("public names only", "benchmarks/bench_mtp2_cv.py", "sparsestat._kernels._mtp2"),
+    ("public names only", "benchmarks/bench_mtp2_cv.py", "sparsestat.covariance._cv"),
+    ("public names only", "benchmarks/bench_mtp2_cv.py",
+     "sparsestat.covariance._mtp2_path"),
+}
 
 _CYTHON_IMPORT = re.compile(
     r"^\s*(?:from\s+(?P<origin>[\w.]+)\s+c?import\s+(?P<names>[\w, ()]+)"
