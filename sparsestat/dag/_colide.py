@@ -24,6 +24,7 @@ from sparsestat.utils._param_validation import (
     check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.covariance._checks import _check_covariance
 from sparsestat.utils.validation import check_finite_scalar
 
 # Noise scales are floored at _SIGMA_FLOOR times the root mean variance of the
@@ -97,6 +98,13 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         1e-8 our SHD matches the reference's on the benchmark designs;
         1e-6 or looser ends the warm stages early, which changes the path
         and worsens the SHD.)
+    covariance : {None, "precomputed"}, default=None
+        If "precomputed", ``X`` in ``fit`` and ``score`` is the covariance
+        matrix ``C = X_c^T X_c / n`` of the centred data (divided by ``n``,
+        not ``n - 1``), e.g. computed chunk by chunk out of core; it must be
+        square, symmetric, positive semi-definite with a positive diagonal.
+        The fit depends on the data only through ``C`` (see Notes), so the
+        number of samples is not needed.
     verbose : int, default=0
         Progress bar over the stages when positive.
 
@@ -112,9 +120,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     noise_scale_ : float or ndarray of shape (n_features,)
         Closed-form noise scale(s) at ``coef_`` (a float for
         ``noise="equal"``).
-    mean_ : ndarray of shape (n_features,)
+    mean_ : ndarray of shape (n_features,) or None
         Column means of the training data (used to centre ``X`` in
-        ``score``).
+        ``score``); None with ``covariance="precomputed"``.
     s_ : list of float
         The log-det parameter used in each stage.
     n_iter_ : int
@@ -154,6 +162,14 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     become ``W_ij c_j / c_i``, and the equal-variance assumption breaks);
     standardise the columns only if that is the model intended.
 
+    *Covariance input.* The score, the closed-form scales, their floor, the
+    L1 term (``alpha`` is per sample: ``C`` is normalised by ``n``) and the
+    stopping rule involve ``X`` only through ``C``, so
+    ``CoLiDE(covariance="precomputed").fit(C)`` gives the fit of
+    ``CoLiDE().fit(X)`` up to the rounding of ``C``, whatever ``n``. Then
+    ``score`` also takes a covariance: that of held-out data, centred as
+    the caller chooses (the training means are not known).
+
     BLAS runs with one thread inside ``fit`` by default, whatever the number
     of cores, so results do not depend on it; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -189,6 +205,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         "s": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "max_iter": [c_int_interval(1)],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "covariance": [StrOptions({"precomputed"}), None],
         "verbose": ["verbose"],
     }
 
@@ -203,6 +220,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         s=(1.0, 0.9, 0.8, 0.7),
         max_iter=10000,
         tol=1e-7,
+        covariance=None,
         verbose=0,
     ):
         self.noise = noise
@@ -214,6 +232,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         self.s = s
         self.max_iter = max_iter
         self.tol = tol
+        self.covariance = covariance
         self.verbose = verbose
 
     @limit_blas_threads
@@ -224,7 +243,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Observations; at least 2 samples and 2 features, finite, no
-            constant column. Not modified.
+            constant column. Not modified. With ``covariance="precomputed"``,
+            the (n_features, n_features) covariance matrix.
         y : None
             Ignored.
 
@@ -243,17 +263,22 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             ensure_min_samples=2,
             ensure_min_features=2,
         )
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = X.mean(axis=0, dtype=np.float64)
-            # second pass: removes the rounding error of the first mean,
-            # which a large offset would turn into a spurious variance
-            self.mean_ = mean + (np.asarray(X, dtype=np.float64) - mean).mean(axis=0)
-        C = _covariance(X, self.mean_)
-        if not np.all(np.isfinite(C)):
-            raise ValueError(
-                "The covariance of X overflows float64; rescale X (e.g. divide "
-                "it by its largest absolute value)."
-            )
+        if self.covariance == "precomputed":
+            C = _check_precomputed(X)
+            self.mean_ = None
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = X.mean(axis=0, dtype=np.float64)
+                # second pass: removes the rounding error of the first mean,
+                # which a large offset would turn into a spurious variance
+                self.mean_ = mean + (np.asarray(X, dtype=np.float64)
+                                     - mean).mean(axis=0)
+            C = _covariance(X, self.mean_)
+            if not np.all(np.isfinite(C)):
+                raise ValueError(
+                    "The covariance of X overflows float64; rescale X (e.g. "
+                    "divide it by its largest absolute value)."
+                )
         variances = np.diagonal(C)
         constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
         if constant.size:
@@ -316,7 +341,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     def score(self, X, y=None):
         """Minus the CoLiDE score of ``X`` under the fitted model.
 
-        ``X`` is centred with the training means; with ``C`` its covariance
+        ``X`` is centred with the training means (with
+        ``covariance="precomputed"``, ``X`` is the held-out covariance
+        itself); with ``C`` its covariance
         and ``W = coef_``, ``sigma = noise_scale_`` this returns
         ``-(tr R(W) / (2 sigma) + d sigma / 2)`` (EV) or
         ``-sum_j (R_jj(W) / (2 sigma_j) + sigma_j / 2)`` (NV), without the
@@ -326,7 +353,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Held-out observations, with the training columns.
+            Held-out observations, with the training columns (their
+            (n_features, n_features) covariance with
+            ``covariance="precomputed"``).
         y : None
             Ignored.
 
@@ -337,7 +366,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        C = _covariance(X, self.mean_)
+        if self.covariance == "precomputed":
+            C = _check_precomputed(X)
+        else:
+            C = _covariance(X, self.mean_)
         resid = residual_variances_of(C, self.coef_)
         sigma = np.atleast_1d(np.asarray(self.noise_scale_, dtype=np.float64))
         return -colide_score(resid, sigma)
@@ -371,6 +403,18 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         edges = ((i, j, {"weight": float(self.coef_[i, j])})
                  for i, j in zip(*np.nonzero(self.adjacency_), strict=True))
         return build_graph(self, edges, directed=True)
+
+
+def _check_precomputed(X):
+    """A covariance given with covariance="precomputed", in float64."""
+    C = _check_covariance(np.asarray(X, dtype=np.float64))
+    if not np.all(np.diagonal(C) > 0):
+        raise ValueError(
+            "With covariance='precomputed', X must have a positive diagonal "
+            "(the variances); zero at indices "
+            f"{np.flatnonzero(~(np.diagonal(C) > 0)).tolist()}."
+        )
+    return C
 
 
 def _covariance(X, mean):
