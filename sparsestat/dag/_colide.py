@@ -15,6 +15,7 @@ from sparsestat.dag._solver import (
     noise_scales_and_score,
     residual_variances_of,
 )
+from sparsestat.dag._prior import prior_masks
 from sparsestat.dag._threshold import threshold_to_dag
 from sparsestat.utils._networkx import build_graph
 from sparsestat.utils._param_validation import (
@@ -66,6 +67,13 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     ``w_threshold`` and the weakest remaining edges are removed until the
     graph is acyclic.
 
+    Prior knowledge (``forbidden_edges``, ``required_edges``, ``tiers``)
+    enters the solve itself: forbidden weights are fixed at zero by the
+    proximal step, so they are zero at every iterate, and required weights
+    have no L1 term; ``w_threshold`` and the acyclicity repair keep the
+    required edges. Without any of the three, the fit is the plain one,
+    bit for bit (also with empty masks).
+
     Parameters
     ----------
     noise : {"equal", "nonequal"}, default="equal"
@@ -98,6 +106,29 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         1e-8 our SHD matches the reference's on the benchmark designs;
         1e-6 or looser ends the warm stages early, which changes the path
         and worsens the SHD.)
+    forbidden_edges : array-like of bool of shape (n_features, n_features) \
+            or sequence of (node, node) pairs, default=None
+        Edges the graph must not have: a boolean mask (``mask[i, j]``
+        forbids ``i -> j``, as ``coef_[i, j]``) or pairs ``(i, j)``. Nodes
+        are column indices, or feature names when ``X`` has them (a
+        DataFrame; an unknown name raises a ``ValueError``). These weights
+        are held at exactly zero at every iterate of the solver (not cut
+        afterwards), so the rest of the graph is fitted without them.
+    required_edges : array-like of bool of shape (n_features, n_features) \
+            or sequence of (node, node) pairs, default=None
+        Edges the graph must have, in the formats of ``forbidden_edges``.
+        They carry no L1 term, and neither ``w_threshold`` nor the
+        acyclicity repair removes them (the repair removes the weakest
+        other edges on a cycle instead). Every edge that would close a
+        cycle with them (``j -> i`` when required edges lead from ``i`` to
+        ``j``) is forbidden in the solve, as no DAG containing them has it.
+        They must form a DAG (a cycle is reported), without self-loops, and
+        must not be forbidden by ``forbidden_edges`` or ``tiers``.
+    tiers : array-like of int of shape (n_features,) or dict, default=None
+        A tier per node (a dict from feature name, or column index, to tier
+        covers every node): every edge from a later tier to an earlier one
+        (``tiers[i] > tiers[j]`` for ``i -> j``) is forbidden, as by
+        ``forbidden_edges``; edges within a tier are allowed.
     covariance : {None, "precomputed"}, default=None
         If "precomputed", ``X`` in ``fit`` and ``score`` is the covariance
         matrix ``C = X_c^T X_c / n`` of the centred data (divided by ``n``,
@@ -114,7 +145,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         Weighted adjacency of the estimated DAG, ``coef_[i, j]`` the weight of
         the edge ``i -> j`` (zero where ``adjacency_`` is False).
     adjacency_ : ndarray of shape (n_features, n_features), dtype=bool
-        The estimated graph; always acyclic.
+        The estimated graph; always acyclic. Contains ``required_edges``
+        and none of the forbidden edges.
     raw_coef_ : ndarray of shape (n_features, n_features)
         The solution of the last stage, before thresholding.
     noise_scale_ : float or ndarray of shape (n_features,)
@@ -205,6 +237,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         "s": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "max_iter": [c_int_interval(1)],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "forbidden_edges": ["array-like", None],
+        "required_edges": ["array-like", None],
+        "tiers": ["array-like", dict, None],
         "covariance": [StrOptions({"precomputed"}), None],
         "verbose": ["verbose"],
     }
@@ -220,6 +255,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         s=(1.0, 0.9, 0.8, 0.7),
         max_iter=10000,
         tol=1e-7,
+        forbidden_edges=None,
+        required_edges=None,
+        tiers=None,
         covariance=None,
         verbose=0,
     ):
@@ -232,6 +270,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         self.s = s
         self.max_iter = max_iter
         self.tol = tol
+        self.forbidden_edges = forbidden_edges
+        self.required_edges = required_edges
+        self.tiers = tiers
         self.covariance = covariance
         self.verbose = verbose
 
@@ -262,6 +303,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             ensure_min_samples=2,
             ensure_min_features=2,
+        )
+        forbidden, required = prior_masks(
+            self.forbidden_edges, self.required_edges, self.tiers, X.shape[1],
+            getattr(self, "feature_names_in_", None),
         )
         if self.covariance == "precomputed":
             C = _check_precomputed(X)
@@ -300,6 +345,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             tol=float(self.tol),
             sigma_min=self._sigma_min,
             verbose=self.verbose,
+            forbidden=forbidden,
+            required=required,
         )
         if not converged:
             warnings.warn(
@@ -309,10 +356,14 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        coef = threshold_to_dag(W, self.w_threshold)
+        coef = threshold_to_dag(W, self.w_threshold, required)
         self.raw_coef_ = W.astype(X.dtype, copy=False)
         self.coef_ = coef.astype(X.dtype, copy=False)
         self.adjacency_ = coef != 0
+        self._required = required
+        if required is not None:
+            # an unpenalised weight is exactly zero only by accident
+            self.adjacency_ |= required
         self.noise_scale_ = self._scales(C, coef)
         return self
 
@@ -381,7 +432,11 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         column names (a DataFrame: ``feature_names_in_``), else the column
         indices ``0 .. n_features - 1``; every node has an ``index``
         attribute (its column). Edges are those of ``adjacency_``, with
-        ``weight`` the entry of ``coef_``.
+        ``weight`` the entry of ``coef_``. With prior knowledge, every
+        ``required_edges`` edge is in the graph (also when the threshold or
+        the acyclicity repair would have removed it), no forbidden edge
+        (``forbidden_edges`` or backwards across ``tiers``) is, and each
+        edge has a ``required`` attribute (bool).
 
         Returns
         -------
@@ -400,7 +455,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         (2, 1)
         """
         check_is_fitted(self)
-        edges = ((i, j, {"weight": float(self.coef_[i, j])})
+        required = self._required
+        edges = ((i, j, {"weight": float(self.coef_[i, j])}
+                  | ({} if required is None else {"required": bool(required[i, j])}))
                  for i, j in zip(*np.nonzero(self.adjacency_), strict=True))
         return build_graph(self, edges, directed=True)
 
