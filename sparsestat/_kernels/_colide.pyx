@@ -209,14 +209,18 @@ def gradient_and_metric(const double[::1, :] W, const double[::1, :] P,
 
 cdef double _prox_step(const double* Y, const double* grad,
                        const double* metric, double step, double lam,
+                       const double* weights, const unsigned char* frozen,
                        int d, double* Z, double* quad,
                        double* l1) noexcept nogil:
     """Variable-metric proximal step with the L1 prox, and its model terms.
 
-    ``Z = soft(Y - step grad / metric, step lam / metric)`` off the diagonal,
-    0 on it. Returns ``lin = <grad, Z - Y>`` and sets ``quad = <metric (Z -
-    Y), Z - Y>`` and ``l1 = ||Z||_1``, the terms of the sufficient-decrease
-    test ``f(Z) <= f(Y) + lin + quad / (2 step)``.
+    ``Z = soft(Y - step grad / metric, step lam w / metric)`` off the
+    diagonal, 0 on it and where ``frozen`` is set (edges held at zero: ``Y``
+    is zero there too, so they add nothing to the model terms). ``w`` is the
+    per-entry L1 weight ``weights`` (1 everywhere when NULL). Returns
+    ``lin = <grad, Z - Y>`` and sets ``quad = <metric (Z - Y), Z - Y>`` and
+    ``l1 = sum w |Z|``, the terms of the sufficient-decrease test
+    ``f(Z) <= f(Y) + lin + quad / (2 step)``.
     """
     cdef int i, j, ij
     cdef double t, u, thresh, diff
@@ -226,12 +230,14 @@ cdef double _prox_step(const double* Y, const double* grad,
     for j in range(d):
         for i in range(d):
             ij = i + j * d
-            if i == j:
+            if i == j or (frozen != NULL and frozen[ij]):
                 Z[ij] = 0
                 continue
             t = step / metric[ij]
             u = Y[ij] - t * grad[ij]
             thresh = t * lam
+            if weights != NULL:
+                thresh = thresh * weights[ij]
             if u > thresh:
                 u = u - thresh
             elif u < -thresh:
@@ -242,7 +248,10 @@ cdef double _prox_step(const double* Y, const double* grad,
             diff = u - Y[ij]
             lin += grad[ij] * diff
             quad[0] += metric[ij] * diff * diff
-            l1[0] += u if u > 0 else -u
+            if weights != NULL:
+                l1[0] += weights[ij] * (u if u > 0 else -u)
+            else:
+                l1[0] += u if u > 0 else -u
     return lin
 
 
@@ -331,7 +340,9 @@ cdef int _free_slot(int a, int b, int c) noexcept nogil:
 def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                 bint equal, double sigma_min, const double[::1, :] W0,
                 const double[::1, :] CW0, int max_iter, double tol,
-                double step, double step_growth):
+                double step, double step_growth,
+                const double[::1, :] l1_weights=None,
+                const unsigned char[::1, :] frozen=None):
     """Accelerated variable-metric proximal gradient on one stage.
 
     Minimises ``mu S(W) + h_s(W) + lam ||W||_1`` from the feasible ``W0``
@@ -343,6 +354,12 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     ``tol``. ``C (I - Y)`` at the extrapolated point is the same
     extrapolation of stored products (linear in W); one ``C @ Z`` (gemm) and
     one LU per trial point, one inverse (getri on the LU) per gradient.
+
+    Prior knowledge (both None: the plain problem): ``l1_weights`` multiplies
+    ``lam`` entry by entry (0 for an unpenalised edge); the entries where
+    ``frozen`` (uint8) is non-zero are held at exactly zero by the prox, at
+    every iterate (``W0`` must be zero there: extrapolations of iterates
+    that are zero stay zero).
 
     Returns
     -------
@@ -383,6 +400,12 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
     # flops of one trial point (a d x d product and an LU), the unit of the
     # interrupt checks
     cdef double trial_work = 3. * d * dd
+    cdef const double* weights = NULL
+    cdef const unsigned char* frozen_ = NULL
+    if l1_weights is not None:
+        weights = &l1_weights[0, 0]
+    if frozen is not None:
+        frozen_ = &frozen[0, 0]
     cdef Interrupt intr
     interrupt_init(&intr)
 
@@ -395,7 +418,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                          &resid[0], &smooth[0]):
             status = INFEASIBLE_START
         else:
-            l1s[0] = _asum(dd, &W_[0, 0])
+            l1s[0] = _asum(dd, &W_[0, 0], weights)
             F_x = smooth[0] + lam * l1s[0]
             for n_iter in range(1, <long long> max_iter + 1):
                 if interrupted(&intr, trial_work):
@@ -428,7 +451,7 @@ def fista_stage(const double[::1, :] C, double s, double mu, double lam,
                     if interrupted(&intr, trial_work):
                         break
                     lin = _prox_step(&W_[iy, 0], &grad[0], &metric[0], step, lam,
-                                     d, &W_[iz, 0], &quad, &l1)
+                                     weights, frozen_, d, &W_[iz, 0], &quad, &l1)
                     # CW[iz] = C @ W[iz]
                     _gemm(c'N', c'N', d, d, d, 1., Cp, d, &W_[iz, 0], d, 0.,
                           &CW_[iz, 0], d)
@@ -487,9 +510,13 @@ cdef bint _evaluate(const double* C, int d, double s, double log_s, double mu,
     return True
 
 
-cdef double _asum(int n, const double* x) noexcept nogil:
+cdef double _asum(int n, const double* x, const double* weights) noexcept nogil:
+    """``sum |x|``, or ``sum weights |x|`` when ``weights`` is not NULL."""
     cdef int i
     cdef double total = 0
     for i in range(n):
-        total += fabs(x[i])
+        if weights != NULL:
+            total += weights[i] * fabs(x[i])
+        else:
+            total += fabs(x[i])
     return total

@@ -15,6 +15,7 @@ from sparsestat.dag._solver import (
     noise_scales_and_score,
     residual_variances_of,
 )
+from sparsestat.dag._prior import prior_masks
 from sparsestat.dag._threshold import threshold_to_dag
 from sparsestat.utils._networkx import build_graph
 from sparsestat.utils._param_validation import (
@@ -24,6 +25,7 @@ from sparsestat.utils._param_validation import (
     check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
+from sparsestat.covariance._checks import _check_covariance
 from sparsestat.utils.validation import check_finite_scalar
 
 # Noise scales are floored at _SIGMA_FLOOR times the root mean variance of the
@@ -65,6 +67,13 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     ``w_threshold`` and the weakest remaining edges are removed until the
     graph is acyclic.
 
+    Prior knowledge (``forbidden_edges``, ``required_edges``, ``tiers``)
+    enters the solve itself: forbidden weights are fixed at zero by the
+    proximal step, so they are zero at every iterate, and required weights
+    have no L1 term; ``w_threshold`` and the acyclicity repair keep the
+    required edges. Without any of the three, the fit is the plain one,
+    bit for bit (also with empty masks).
+
     Parameters
     ----------
     noise : {"equal", "nonequal"}, default="equal"
@@ -97,6 +106,36 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         1e-8 our SHD matches the reference's on the benchmark designs;
         1e-6 or looser ends the warm stages early, which changes the path
         and worsens the SHD.)
+    forbidden_edges : array-like of bool of shape (n_features, n_features) \
+            or sequence of (node, node) pairs, default=None
+        Edges the graph must not have: a boolean mask (``mask[i, j]``
+        forbids ``i -> j``, as ``coef_[i, j]``) or pairs ``(i, j)``. Nodes
+        are column indices, or feature names when ``X`` has them (a
+        DataFrame; an unknown name raises a ``ValueError``). These weights
+        are held at exactly zero at every iterate of the solver (not cut
+        afterwards), so the rest of the graph is fitted without them.
+    required_edges : array-like of bool of shape (n_features, n_features) \
+            or sequence of (node, node) pairs, default=None
+        Edges the graph must have, in the formats of ``forbidden_edges``.
+        They carry no L1 term, and neither ``w_threshold`` nor the
+        acyclicity repair removes them (the repair removes the weakest
+        other edges on a cycle instead). Every edge that would close a
+        cycle with them (``j -> i`` when required edges lead from ``i`` to
+        ``j``) is forbidden in the solve, as no DAG containing them has it.
+        They must form a DAG (a cycle is reported), without self-loops, and
+        must not be forbidden by ``forbidden_edges`` or ``tiers``.
+    tiers : array-like of int of shape (n_features,) or dict, default=None
+        A tier per node (a dict from feature name, or column index, to tier
+        covers every node): every edge from a later tier to an earlier one
+        (``tiers[i] > tiers[j]`` for ``i -> j``) is forbidden, as by
+        ``forbidden_edges``; edges within a tier are allowed.
+    covariance : {None, "precomputed"}, default=None
+        If "precomputed", ``X`` in ``fit`` and ``score`` is the covariance
+        matrix ``C = X_c^T X_c / n`` of the centred data (divided by ``n``,
+        not ``n - 1``), e.g. computed chunk by chunk out of core; it must be
+        square, symmetric, positive semi-definite with a positive diagonal.
+        The fit depends on the data only through ``C`` (see Notes), so the
+        number of samples is not needed.
     verbose : int, default=0
         Progress bar over the stages when positive.
 
@@ -106,15 +145,16 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         Weighted adjacency of the estimated DAG, ``coef_[i, j]`` the weight of
         the edge ``i -> j`` (zero where ``adjacency_`` is False).
     adjacency_ : ndarray of shape (n_features, n_features), dtype=bool
-        The estimated graph; always acyclic.
+        The estimated graph; always acyclic. Contains ``required_edges``
+        and none of the forbidden edges.
     raw_coef_ : ndarray of shape (n_features, n_features)
         The solution of the last stage, before thresholding.
     noise_scale_ : float or ndarray of shape (n_features,)
         Closed-form noise scale(s) at ``coef_`` (a float for
         ``noise="equal"``).
-    mean_ : ndarray of shape (n_features,)
+    mean_ : ndarray of shape (n_features,) or None
         Column means of the training data (used to centre ``X`` in
-        ``score``).
+        ``score``); None with ``covariance="precomputed"``.
     s_ : list of float
         The log-det parameter used in each stage.
     n_iter_ : int
@@ -154,6 +194,14 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     become ``W_ij c_j / c_i``, and the equal-variance assumption breaks);
     standardise the columns only if that is the model intended.
 
+    *Covariance input.* The score, the closed-form scales, their floor, the
+    L1 term (``alpha`` is per sample: ``C`` is normalised by ``n``) and the
+    stopping rule involve ``X`` only through ``C``, so
+    ``CoLiDE(covariance="precomputed").fit(C)`` gives the fit of
+    ``CoLiDE().fit(X)`` up to the rounding of ``C``, whatever ``n``. Then
+    ``score`` also takes a covariance: that of held-out data, centred as
+    the caller chooses (the training means are not known).
+
     BLAS runs with one thread inside ``fit`` by default, whatever the number
     of cores, so results do not depend on it; opt out with
     ``sparsestat.set_config(blas_threads=None)``.
@@ -189,6 +237,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         "s": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "max_iter": [c_int_interval(1)],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "forbidden_edges": ["array-like", None],
+        "required_edges": ["array-like", None],
+        "tiers": ["array-like", dict, None],
+        "covariance": [StrOptions({"precomputed"}), None],
         "verbose": ["verbose"],
     }
 
@@ -203,6 +255,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         s=(1.0, 0.9, 0.8, 0.7),
         max_iter=10000,
         tol=1e-7,
+        forbidden_edges=None,
+        required_edges=None,
+        tiers=None,
+        covariance=None,
         verbose=0,
     ):
         self.noise = noise
@@ -214,6 +270,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         self.s = s
         self.max_iter = max_iter
         self.tol = tol
+        self.forbidden_edges = forbidden_edges
+        self.required_edges = required_edges
+        self.tiers = tiers
+        self.covariance = covariance
         self.verbose = verbose
 
     @limit_blas_threads
@@ -224,7 +284,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Observations; at least 2 samples and 2 features, finite, no
-            constant column. Not modified.
+            constant column. Not modified. With ``covariance="precomputed"``,
+            the (n_features, n_features) covariance matrix.
         y : None
             Ignored.
 
@@ -243,17 +304,26 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             ensure_min_samples=2,
             ensure_min_features=2,
         )
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = X.mean(axis=0, dtype=np.float64)
-            # second pass: removes the rounding error of the first mean,
-            # which a large offset would turn into a spurious variance
-            self.mean_ = mean + (np.asarray(X, dtype=np.float64) - mean).mean(axis=0)
-        C = _covariance(X, self.mean_)
-        if not np.all(np.isfinite(C)):
-            raise ValueError(
-                "The covariance of X overflows float64; rescale X (e.g. divide "
-                "it by its largest absolute value)."
-            )
+        forbidden, required = prior_masks(
+            self.forbidden_edges, self.required_edges, self.tiers, X.shape[1],
+            getattr(self, "feature_names_in_", None),
+        )
+        if self.covariance == "precomputed":
+            C = _check_precomputed(X)
+            self.mean_ = None
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = X.mean(axis=0, dtype=np.float64)
+                # second pass: removes the rounding error of the first mean,
+                # which a large offset would turn into a spurious variance
+                self.mean_ = mean + (np.asarray(X, dtype=np.float64)
+                                     - mean).mean(axis=0)
+            C = _covariance(X, self.mean_)
+            if not np.all(np.isfinite(C)):
+                raise ValueError(
+                    "The covariance of X overflows float64; rescale X (e.g. "
+                    "divide it by its largest absolute value)."
+                )
         variances = np.diagonal(C)
         constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
         if constant.size:
@@ -275,6 +345,8 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             tol=float(self.tol),
             sigma_min=self._sigma_min,
             verbose=self.verbose,
+            forbidden=forbidden,
+            required=required,
         )
         if not converged:
             warnings.warn(
@@ -284,10 +356,14 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
-        coef = threshold_to_dag(W, self.w_threshold)
+        coef = threshold_to_dag(W, self.w_threshold, required)
         self.raw_coef_ = W.astype(X.dtype, copy=False)
         self.coef_ = coef.astype(X.dtype, copy=False)
         self.adjacency_ = coef != 0
+        self._required = required
+        if required is not None:
+            # an unpenalised weight is exactly zero only by accident
+            self.adjacency_ |= required
         self.noise_scale_ = self._scales(C, coef)
         return self
 
@@ -316,7 +392,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
     def score(self, X, y=None):
         """Minus the CoLiDE score of ``X`` under the fitted model.
 
-        ``X`` is centred with the training means; with ``C`` its covariance
+        ``X`` is centred with the training means (with
+        ``covariance="precomputed"``, ``X`` is the held-out covariance
+        itself); with ``C`` its covariance
         and ``W = coef_``, ``sigma = noise_scale_`` this returns
         ``-(tr R(W) / (2 sigma) + d sigma / 2)`` (EV) or
         ``-sum_j (R_jj(W) / (2 sigma_j) + sigma_j / 2)`` (NV), without the
@@ -326,7 +404,9 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Held-out observations, with the training columns.
+            Held-out observations, with the training columns (their
+            (n_features, n_features) covariance with
+            ``covariance="precomputed"``).
         y : None
             Ignored.
 
@@ -337,7 +417,10 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        C = _covariance(X, self.mean_)
+        if self.covariance == "precomputed":
+            C = _check_precomputed(X)
+        else:
+            C = _covariance(X, self.mean_)
         resid = residual_variances_of(C, self.coef_)
         sigma = np.atleast_1d(np.asarray(self.noise_scale_, dtype=np.float64))
         return -colide_score(resid, sigma)
@@ -349,7 +432,11 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         column names (a DataFrame: ``feature_names_in_``), else the column
         indices ``0 .. n_features - 1``; every node has an ``index``
         attribute (its column). Edges are those of ``adjacency_``, with
-        ``weight`` the entry of ``coef_``.
+        ``weight`` the entry of ``coef_``. With prior knowledge, every
+        ``required_edges`` edge is in the graph (also when the threshold or
+        the acyclicity repair would have removed it), no forbidden edge
+        (``forbidden_edges`` or backwards across ``tiers``) is, and each
+        edge has a ``required`` attribute (bool).
 
         Returns
         -------
@@ -368,9 +455,23 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         (2, 1)
         """
         check_is_fitted(self)
-        edges = ((i, j, {"weight": float(self.coef_[i, j])})
+        required = self._required
+        edges = ((i, j, {"weight": float(self.coef_[i, j])}
+                  | ({} if required is None else {"required": bool(required[i, j])}))
                  for i, j in zip(*np.nonzero(self.adjacency_), strict=True))
         return build_graph(self, edges, directed=True)
+
+
+def _check_precomputed(X):
+    """A covariance given with covariance="precomputed", in float64."""
+    C = _check_covariance(np.asarray(X, dtype=np.float64))
+    if not np.all(np.diagonal(C) > 0):
+        raise ValueError(
+            "With covariance='precomputed', X must have a positive diagonal "
+            "(the variances); zero at indices "
+            f"{np.flatnonzero(~(np.diagonal(C) > 0)).tolist()}."
+        )
+    return C
 
 
 def _covariance(X, mean):

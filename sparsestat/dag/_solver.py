@@ -108,8 +108,15 @@ class _Point:
 class _Problem:
     """Data and constants of one stage of the central path."""
 
-    def __init__(self, C, noise, alpha, sigma_min):
+    def __init__(self, C, noise, alpha, sigma_min, forbidden=None, required=None):
         self.C = np.asfortranarray(C, dtype=np.float64)
+        # prior knowledge, in the kernel's layout; None keeps the plain
+        # problem (and its arithmetic) unchanged
+        self.frozen = (None if forbidden is None
+                       else np.asfortranarray(forbidden, dtype=np.uint8))
+        self.l1_weights = (None if required is None
+                           else np.asfortranarray(~np.asarray(required, dtype=bool),
+                                                  dtype=np.float64))
         self.C_diag = np.ascontiguousarray(np.diagonal(self.C))
         self.d = C.shape[0]
         self.identity_piv = np.arange(self.d, dtype=np.int32)
@@ -152,6 +159,8 @@ def noise_scales_and_score(C, W, equal, sigma_min):
 def solve_stage(problem, start, max_iter, tol, step):
     """Minimise one stage from a feasible point (``_kernels._colide.fista_stage``).
 
+    The entries of ``problem.frozen`` stay zero if they are zero in ``start``.
+
     Parameters
     ----------
     problem : _Problem
@@ -176,7 +185,7 @@ def solve_stage(problem, start, max_iter, tol, step):
     W, CW, n_iter, status, step = fista_stage(
         problem.C, problem.s, problem.mu, problem.mu * problem.alpha,
         problem.equal, problem.sigma_min, start.W, start.CW, max_iter, tol, step,
-        _STEP_GROWTH,
+        _STEP_GROWTH, problem.l1_weights, problem.frozen,
     )
     if status == StageStatus.INFEASIBLE_START:
         raise ValueError("solve_stage needs a start inside the domain of h_s.")
@@ -184,7 +193,8 @@ def solve_stage(problem, start, max_iter, tol, step):
 
 
 def colide_central_path(
-    C, *, noise, alpha, s, mu_init, mu_factor, max_iter, tol, sigma_min, verbose=0
+    C, *, noise, alpha, s, mu_init, mu_factor, max_iter, tol, sigma_min, verbose=0,
+    forbidden=None, required=None,
 ):
     """Run the stages of the central path from ``W = 0``.
 
@@ -202,6 +212,10 @@ def colide_central_path(
     tol : float
     sigma_min : float
     verbose : int
+    forbidden : ndarray of shape (d, d), dtype=bool, default=None
+        Entries held at exactly zero at every iterate.
+    required : ndarray of shape (d, d), dtype=bool, default=None
+        Entries without the L1 term.
 
     Returns
     -------
@@ -217,7 +231,7 @@ def colide_central_path(
     from sparsestat.utils.progress import progress
 
     d = C.shape[0]
-    problem = _Problem(C, noise, alpha, sigma_min)
+    problem = _Problem(C, noise, alpha, sigma_min, forbidden, required)
     W = np.zeros((d, d), order="F")
     CW = np.zeros((d, d), order="F")
     mu = mu_init

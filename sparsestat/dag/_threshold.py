@@ -1,17 +1,24 @@
 """CoLiDE's post-processing: threshold the weights, then cut to a DAG."""
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
 from sparsestat.utils._graph import is_dag
 
 
-def threshold_to_dag(W, threshold):
+def threshold_to_dag(W, threshold, required=None):
     """Zero the weights with ``|w| < threshold``, then drop the weakest until acyclic.
 
     Edges are removed one at a time in increasing order of ``|w|`` (ties in
     row-major order) and the removal stops at the first acyclic graph. The
     number of removed edges is found by bisection, which gives the same graph
     as the one-at-a-time loop with ``O(log n_edges)`` acyclicity checks.
+    Required edges are never removed, neither by the threshold nor by the
+    acyclicity repair: the other edges are removed instead, weakest first
+    among those on a cycle (both ends in one strongly connected component;
+    removing all of them leaves only the required edges inside each
+    component, which form a DAG). Without ``required`` (or with no edge
+    in it), every edge is a candidate, as above.
 
     Parameters
     ----------
@@ -19,6 +26,9 @@ def threshold_to_dag(W, threshold):
         Weighted adjacency; it is not modified.
     threshold : float
         Weights of magnitude below it are set to zero.
+    required : array-like of shape (d, d), dtype=bool, default=None
+        Edges ``i -> j`` (``required[i, j]``) kept whatever their weight; they
+        must form a DAG without self-loops.
 
     Returns
     -------
@@ -38,10 +48,21 @@ def threshold_to_dag(W, threshold):
     """
     W_dag = np.array(W, copy=True)
     np.fill_diagonal(W_dag, 0.0)
-    W_dag[np.abs(W_dag) < threshold] = 0.0
+    small = np.abs(W_dag) < threshold
+    if required is not None:
+        required = _check_required(required, W_dag.shape)
+        # without edges, the plain rule below (and its graphs) unchanged
+        required = required if required.any() else None
+    if required is not None:
+        small &= ~required
+    W_dag[small] = 0.0
     if is_dag(W_dag):
         return W_dag
-    rows, cols = np.nonzero(W_dag)
+    removable = W_dag != 0
+    if required is not None:
+        _, component = connected_components(removable, connection="strong")
+        removable &= ~required & (component[:, None] == component[None, :])
+    rows, cols = np.nonzero(removable)
     weakest_first = np.argsort(np.abs(W_dag[rows, cols]), kind="stable")
     rows, cols = rows[weakest_first], cols[weakest_first]
 
@@ -61,3 +82,15 @@ def threshold_to_dag(W, threshold):
             low = mid + 1
     W_dag[rows[:low], cols[:low]] = 0.0
     return W_dag
+
+
+def _check_required(required, shape):
+    required = np.asarray(required)
+    if required.dtype != bool or required.shape != shape:
+        raise ValueError(
+            f"required must be a boolean mask of shape {shape}, got "
+            f"{required.dtype} of shape {required.shape}."
+        )
+    if required.diagonal().any() or not is_dag(required):
+        raise ValueError("required edges must form a DAG (no cycle, no self-loop).")
+    return required
