@@ -1,50 +1,18 @@
 """Checks of the MTP2 family's inputs (covariance, variances) and estimates."""
 
 import numpy as np
-from scipy import linalg
+
+from sparsestat.utils.validation import check_covariance_matrix
 
 
 def _check_covariance(S, name="X"):
-    """Validate a covariance matrix given with covariance="precomputed":
-    square, finite, positive diagonal, symmetric and positive semi-definite
-    up to rounding; returns its symmetric part."""
-    if S.shape[0] != S.shape[1]:
-        raise ValueError(
-            f"With covariance='precomputed', {name} must be a square covariance "
-            f"matrix, got shape {S.shape}."
-        )
-    if not np.all(np.isfinite(S)):
-        # before the symmetry test, which NaN would fail with a wrong reason
-        raise ValueError(
-            f"With covariance='precomputed', {name} must be finite; it holds "
-            "NaN or infinite values."
-        )
-    diag = np.diag(S)
-    if not np.all(diag > 0):
-        bad = np.flatnonzero(~(diag > 0))
-        raise ValueError(
-            f"With covariance='precomputed', {name} must have a positive "
-            f"diagonal (variances); entries {bad[:10].tolist()} are <= 0. A "
-            "zero variance is a constant column, for which no MTP2 estimate "
-            "exists: remove it."
-        )
-    scale = max(float(np.max(diag)), np.finfo(np.float64).tiny)
-    if not np.allclose(S, S.T, rtol=1e-7, atol=1e-10 * scale):
-        raise ValueError(
-            f"With covariance='precomputed', {name} must be symmetric (a "
-            "covariance matrix)."
-        )
-    S = (S + S.T) / 2
-    try:
-        # positive semi-definite up to rounding (Cholesky, not eigenvalues)
-        linalg.cholesky(S + 1e-8 * scale * np.eye(S.shape[0]), lower=True)
-    except linalg.LinAlgError:
-        raise ValueError(
-            f"With covariance='precomputed', {name} must be positive "
-            "semi-definite (a covariance matrix): its Cholesky factorisation "
-            "fails beyond rounding."
-        ) from None
-    return S
+    """Validate a covariance matrix given with covariance="precomputed"
+    (see ``check_covariance_matrix``); returns its symmetric part."""
+    return check_covariance_matrix(
+        S, name, prefix="With covariance='precomputed', ",
+        zero_variance=" A zero variance is a constant column, for which no MTP2 "
+        "estimate exists: remove it.",
+    )
 
 
 def _check_estimate(precision):

@@ -34,7 +34,7 @@ from sparsestat._kernels._mtp2 import Status
 from sparsestat.utils._grid import check_alpha_grid
 from sparsestat.utils._param_validation import validate_parameter_constraints
 from sparsestat.utils.progress import progress
-from sparsestat.utils.validation import check_finite_scalar
+from sparsestat.utils.validation import check_covariance_matrix, check_finite_scalar
 
 # the estimator's options, less those of the data (assume_centered)
 _PATH_CONSTRAINTS = {
@@ -44,24 +44,12 @@ _PATH_CONSTRAINTS = {
 
 def _check_emp_cov(emp_cov):
     """``emp_cov`` as a finite, square, symmetric float64 array with a
-    positive diagonal."""
-    S = np.asarray(emp_cov, dtype=np.float64)
-    if S.ndim != 2 or S.shape[0] != S.shape[1] or S.shape[0] == 0:
-        raise ValueError(
-            f"emp_cov must be a square 2-D covariance matrix, got shape {S.shape}."
-        )
-    if not np.all(np.isfinite(S)):
-        raise ValueError("emp_cov must be finite, got NaN or inf.")
-    diag = np.diag(S)
-    if not np.all(diag > 0):
-        raise ValueError(
-            "emp_cov must have a positive diagonal (no constant column), got "
-            f"non-positive variances at indices {np.flatnonzero(diag <= 0)[:10].tolist()}."
-        )
-    scale = float(diag.max())
-    if not np.allclose(S, S.T, rtol=1e-7, atol=1e-10 * scale):
-        raise ValueError("emp_cov must be symmetric.")
-    return (S + S.T) / 2
+    positive diagonal (not tested for definiteness: a stage sees ``S`` only
+    through ``S - weights``, which callers may shift)."""
+    return check_covariance_matrix(
+        emp_cov, "emp_cov", psd=False, zero_variance=" A zero variance is a "
+        "constant column, for which no MTP2 estimate exists: remove it.",
+    )
 
 
 def _check_path_alphas(alphas, emp_cov):

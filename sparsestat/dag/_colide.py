@@ -25,7 +25,7 @@ from sparsestat.utils._param_validation import (
     check_float_grid,
 )
 from sparsestat.utils._repr import DocLinkMixin
-from sparsestat.covariance._checks import _check_covariance
+from sparsestat.utils.validation import check_covariance_matrix
 from sparsestat.utils.validation import check_finite_scalar
 
 # Noise scales are floored at _SIGMA_FLOOR times the root mean variance of the
@@ -464,14 +464,11 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
 
 def _check_precomputed(X):
     """A covariance given with covariance="precomputed", in float64."""
-    C = _check_covariance(np.asarray(X, dtype=np.float64))
-    if not np.all(np.diagonal(C) > 0):
-        raise ValueError(
-            "With covariance='precomputed', X must have a positive diagonal "
-            "(the variances); zero at indices "
-            f"{np.flatnonzero(~(np.diagonal(C) > 0)).tolist()}."
-        )
-    return C
+    return check_covariance_matrix(
+        X, "X", prefix="With covariance='precomputed', ",
+        zero_variance=" A zero variance is a constant node, which CoLiDE's "
+        "noise scales cannot fit: remove it.",
+    )
 
 
 def _covariance(X, mean):

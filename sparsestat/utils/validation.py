@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import linalg
 
 # the check of gamma lives with the penalty table that holds its bounds
 from sparsestat.utils.penalties import check_gamma  # noqa: F401
@@ -209,3 +210,45 @@ def check_count_target(y, dtype):
             f"got min(y) = {float(y.min()):g}."
         )
     return y
+
+
+def check_covariance_matrix(S, name, *, prefix="", psd=True, zero_variance=""):
+    """Validate a covariance matrix given by the user.
+
+    Square, finite, positive diagonal, symmetric up to rounding and, when
+    ``psd``, positive semi-definite up to rounding (by a Cholesky
+    factorisation of ``S + 1e-8 max(diag S) I``, never by eigenvalues).
+    Messages read ``{prefix}{name} must ...``; ``zero_variance`` is added to
+    the positive-diagonal one (what a zero variance means to the caller).
+    Returns the symmetric part in float64.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    if S.ndim != 2 or S.shape[0] != S.shape[1] or S.shape[0] == 0:
+        raise ValueError(
+            f"{prefix}{name} must be a square covariance matrix, got shape {S.shape}."
+        )
+    if not np.all(np.isfinite(S)):
+        # before the symmetry test, which NaN would fail with a wrong reason
+        raise ValueError(
+            f"{prefix}{name} must be finite; it holds NaN or infinite values."
+        )
+    diag = np.diag(S)
+    if not np.all(diag > 0):
+        bad = np.flatnonzero(~(diag > 0))
+        raise ValueError(
+            f"{prefix}{name} must have a positive diagonal (variances); entries "
+            f"{bad[:10].tolist()} are <= 0.{zero_variance}"
+        )
+    scale = max(float(np.max(diag)), np.finfo(np.float64).tiny)
+    if not np.allclose(S, S.T, rtol=1e-7, atol=1e-10 * scale):
+        raise ValueError(f"{prefix}{name} must be symmetric (a covariance matrix).")
+    S = (S + S.T) / 2
+    if psd:
+        try:
+            linalg.cholesky(S + 1e-8 * scale * np.eye(S.shape[0]), lower=True)
+        except linalg.LinAlgError:
+            raise ValueError(
+                f"{prefix}{name} must be positive semi-definite (a covariance "
+                "matrix): its Cholesky factorisation fails beyond rounding."
+            ) from None
+    return S

@@ -94,8 +94,10 @@ def test_bad_precomputed_covariance():
     asym[0, 1] += 0.5
     with pytest.raises(ValueError, match="symmetric"):
         est.fit(asym)
+    indefinite = C.copy()
+    indefinite[0, 1] = indefinite[1, 0] = 2 * np.sqrt(C[0, 0] * C[1, 1])
     with pytest.raises(ValueError, match="positive semi-definite"):
-        est.fit(C - 2 * np.abs(C).max() * np.eye(5) * np.arange(5))
+        est.fit(indefinite)
     for bad in (np.nan, np.inf):
         Cb = C.copy()
         Cb[2, 2] = bad
