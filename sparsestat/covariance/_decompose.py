@@ -268,8 +268,8 @@ def _block_start(precision, idx, outside):
     return T
 
 
-def _solve_block(idx, emp_cov, K, precision, diag, kernel, diag_dominant,
-                 max_iter, tol, outside=None):
+def _solve_block(idx, K, precision, diag, kernel, diag_dominant, max_iter, tol,
+                 outside=None):
     """``(T, Sigma, n_iter, kkt, status)`` of the stage restricted to ``idx``."""
     if idx.size == 1:
         i = idx[0]
@@ -397,8 +397,7 @@ def solve_stage_blocks(emp_cov, weights, precision, diag_dominant, kernel, max_i
     for blocks in components:
         for idx in blocks:
             Tb, Sb, it, crit, st = _solve_block(
-                idx, emp_cov, K, precision, diag, kernel, diag_dominant, max_iter, tol,
-                outside,
+                idx, K, precision, diag, kernel, diag_dominant, max_iter, tol, outside
             )
             solutions.append((Tb, Sb))
             n_iter = max(n_iter, it)

@@ -109,10 +109,11 @@ def _assert_kkt(T, C, S, weights, tol):
     assert G[~support & off].max(initial=-1.0) < tol
 
 
+@pytest.mark.parametrize("solver", ["newton", "pg"])
 @pytest.mark.parametrize("name", GRAPHS)
-def test_glued_solution_matches_undecomposed_and_kkt(name, monkeypatch):
+def test_glued_solution_matches_undecomposed_and_kkt(name, solver, monkeypatch):
     S, weights, start = _stage_on_graph(GRAPHS[name]())
-    args = (S, weights, start, False, "newton", 1000, 1e-10)
+    args = (S, weights, start, False, solver, 5000, 1e-10)
     T, C, _, kkt, status = _solve_stage(*args)
     T_ref, _, _, _, _ = _undecomposed(monkeypatch, *args)
     assert status == 0 and kkt < 1e-10
@@ -170,7 +171,7 @@ def _glue_directly(S, weights, diag_dominant):
     start = np.diag(1.0 / np.diag(S))
     diag = np.diag(S).copy()
     solutions = [
-        _decompose._solve_block(b, S, K, start, diag, mtp2_newton, diag_dominant,
+        _decompose._solve_block(b, K, start, diag, mtp2_newton, diag_dominant,
                                 1000, 1e-10)[:2]
         for c in components for b in c
     ]
