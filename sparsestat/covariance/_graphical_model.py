@@ -143,9 +143,10 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     precisions add, less ``1 / S_vv`` per extra block at ``v``; across
     ``v`` the covariance is ``Sigma_av Sigma_vb / S_vv``, so ``covariance_``
     needs no inversion), and a bridge, a block of two variables, has the
-    closed form ``inv([[S_uu, S_uv - lam_uv], [S_uv - lam_uv, S_vv]])``. At
-    ``p = 2000`` on BA graphs this solves the four stages 3.4 times faster
-    than the components alone (``benchmarks/results/mtp2_large.md``). The
+    closed form ``inv([[S_uu, S_uv - lam_uv], [S_uv - lam_uv, S_vv]])``. On
+    BA graphs this solves the four stages 3.5 times faster than the
+    components alone at ``p = 2000`` and 3.8 times at ``p = 5000`` (80 s on
+    one core, ``benchmarks/results/mtp2_large.md``). The
     row sums of diagonally dominant M-matrices couple the blocks at a cut
     vertex, where the glued estimate can leave the constraint set, so
     ``constraint="diag_dominant"`` uses the connected components only.
