@@ -137,8 +137,25 @@ class MTP2GraphicalModel(DocLinkMixin, EmpiricalCovariance):
     -----
     An entry ``T_ij`` can be non-zero only if ``S_ij > lam_ij``; each stage
     is solved separately on the connected components of that thresholded
-    graph, which is exact. Computations run in float64; the fitted
-    attributes have the dtype of ``X``.
+    graph, which is exact. With ``constraint="m_matrix"`` the components
+    split further, also exactly, into their biconnected blocks (the
+    bridge-block decomposition of Wang, Ying and Palomar, NeurIPS 2023,
+    refined at the cut vertices): a cut vertex ``v`` separates the
+    problem, the blocks are solved independently and glued (their
+    precisions add, less ``1 / S_vv`` per extra block at ``v``; across
+    ``v`` the covariance is ``Sigma_av Sigma_vb / S_vv``, so ``covariance_``
+    needs no inversion), and a bridge, a block of two variables, has the
+    closed form ``inv([[S_uu, S_uv - lam_uv], [S_uv - lam_uv, S_vv]])``. On
+    BA graphs this solves the four stages 3.5 times faster than the
+    components alone at ``p = 2000`` and 3.8 times at ``p = 5000`` (80 s on
+    one core, ``benchmarks/results/mtp2_large.md``). The
+    row sums of diagonally dominant M-matrices couple the blocks at a cut
+    vertex, where the glued estimate can leave the constraint set, so
+    ``constraint="diag_dominant"`` uses the connected components only.
+    Before solving, the memory a stage needs (the ``p x p`` matrices and
+    the solver's work on the largest block) is compared with the memory
+    available: a ``MemoryError`` gives both. Computations run in float64;
+    the fitted attributes have the dtype of ``X``.
 
     BLAS runs with one thread inside ``fit`` by default, whatever the number
     of cores, so results do not depend on it (parallelise over fits instead,

@@ -8,11 +8,11 @@ several alphas is built from. The estimator and the CV class call it.
 import warnings
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._mtp2 import Status, mtp2_newton, mtp2_pg
+from sparsestat.covariance._decompose import solve_stage_blocks
 from sparsestat.utils.penalties import check_gamma, get_penalty
 from sparsestat.utils.progress import progress
 
@@ -87,47 +87,24 @@ def penalty_weights(precision, alpha, penalty="mcp", gamma=None):
 
 
 def _solve_stage(emp_cov, weights, precision, diag_dominant, solver, max_iter, tol):
-    """One weighted stage, split over the components of the thresholded graph.
+    """One weighted stage, split exactly over the blocks of the thresholded
+    graph ``{S_ij - lam_ij > 0}``.
 
-    An entry can be non-zero only if ``S_ij > lam_ij``: the block-diagonal
-    solution of the connected components of ``{S_ij - lam_ij > 0}``
-    satisfies the KKT conditions of the whole problem (the off-block
-    gradient ``S_ij - lam_ij`` is <= 0, which both constraint sets allow at
-    ``T_ij = 0``), so solving the blocks separately is exact.
+    An entry can be non-zero only if ``S_ij > lam_ij``. The solutions of
+    the connected components of that graph, put side by side, satisfy the
+    KKT conditions of the whole problem (the off-block gradient
+    ``S_ij - lam_ij`` is <= 0, which both constraint sets allow at
+    ``T_ij = 0``); for M-matrices the components split further into their
+    biconnected blocks, glued along the cut vertices (bridges in closed
+    form), see :mod:`sparsestat.covariance._decompose`.
 
     Returns the precision, its inverse, the largest iteration count and KKT
     violation over the blocks, and the worst (largest) status code.
     """
-    K = emp_cov - weights
-    n_comp, labels = connected_components(K > 0, directed=False)
-    new = np.zeros_like(emp_cov)
-    cov = np.zeros_like(emp_cov)
     kernel = mtp2_newton if solver == "newton" else mtp2_pg
-    n_iter, kkt, status = 0, 0.0, Status.CONVERGED
-    diag = np.diag(emp_cov)
-    for comp in range(n_comp):
-        idx = np.flatnonzero(labels == comp)
-        if idx.size == 1:
-            i = idx[0]
-            new[i, i] = 1.0 / diag[i]
-            cov[i, i] = diag[i]
-            continue
-        block = np.ix_(idx, idx)
-        T = np.ascontiguousarray(precision[block])
-        Kb = np.ascontiguousarray(K[block])
-        d = np.maximum(T.sum(axis=1), 0.0)
-        it, crit, st, Tinv = kernel(T, Kb, d, diag_dominant, max_iter, tol)
-        if st == Status.NOT_PD:
-            # cannot happen from a feasible start; restart from the diagonal
-            T = np.diag(1.0 / diag[idx])
-            d = np.diag(T).copy()
-            it, crit, st, Tinv = kernel(T, Kb, d, diag_dominant, max_iter, tol)
-        new[block] = T
-        cov[block] = Tinv
-        n_iter = max(n_iter, it)
-        kkt = max(kkt, crit)
-        status = max(status, st)
-    return new, cov, n_iter, kkt, status
+    return solve_stage_blocks(
+        emp_cov, weights, precision, diag_dominant, kernel, max_iter, tol, solver
+    )
 
 
 def _check_start(precision_init, emp_cov):
