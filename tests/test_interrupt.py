@@ -84,10 +84,13 @@ est = MTP2GraphicalModel(alpha=1e-3, tol=0, max_iter=10**8, solver="pg",
 """,
     "colide": """
 from sparsestat.dag import CoLiDE
-X = rng.standard_normal((400, 200))
+# with tol=0 each stage still stops once no step decreases the objective
+# (about a second for d = 200, 20 stages): d = 300 and 100 stages run for
+# well over the second the test waits
+X = rng.standard_normal((600, 300))
 X[:, 1:] += 0.8 * X[:, :-1]
 y = None
-est = CoLiDE(alpha=1e-4, tol=0, max_iter=10**8, n_stages=20, s=1.0, mu_factor=0.5)
+est = CoLiDE(alpha=1e-4, tol=0, max_iter=10**8, n_stages=100, s=1.0, mu_factor=0.5)
 """,
 }
 

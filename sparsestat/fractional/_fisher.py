@@ -188,6 +188,12 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
         X, y = self._check_data(X, y)
         self.classes_, y01 = encode_binary_target(y)
         dtype = X.dtype
+        # the kernel works in float64 on its (already copied) working design:
+        # the gradient X_j'(sw v) - n0 p0 mu0_j - n1 p1 mu1_j is a difference
+        # of terms that cancel near the optimum, and in float32 that left the
+        # coefficients accurate to only about 1e-3 (the moves round to zero
+        # before the ratio is minimised); coef_ is returned in X's dtype
+        work = np.float64
         n_samples, n_features = X.shape
         sw, uniform = check_sample_weight(sample_weight, n_samples, np.float64)
         cls = np.ascontiguousarray(y01, dtype=np.int8)
@@ -239,7 +245,7 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
         x_scale = unit_scale(spread, active)
         check_data_term(x_scale, "the within-class scatter w' S_w w")
         sd = within / x_scale
-        lipschitz = np.zeros(n_features, dtype=dtype)
+        lipschitz = np.zeros(n_features, dtype=work)
         lipschitz[active] = 2.0 * sd[active] ** 2
         diff_k = diff / x_scale
         regular = sd[active][varies[active]]
@@ -249,9 +255,8 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
         else:
             bound = float(self.bound) * x_scale
         alpha = self.alpha / x_scale
-        # the kernel works in X's dtype: both must be representable there
-        big = float(np.finfo(dtype).max)
-        if not (float(np.finfo(dtype).tiny) < alpha < big and 0 < bound < big):
+        big = float(np.finfo(work).max)
+        if not (float(np.finfo(work).tiny) < alpha < big and 0 < bound < big):
             raise ValueError(
                 f"alpha={self.alpha!r} or bound={self.bound!r} is out of range for "
                 "the scale of X: rescale X, or alpha and bound with it."
@@ -264,9 +269,9 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
 
         w = np.ascontiguousarray(
             self._initial_coef(diff_k, lipschitz, active, bound, x_scale) * x_scale,
-            dtype=dtype,
+            dtype=work,
         )
-        view = working_design(X, lambda cols: centre[cols], x_scale, dtype)
+        view = working_design(X, lambda cols: centre[cols], x_scale, work)
         Xk = view.dense
         if is_sparse:
             m0_64 = (mu0 - centre) / x_scale
@@ -277,12 +282,12 @@ class SparseFisherDiscriminant(DocLinkMixin, FractionalFitMixin,
             # spread, which the kernel would read as a shift of both classes
             m0_64 = weighted_mean(Xk, np.where(cls == 0, sw, 0.0) / class_weight[0])
             m1_64 = weighted_mean(Xk, np.where(cls == 1, sw, 0.0) / class_weight[1])
-        m0 = np.ascontiguousarray(m0_64, dtype=dtype)
-        m1 = np.ascontiguousarray(m1_64, dtype=dtype)
+        m0 = np.ascontiguousarray(m0_64, dtype=work)
+        m1 = np.ascontiguousarray(m1_64, dtype=work)
         # no implicit centring: the class means m0, m1 centre X in the kernel;
         # the within-class sums of squares are half the curvatures
         design = kernel_design(view, sw, uniform, np.zeros(n_features),
-                               lipschitz / 2, dtype)
+                               lipschitz / 2, work)
         problem = RatioProblem(float(alpha), float(bound), float(theta),
                                lipschitz, active)
         result = self._run_kernel(fisher_cd, design, problem, cls=cls, mu0=m0,
