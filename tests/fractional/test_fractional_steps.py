@@ -18,7 +18,8 @@ def recovery_objective(z, xi, b, a, alpha, F, s_km1, kth, c0, solver):
     t = z - xi
     model = b * t + 0.5 * a * t**2 + alpha * np.abs(z)
     topk = s_km1 + np.maximum(np.abs(z), kth)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a tiny denominator overflows to inf: an objective no minimiser takes
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if solver == PCD:
             value = model - alpha * F * topk
         else:
@@ -32,7 +33,7 @@ def fisher_objective(z, xi, b, a, alpha, F, q, e, n0, solver):
     den = (q + e * t) ** 2
     if solver == PCD:
         return model - F * den
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(den > 0, (n0 + model) / den, np.inf)
 
 
