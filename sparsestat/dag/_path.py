@@ -30,7 +30,10 @@ def colide_alpha_max(C, noise, sigma_min, forbidden=None, required=None):
     EV, ``sqrt(C_jj)`` for NV, floored at ``sigma_min``), so every stage
     keeps ``W = 0`` when ``alpha >= max |C_ij| / sigma_j`` over the
     penalised entries (off the diagonal, neither forbidden nor required).
-    1.0 when no entry is penalised or all those are zero.
+    1.0 when no entry is penalised or all those are zero. Raised by a
+    relative ``1e-9``: the stages compare ``mu_k alpha`` with the gradient
+    computed another way, and at the exact value rounding can leave entries
+    of order ``1e-16``.
     """
     d = C.shape[0]
     diag = np.diagonal(C)
@@ -46,7 +49,7 @@ def colide_alpha_max(C, noise, sigma_min, forbidden=None, required=None):
     ratios = np.abs(C) / sigma[np.newaxis, :]
     values = ratios[penalised]
     alpha_max = float(values.max()) if values.size else 0.0
-    return alpha_max if alpha_max > 0 else 1.0
+    return alpha_max * (1 + 1e-9) if alpha_max > 0 else 1.0
 
 
 def check_eps(eps):
