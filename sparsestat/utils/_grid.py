@@ -101,7 +101,7 @@ def geometric_grid(alpha_max, n_alphas, ratio=1e-2):
     --------
     >>> from sparsestat.utils._grid import geometric_grid
     >>> geometric_grid(1.0, 3)
-    array([1. , 0.1, 0.01])
+    array([1.  , 0.1 , 0.01])
     """
     return np.logspace(np.log10(alpha_max), np.log10(alpha_max * ratio), n_alphas)
 
