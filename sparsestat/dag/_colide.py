@@ -106,16 +106,15 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         1e-8 our SHD matches the reference's on the benchmark designs;
         1e-6 or looser ends the warm stages early, which changes the path
         and worsens the SHD.)
-    forbidden_edges : array-like of bool of shape (n_features, n_features) \
-            or sequence of (node, node) pairs, default=None
-        Edges the graph must not have: a boolean mask (``mask[i, j]``
-        forbids ``i -> j``, as ``coef_[i, j]``) or pairs ``(i, j)``. Nodes
-        are column indices, or feature names when ``X`` has them (a
-        DataFrame; an unknown name raises a ``ValueError``). These weights
-        are held at exactly zero at every iterate of the solver (not cut
-        afterwards), so the rest of the graph is fitted without them.
-    required_edges : array-like of bool of shape (n_features, n_features) \
-            or sequence of (node, node) pairs, default=None
+    forbidden_edges : array-like of bool or sequence of pairs, default=None
+        Edges the graph must not have: a boolean mask of shape
+        ``(n_features, n_features)`` (``mask[i, j]`` forbids ``i -> j``, as
+        ``coef_[i, j]``) or pairs ``(i, j)``. Nodes are column indices, or
+        feature names when ``X`` has them (a DataFrame; an unknown name
+        raises a ``ValueError``). These weights are held at exactly zero at
+        every iterate of the solver (not cut afterwards), so the rest of the
+        graph is fitted without them.
+    required_edges : array-like of bool or sequence of pairs, default=None
         Edges the graph must have, in the formats of ``forbidden_edges``.
         They carry no L1 term, and neither ``w_threshold`` nor the
         acyclicity repair removes them (the repair removes the weakest
