@@ -143,8 +143,11 @@ class CoLiDECV(SplitterRoutingMixin, CoLiDE):
     removes the weak edges); see ``benchmarks/results/colide_cv.md`` for its
     structural Hamming distance next to :class:`CoLiDEIC`'s. The folds need
     the rows: this class has no ``covariance="precomputed"`` (use
-    :class:`CoLiDEIC` with ``n_samples``). A stage that stops at
-    ``max_iter`` in a fold or in the refit gives one ConvergenceWarning.
+    :class:`CoLiDEIC` with ``n_samples``). A column constant in the
+    training rows of a fold raises a ValueError naming the fold (shuffle
+    the rows, e.g. ``cv=KFold(5, shuffle=True)``, or use fewer folds). A
+    stage that stops at ``max_iter`` in a fold or in the refit gives one
+    ConvergenceWarning.
 
     BLAS runs with one thread inside ``fit`` and in every CV worker by
     default; ``n_jobs`` parallelises the folds. Opt out with
