@@ -11,7 +11,12 @@ import sklearn
 from sklearn.model_selection import GroupKFold, KFold, cross_validate
 
 from sparsestat.covariance import MTP2GraphicalModel
-from sparsestat.datasets import make_mtp2_precision, make_sparse_regression
+from sparsestat.datasets import (
+    make_dag,
+    make_mtp2_precision,
+    make_sparse_regression,
+    sample_linear_sem,
+)
 from sparsestat.linear_model import (
     NonconvexLasso,
     NonconvexLogisticRegression,
@@ -28,6 +33,7 @@ FAST = {
     "NonconvexLogisticRegressionCV": {"alphas": 4, "eps": 0.3},
     "NonconvexPoissonRegressionCV": {"alphas": 4, "eps": 0.3},
     "MTP2GraphicalModelCV": {"alphas": 3, "n_refinements": 1},
+    "CoLiDECV": {"alphas": 3},
 }
 CV_CLASSES = sorted((name, cls) for name, cls in all_estimators()
                     if "cv" in inspect.signature(cls).parameters)
@@ -44,6 +50,9 @@ def _data(name):
         X = rng.multivariate_normal(np.zeros(6), np.linalg.inv(T), size=90,
                                     method="cholesky")
         return X, None
+    if name == "CoLiDECV":
+        W = make_dag(6, edges_per_node=1, random_state=0)
+        return sample_linear_sem(W, 90, random_state=0), None
     task = "classification" if "Logistic" in name else "regression"
     X, y, _ = make_sparse_regression(90, 12, 3, snr=5, task=task, random_state=0)
     if rel.positive_target(dict(all_estimators())[name]):

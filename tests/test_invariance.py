@@ -166,6 +166,17 @@ def _colide_units(params, s, t):
     return {**params, "alpha": params["alpha"] * s, "mu_init": params["mu_init"] / s}
 
 
+def _colide_grid_units(params, s, t):
+    """CoLiDECV and CoLiDEIC: ``_colide_units`` for every alpha of the grid;
+    the automatic grid starts at ``max |C_ij| / sigma_j``, which scales by
+    ``s`` as well, and the held-out score (CV) scales by ``s`` while the
+    log-likelihood (IC) shifts by ``-n d log s``: the same alpha wins."""
+    out = {**params, "mu_init": params["mu_init"] / s}
+    if not isinstance(out["alphas"], int):
+        out["alphas"] = np.asarray(out["alphas"]) * s
+    return out
+
+
 @dataclass
 class Rule:
     """How one estimator is tested.
@@ -339,6 +350,25 @@ RULES = {
          "coef_": (lambda e: e.coef_, "graph", lambda s, t: 1.0),
          "noise_scale_": (lambda e: e.noise_scale_, "features", lambda s, t: s)},
         rtol=1e-5, draws={"noise": ["equal", "nonequal"]}),
+    "CoLiDECV": Rule(
+        chain_data,
+        {"alphas": 4, "cv": 3, "mu_init": 1.0, "tol": 1e-12},
+        _colide_grid_units,
+        {"raw_coef_": (lambda e: e.raw_coef_, "graph", lambda s, t: 1.0),
+         "adjacency_": (lambda e: e.adjacency_, "graph", lambda s, t: 1.0),
+         "noise_scale_": (lambda e: e.noise_scale_, "features", lambda s, t: s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s)},
+        rtol=1e-5, draws={"noise": ["equal", "nonequal"]}),
+    "CoLiDEIC": Rule(
+        chain_data,
+        {"alphas": 6, "mu_init": 1.0, "tol": 1e-12},
+        _colide_grid_units,
+        {"raw_coef_": (lambda e: e.raw_coef_, "graph", lambda s, t: 1.0),
+         "adjacency_": (lambda e: e.adjacency_, "graph", lambda s, t: 1.0),
+         "noise_scale_": (lambda e: e.noise_scale_, "features", lambda s, t: s),
+         "alpha_": (lambda e: e.alpha_, "scalar", lambda s, t: s)},
+        rtol=1e-5, draws={"noise": ["equal", "nonequal"],
+                          "criterion": ["bic", "aic"]}),
     "MTP2GraphicalModel": Rule(
         chain_data,
         {"alpha": 0.05, "tol": 1e-10},

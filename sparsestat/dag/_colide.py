@@ -292,10 +292,38 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
         -------
         self : CoLiDE
         """
+        s = self._check_hyperparameters()
+        check_finite_scalar(self.alpha, "alpha")
+        X, C, forbidden, required = self._validated_covariance(
+            X, self.covariance == "precomputed"
+        )
+        W, s_used, n_iter, converged = self._central_path(
+            C, float(self.alpha), s, forbidden, required
+        )
+        if not converged:
+            warnings.warn(
+                f"CoLiDE: a stage reached max_iter={self.max_iter} before the "
+                f"relative objective change fell below tol={self.tol}; "
+                "increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+        self._store_fit(C, W, s_used, n_iter, X.dtype, required)
+        return self
+
+    def _check_hyperparameters(self):
+        """Validate the parameters (all but ``alpha``'s finiteness, which
+        the classes selecting ``alpha`` do not have); the per-stage ``s``."""
         self._validate_params()
-        for name in ("alpha", "w_threshold", "mu_init", "tol"):
+        for name in ("w_threshold", "mu_init", "tol"):
             check_finite_scalar(getattr(self, name), name)
-        s = self._stage_s()
+        return self._stage_s()
+
+    def _validated_covariance(self, X, precomputed):
+        """Validate ``X`` (setting ``n_features_in_``, ``feature_names_in_``
+        and ``mean_``), the prior masks and the covariance ``C``; sets the
+        floor of the scales. Returns ``X``, ``C``, ``forbidden``,
+        ``required``."""
         X = validate_data(
             self,
             X,
@@ -307,64 +335,47 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             self.forbidden_edges, self.required_edges, self.tiers, X.shape[1],
             getattr(self, "feature_names_in_", None),
         )
-        if self.covariance == "precomputed":
+        if precomputed:
             C = _check_precomputed(X)
             self.mean_ = None
         else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean = X.mean(axis=0, dtype=np.float64)
-                # second pass: removes the rounding error of the first mean,
-                # which a large offset would turn into a spurious variance
-                self.mean_ = mean + (np.asarray(X, dtype=np.float64)
-                                     - mean).mean(axis=0)
-            C = _covariance(X, self.mean_)
-            if not np.all(np.isfinite(C)):
-                raise ValueError(
-                    "The covariance of X overflows float64; rescale X (e.g. "
-                    "divide it by its largest absolute value)."
-                )
-        variances = np.diagonal(C)
-        constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
-        if constant.size:
-            raise ValueError(
-                "X has constant columns (zero variance, or negligible next to "
-                "the largest variance), which a linear SEM cannot explain: "
-                f"columns {constant.tolist()}. Drop them first, or standardize "
-                "X if its columns have very different scales."
-            )
-        self._sigma_min = _SIGMA_FLOOR * np.sqrt(variances.mean())
-        W, self.s_, self.n_iter_, converged = colide_central_path(
+            C, self.mean_ = _centred_covariance(X)
+        self._sigma_min = _sigma_floor(C)
+        return X, C, forbidden, required
+
+    def _central_path(self, C, alpha, s, forbidden, required, start=None,
+                      sigma_min=None, verbose=None):
+        """The stages at ``alpha`` with this estimator's solver parameters
+        (``colide_central_path``): ``W``, ``s_used``, ``n_iter``,
+        ``converged``."""
+        return colide_central_path(
             C,
             noise=self.noise,
-            alpha=float(self.alpha),
+            alpha=alpha,
             s=s,
             mu_init=float(self.mu_init),
             mu_factor=float(self.mu_factor),
             max_iter=self.max_iter,
             tol=float(self.tol),
-            sigma_min=self._sigma_min,
-            verbose=self.verbose,
+            sigma_min=self._sigma_min if sigma_min is None else sigma_min,
+            verbose=self.verbose if verbose is None else verbose,
             forbidden=forbidden,
             required=required,
+            start=start,
         )
-        if not converged:
-            warnings.warn(
-                f"CoLiDE: a stage reached max_iter={self.max_iter} before the "
-                f"relative objective change fell below tol={self.tol}; "
-                "increase max_iter.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
-            )
+
+    def _store_fit(self, C, W, s_used, n_iter, dtype, required):
+        """Threshold the raw solution ``W`` and set the fitted attributes."""
+        self.s_, self.n_iter_ = s_used, n_iter
         coef = threshold_to_dag(W, self.w_threshold, required)
-        self.raw_coef_ = W.astype(X.dtype, copy=False)
-        self.coef_ = coef.astype(X.dtype, copy=False)
+        self.raw_coef_ = W.astype(dtype, copy=False)
+        self.coef_ = coef.astype(dtype, copy=False)
         self.adjacency_ = coef != 0
         self._required = required
         if required is not None:
             # an unpenalised weight is exactly zero only by accident
             self.adjacency_ |= required
         self.noise_scale_ = self._scales(C, coef)
-        return self
 
     def _stage_s(self):
         """The per-stage ``s`` as a new list (``self.s`` is left untouched)."""
@@ -468,6 +479,37 @@ def _check_precomputed(X):
         zero_variance=" A zero variance is a constant node, which CoLiDE's "
         "noise scales cannot fit: remove it.",
     )
+
+
+def _centred_covariance(X):
+    """``C = X_c^T X_c / n`` and the column means of ``X`` (float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = X.mean(axis=0, dtype=np.float64)
+        # second pass: removes the rounding error of the first mean,
+        # which a large offset would turn into a spurious variance
+        mean = mean + (np.asarray(X, dtype=np.float64) - mean).mean(axis=0)
+    C = _covariance(X, mean)
+    if not np.all(np.isfinite(C)):
+        raise ValueError(
+            "The covariance of X overflows float64; rescale X (e.g. "
+            "divide it by its largest absolute value)."
+        )
+    return C, mean
+
+
+def _sigma_floor(C, what="X"):
+    """The floor of the noise scales for the covariance ``C``; an error
+    naming the constant columns, if any."""
+    variances = np.diagonal(C)
+    constant = np.flatnonzero(variances <= _CONSTANT_TOL * variances.max())
+    if constant.size:
+        raise ValueError(
+            f"{what} has constant columns (zero variance, or negligible next to "
+            "the largest variance), which a linear SEM cannot explain: "
+            f"columns {constant.tolist()}. Drop them first, or standardize "
+            "X if its columns have very different scales."
+        )
+    return _SIGMA_FLOOR * np.sqrt(variances.mean())
 
 
 def _covariance(X, mean):

@@ -194,9 +194,9 @@ def solve_stage(problem, start, max_iter, tol, step):
 
 def colide_central_path(
     C, *, noise, alpha, s, mu_init, mu_factor, max_iter, tol, sigma_min, verbose=0,
-    forbidden=None, required=None,
+    forbidden=None, required=None, start=None,
 ):
-    """Run the stages of the central path from ``W = 0``.
+    """Run the stages of the central path from ``W = 0`` (or ``start``).
 
     Parameters
     ----------
@@ -216,6 +216,10 @@ def colide_central_path(
         Entries held at exactly zero at every iterate.
     required : ndarray of shape (d, d), dtype=bool, default=None
         Entries without the L1 term.
+    start : ndarray of shape (d, d), default=None
+        Start of the first stage (zero diagonal, zero at ``forbidden``, with
+        ``rho(start∘start)`` finite: ``s`` is raised until it is inside the
+        domain); ``None`` is ``W = 0``. The warm start of ``colide_path``.
 
     Returns
     -------
@@ -232,8 +236,12 @@ def colide_central_path(
 
     d = C.shape[0]
     problem = _Problem(C, noise, alpha, sigma_min, forbidden, required)
-    W = np.zeros((d, d), order="F")
-    CW = np.zeros((d, d), order="F")
+    if start is None:
+        W = np.zeros((d, d), order="F")
+        CW = np.zeros((d, d), order="F")
+    else:
+        W = np.array(start, dtype=np.float64, order="F")
+        CW = np.asfortranarray(problem.C @ W)
     mu = mu_init
     step = 1.0
     s_used = []

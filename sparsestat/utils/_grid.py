@@ -78,3 +78,48 @@ def select_first_minimum(criteria, rtol=1e-8):
     best = float(flat.min())
     slack = rtol * max(abs(best), 1.0)
     return int(np.flatnonzero(flat <= best + slack)[0])
+
+
+def geometric_grid(alpha_max, n_alphas, ratio=1e-2):
+    """``n_alphas`` log-spaced values from ``alpha_max`` down to
+    ``ratio * alpha_max`` (decreasing; ``[alpha_max]`` for one value).
+
+    Parameters
+    ----------
+    alpha_max : float
+        Largest value, positive.
+    n_alphas : int
+        Number of values, at least 1.
+    ratio : float, default=1e-2
+        Smallest value over the largest, in ``(0, 1]``.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+
+    Examples
+    --------
+    >>> from sparsestat.utils._grid import geometric_grid
+    >>> geometric_grid(1.0, 3)
+    array([1.  , 0.1 , 0.01])
+    """
+    return np.logspace(np.log10(alpha_max), np.log10(alpha_max * ratio), n_alphas)
+
+
+def decreasing_grid(alphas, make_grid):
+    """The candidate values of a selection class, in decreasing order.
+
+    ``alphas`` is validated by :func:`check_alpha_grid`; an integer is
+    passed to ``make_grid`` (which returns that many values), explicit
+    values are sorted in decreasing order.
+
+    Examples
+    --------
+    >>> from sparsestat.utils._grid import decreasing_grid
+    >>> decreasing_grid([0.1, 1.0, 0.5], None)
+    array([1. , 0.5, 0.1])
+    """
+    alphas = check_alpha_grid(alphas)
+    if isinstance(alphas, int):
+        return np.asarray(make_grid(alphas), dtype=np.float64)
+    return np.sort(alphas)[::-1]

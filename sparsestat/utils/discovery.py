@@ -33,7 +33,7 @@ def estimator_families():
     --------
     >>> from sparsestat.utils.discovery import estimator_families
     >>> [name for name, _ in estimator_families()["dag"]]
-    ['CoLiDE']
+    ['CoLiDE', 'CoLiDECV', 'CoLiDEIC']
     """
     families, seen = {}, set()
     for package in _family_packages():
