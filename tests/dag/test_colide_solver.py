@@ -202,6 +202,27 @@ def test_huge_initial_step_stays_in_the_domain():
 
 
 @pytest.mark.parametrize("noise", ["equal", "nonequal"])
+def test_products_are_current_after_trials_outside_the_domain(noise):
+    """The kernel carries ``C @ W`` along with ``W`` (extrapolated, or one
+    gemm per trial): after a huge first step, which makes the line search
+    leave the domain repeatedly, the returned product is that of the
+    returned iterate, and the iterate is inside the domain."""
+    _, C = _data(d=8, seed=4)
+    problem = _Problem(C * 100, noise, alpha=0.01, sigma_min=1e-8)
+    problem.mu, problem.s = 10.0, 0.2
+    start = _Point(np.zeros_like(C), np.zeros_like(C), problem)
+    for n_iter in (1, 2, 5, 50):
+        W, CW, done, _, _ = fista_stage(
+            problem.C, problem.s, problem.mu, problem.mu * problem.alpha,
+            problem.equal, problem.sigma_min, start.W, start.CW, n_iter, 0.0,
+            1e6, 1.1)
+        assert done == n_iter and np.any(W != 0)
+        np.testing.assert_allclose(CW, problem.C @ W, rtol=1e-12, atol=1e-12)
+        point = _Point(W, problem.C @ W, problem)
+        assert point.feasible
+
+
+@pytest.mark.parametrize("noise", ["equal", "nonequal"])
 def test_estimator_scales_and_score_are_the_solvers(noise):
     """noise_scale_, score(X) and the stage objective share one implementation:
     at the training data they agree to the last bit."""
