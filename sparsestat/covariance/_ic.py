@@ -22,7 +22,11 @@ from sparsestat.covariance._graphical_model import (
 )
 from sparsestat.covariance._mtp2_path import mtp2_path
 from sparsestat.covariance._path import _alpha_grid, _resolve_gamma
-from sparsestat.utils._grid import check_alpha_grid, select_first_minimum
+from sparsestat.utils._grid import (
+    check_alpha_grid,
+    criterion_n_samples,
+    select_first_minimum,
+)
 from sparsestat.utils._param_validation import Interval, StrOptions
 from sparsestat.utils.validation import check_finite_scalar
 
@@ -267,25 +271,6 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
         self.assume_centered = assume_centered
         self.verbose = verbose
 
-    def _criterion_n_samples(self, X, precomputed):
-        """The ``n`` of the criterion: ``n_samples`` for a precomputed
-        covariance (required), else the number of rows."""
-        if precomputed:
-            if self.n_samples is None:
-                raise ValueError(
-                    "With covariance='precomputed', n_samples (the number of "
-                    "samples behind the covariance, at least 2) is required: "
-                    "the information criterion needs it."
-                )
-            return int(self.n_samples)
-        if self.n_samples is not None and self.n_samples != X.shape[0]:
-            raise ValueError(
-                f"n_samples={self.n_samples} is for covariance='precomputed'; "
-                f"X has {X.shape[0]} rows, which are the samples. Leave "
-                "n_samples=None with data."
-            )
-        return X.shape[0]
-
     @limit_blas_threads
     def fit(self, X, y=None):
         """Solve the path and keep the fit of smallest criterion.
@@ -311,7 +296,7 @@ class MTP2GraphicalModelIC(MTP2GraphicalModel):
             self, X, dtype=[np.float64, np.float32],
             ensure_min_samples=1 if precomputed else 2,
         )
-        n_samples = self._criterion_n_samples(X, precomputed)
+        n_samples = criterion_n_samples(self.n_samples, X, precomputed)
         _, emp_cov, location = self._emp_cov(X, precomputed)
         alphas = check_alpha_grid(self.alphas)
         if isinstance(alphas, int):

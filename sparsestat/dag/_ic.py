@@ -14,6 +14,7 @@ from sparsestat.dag._path import (
 )
 from sparsestat.dag._solver import residual_variances_of
 from sparsestat.utils._grid import (
+    criterion_n_samples,
     decreasing_grid,
     geometric_grid,
     select_first_minimum,
@@ -223,23 +224,6 @@ class CoLiDEIC(CoLiDE):
         self.covariance = covariance
         self.verbose = verbose
 
-    def _criterion_n_samples(self, X, precomputed):
-        if precomputed:
-            if self.n_samples is None:
-                raise ValueError(
-                    "With covariance='precomputed', n_samples (the number of "
-                    "samples behind the covariance, at least 2) is required: "
-                    "the information criterion needs it."
-                )
-            return int(self.n_samples)
-        if self.n_samples is not None and self.n_samples != X.shape[0]:
-            raise ValueError(
-                f"n_samples={self.n_samples} is for covariance='precomputed'; "
-                f"X has {X.shape[0]} rows, which are the samples. Leave "
-                "n_samples=None with data."
-            )
-        return X.shape[0]
-
     @limit_blas_threads
     def fit(self, X, y=None):
         """Solve the path and keep the fit of smallest criterion.
@@ -261,7 +245,7 @@ class CoLiDEIC(CoLiDE):
         eps = check_eps(self.eps)
         precomputed = self.covariance == "precomputed"
         X, C, forbidden, required = self._validated_covariance(X, precomputed)
-        n_samples = self._criterion_n_samples(X, precomputed)
+        n_samples = criterion_n_samples(self.n_samples, X, precomputed)
         alphas = decreasing_grid(self.alphas, lambda n: geometric_grid(
             colide_alpha_max(C, self.noise, self._sigma_min, forbidden, required),
             n, eps,

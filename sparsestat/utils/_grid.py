@@ -123,3 +123,24 @@ def decreasing_grid(alphas, make_grid):
     if isinstance(alphas, int):
         return np.asarray(make_grid(alphas), dtype=np.float64)
     return np.sort(alphas)[::-1]
+
+
+def criterion_n_samples(n_samples, X, precomputed):
+    """The ``n`` of an information criterion: ``n_samples`` for a
+    precomputed covariance (required there), else the number of rows of
+    ``X`` (a given ``n_samples`` must then agree with it)."""
+    if precomputed:
+        if n_samples is None:
+            raise ValueError(
+                "With covariance='precomputed', n_samples (the number of "
+                "samples behind the covariance, at least 2) is required: "
+                "the information criterion needs it."
+            )
+        return int(n_samples)
+    if n_samples is not None and n_samples != X.shape[0]:
+        raise ValueError(
+            f"n_samples={n_samples} is for covariance='precomputed'; "
+            f"X has {X.shape[0]} rows, which are the samples. Leave "
+            "n_samples=None with data."
+        )
+    return X.shape[0]
