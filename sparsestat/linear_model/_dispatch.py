@@ -10,6 +10,8 @@ the accelerated and plain proximal gradient kernels
 Poisson: their fixed step needs a global Lipschitz constant).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -33,10 +35,38 @@ def resolve_max_iter(max_iter, solver):
     return DEFAULT_MAX_ITER[solver] if max_iter is None else int(max_iter)
 
 
+@dataclass(frozen=True)
+class SolveConstants:
+    """What every solve on one design, target and weights computes alike.
+
+    ``scale`` is the residual scale of the loss (the weighted RMS of the
+    centred y for least squares, 1 for the log-loss, the weighted mean
+    count for Poisson: functions of y and the weights, never of the fit),
+    ``kkt_scale`` the design's :meth:`~sparsestat.utils._design.Design.kkt_scale`
+    at it, and ``y_norm2`` the weighted sum of squares of the centred y
+    (least squares: the duality-gap rule; None otherwise). A path computes
+    them once (:func:`solve_constants`) and passes them to every solve.
+    """
+
+    scale: float
+    kkt_scale: np.ndarray
+    y_norm2: float = None
+
+
+def solve_constants(design, y, sw, loss):
+    """The :class:`SolveConstants` of ``design`` with target ``y`` (centred
+    for ``"squared_error"``) and weights ``sw``."""
+    if loss == "squared_error":
+        scale = residual_scale(y, sw)
+        return SolveConstants(scale, design.kkt_scale(scale), float(sw @ (y * y)))
+    scale = GLM_LOSSES[loss].residual_scale(y, sw)
+    return SolveConstants(scale, design.kkt_scale(scale))
+
+
 def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
           gamma, positive, max_iter, tol, intercept=0.0, fit_intercept=True,
           live=None, grad=None, strong=None, cache=None, trace=None,
-          saturation=None, weighting=None):
+          saturation=None, weighting=None, constants=None):
     """Solve one penalised problem in place on ``w``.
 
     Parameters
@@ -68,6 +98,9 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
         (:class:`~sparsestat.utils.penalties.PenaltyWeighting`, built by
         :func:`~sparsestat.utils.penalties.make_weighting`), passed to
         every solver; None is the plain penalty.
+    constants : SolveConstants, optional
+        :func:`solve_constants` of ``design``, ``y``, ``sw`` and ``loss``
+        (a path passes the same ones to every alpha); computed when None.
 
     Returns
     -------
@@ -87,14 +120,16 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
     """
     tol = max(tol, design.precision())
     damping = damping if solver == "apg" else None
+    if constants is None:
+        constants = solve_constants(design, y, sw, loss)
     if loss == "squared_error":
-        kkt_scale = design.kkt_scale(residual_scale(y, sw))
+        kkt_scale = constants.kkt_scale
         if solver == "cd":
             n_iter, kkt, gap, converged, _, grad = cd_least_squares(
                 design, y, sw, uniform, w, penalty=penalty, alpha=alpha,
                 gamma=gamma, positive=positive, max_iter=max_iter, tol=tol,
                 kkt_scale=kkt_scale, grad=grad, strong=strong, cache=cache,
-                weighting=weighting,
+                weighting=weighting, y_norm2=constants.y_norm2,
             )
             return n_iter, kkt, gap, converged, intercept, grad
         n_iter, kkt, converged, _, *objective = solve_apg(
@@ -111,12 +146,12 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
                         gamma=gamma, positive=positive, max_iter=max_iter,
                         tol=tol, fit_intercept=fit_intercept, live=live,
                         trace=trace, saturation=saturation,
-                        weighting=weighting), None)
+                        weighting=weighting, constants=constants), None)
 
 
 def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
                alpha, gamma, positive, max_iter, tol, fit_intercept, live,
-               trace, saturation, weighting=None):
+               trace, saturation, weighting=None, constants=None):
     """Log-loss and Poisson part of :func:`solve`: ``n_iter, kkt, gap,
     converged, intercept``.
 
@@ -124,10 +159,13 @@ def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
     accurate products), the problem is solved on that copy with the
     intercept reparametrised as ``b + shift^T w`` and mapped back; the
     design's centring is otherwise unused (the log-loss intercept is a
-    variable of the solvers).
+    variable of the solvers). ``constants``: :func:`solve_constants`
+    (computed when None).
     """
-    scale = GLM_LOSSES[loss].residual_scale(y, sw)
-    kkt_scale = design.kkt_scale(scale)
+    if constants is None:
+        constants = solve_constants(design, y, sw, loss)
+    scale = constants.scale
+    kkt_scale = constants.kkt_scale
     shift = 0.0 if design.shift is None else float(design.shift @ w)
     intercept = intercept + shift
     if solver == "cd":

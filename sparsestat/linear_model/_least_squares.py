@@ -63,7 +63,7 @@ class GramCache:
 def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
                      positive, max_iter, tol, kkt_scale=None, sw_sum=1.0,
                      grad=None, strong=None, cache=None, gap_stop=True,
-                     weighting=None):
+                     weighting=None, y_norm2=None):
     """Run working-set CD in place on ``w``; return the kernel's counters.
 
     Parameters
@@ -94,6 +94,9 @@ def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         Per-feature penalty weights and ``l1_ratio``
         (:class:`~sparsestat.utils.penalties.PenaltyWeighting`); None is
         the plain penalty.
+    y_norm2 : float, optional
+        ``sum(sw * y_c**2)`` when already known (a path computes it once);
+        computed when None.
 
     Returns
     -------
@@ -116,7 +119,8 @@ def cd_least_squares(design, y_c, sw, uniform, w, *, penalty, alpha, gamma,
         max_iter=int(max_iter),
         max_epochs=MAX_EPOCHS,
         tol=float(tol),
-        gap_tol=tol * float(sw @ (y_c * y_c)) if gap_stop else -1.0,
+        gap_tol=tol * (float(sw @ (y_c * y_c)) if y_norm2 is None else y_norm2)
+        if gap_stop else -1.0,
         ws_start=WS_START,
         column_cost=float(column_cost),
     )

@@ -24,7 +24,12 @@ from sparsestat.linear_model._alpha_max import (
     path_alpha_max,
 )
 from sparsestat.linear_model._base import PENALTY_CONSTRAINTS, WEIGHTING_CONSTRAINTS
-from sparsestat.linear_model._dispatch import LOSS_DATAFITS, resolve_max_iter, solve
+from sparsestat.linear_model._dispatch import (
+    LOSS_DATAFITS,
+    resolve_max_iter,
+    solve,
+    solve_constants,
+)
 from sparsestat.linear_model._glm import GLM_LOSSES
 from sparsestat.linear_model._least_squares import GramCache
 from sparsestat.linear_model._precompute import SufficientStatistics, resolve_precompute
@@ -61,15 +66,17 @@ PATH_CONSTRAINTS = {
 }
 
 
-def strong_rule_threshold(penalty, gamma, alpha, alpha_prev):
+def strong_rule_threshold(penalty, gamma, alpha, alpha_prev, factor=None):
     """|grad_j| below which a zero coefficient is screened out at ``alpha``.
 
     The sequential strong rules: the gradient is assumed to move by at most
     the penalty's strong-rule factor times the change of alpha (1 for the
     Lasso, gamma/(gamma-1) for MCP, gamma/(gamma-2) for SCAD; see
-    :attr:`~sparsestat.utils.penalties.PenaltySpec.strong_rule`).
+    :attr:`~sparsestat.utils.penalties.PenaltySpec.strong_rule`). ``factor``
+    is that factor when already known (a path computes it once).
     """
-    factor = get_penalty(penalty).strong_rule_factor(gamma)
+    if factor is None:
+        factor = get_penalty(penalty).strong_rule_factor(gamma)
     return alpha - factor * (alpha_prev - alpha)
 
 
@@ -445,20 +452,24 @@ def compute_path(X, y, sw, uniform, *, loss, penalty, gamma, alphas, eps=1e-3,
     if solver == "cd" and squared:
         cache = gram_cache if gram_cache is not None else GramCache(
             n_features, dtype, n_samples=None if design.is_sparse else X.shape[0])
+    # functions of X, y and the weights only, the same at every alpha
+    constants = solve_constants(design, y, sw, loss)
+    factor = get_penalty(penalty).strong_rule_factor(gamma)
     steps = progress(range(alphas.size), verbose=verbose, desc=desc, unit="alphas")
     for k in steps:
         alpha = float(alphas[k])
         strong = None
         if grad is not None:
             strong = strong_rule_mask(
-                grad, strong_rule_threshold(penalty, gamma, alpha, alpha_prev),
+                grad, strong_rule_threshold(penalty, gamma, alpha, alpha_prev,
+                                            factor=factor),
                 weighting)
         n_iter, kkt, gap, converged, b, grad = solve(
             design, y, sw, uniform, w, loss=loss, solver=solver, damping=damping,
             penalty=penalty, alpha=alpha, gamma=gamma, positive=positive,
             max_iter=max_iter, tol=tol, intercept=b, fit_intercept=fit_intercept,
             live=live, grad=grad, strong=strong, cache=cache, trace=trace,
-            saturation=path.saturation, weighting=weighting,
+            saturation=path.saturation, weighting=weighting, constants=constants,
         )
         if squared:
             b = y_mean - float(design.X_offset @ w) if fit_intercept else 0.0
