@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sparsestat._config import limit_blas_threads, user_stacklevel
 from sparsestat._kernels._mtp2 import Status, mtp2_newton, mtp2_pg
 from sparsestat.covariance._decompose import solve_stage_blocks
+from sparsestat.utils._grid import geometric_grid
 from sparsestat.utils.penalties import check_gamma, get_penalty
 from sparsestat.utils.progress import progress
 
@@ -249,4 +250,4 @@ def _alpha_grid(emp_cov, n_alphas):
     off = emp_cov[~np.eye(emp_cov.shape[0], dtype=bool)]
     # at alpha >= max_ij S_ij every off-diagonal entry is zero
     alpha_max = float(off.max()) if off.size and off.max() > 0 else 1.0
-    return np.logspace(np.log10(alpha_max), np.log10(alpha_max * 1e-2), n_alphas)
+    return geometric_grid(alpha_max, n_alphas)
