@@ -431,9 +431,7 @@ class CoLiDE(DocLinkMixin, BaseEstimator):
             C = _check_precomputed(X)
         else:
             C = _covariance(X, self.mean_)
-        resid = residual_variances_of(C, self.coef_)
-        sigma = np.atleast_1d(np.asarray(self.noise_scale_, dtype=np.float64))
-        return -colide_score(resid, sigma)
+        return held_out_score(C, self.coef_, self.noise_scale_)
 
     def to_networkx(self):
         """The estimated DAG as a ``networkx.DiGraph`` with ``weight`` on edges.
@@ -479,6 +477,15 @@ def _check_precomputed(X):
         zero_variance=" A zero variance is a constant node, which CoLiDE's "
         "noise scales cannot fit: remove it.",
     )
+
+
+def held_out_score(C, coef, noise_scale):
+    """Minus the CoLiDE score (no L1 term) of the covariance ``C`` under the
+    DAG ``coef`` with noise scale(s) ``noise_scale``: :meth:`CoLiDE.score`,
+    and the fold score of :class:`CoLiDECV`."""
+    resid = residual_variances_of(C, coef)
+    sigma = np.atleast_1d(np.asarray(noise_scale, dtype=np.float64))
+    return -colide_score(resid, sigma)
 
 
 def _centred_covariance(X):

@@ -7,12 +7,12 @@ from joblib import Parallel
 from sklearn.model_selection import check_cv
 
 from sparsestat._config import delayed, limit_blas_threads
-from sparsestat._kernels._colide import colide_score
 from sparsestat.dag._colide import (
     CoLiDE,
     _centred_covariance,
     _covariance,
     _sigma_floor,
+    held_out_score,
 )
 from sparsestat.dag._path import (
     _solve_path,
@@ -20,7 +20,6 @@ from sparsestat.dag._path import (
     check_eps,
     colide_alpha_max,
 )
-from sparsestat.dag._solver import residual_variances_of
 from sparsestat.utils._grid import decreasing_grid, geometric_grid
 from sparsestat.utils._param_validation import C_INT_MAX, Interval
 from sparsestat.utils._routing import SplitterRoutingMixin, cv_splits
@@ -44,10 +43,8 @@ def _fold_scores(est, X, train, test, alphas, s, forbidden, required, fold):
         est, C, alphas, s, forbidden, required, sigma_min
     )
     C_test = _covariance(X[test], mean)
-    scores = np.array([
-        -colide_score(residual_variances_of(C_test, coef), np.atleast_1d(sigma))
-        for coef, sigma in zip(coefs, scales, strict=True)
-    ])
+    scores = np.array([held_out_score(C_test, coef, sigma)
+                       for coef, sigma in zip(coefs, scales, strict=True)])
     return scores, unconverged
 
 
