@@ -151,7 +151,7 @@ def solve(design, y, sw, uniform, w, *, loss, solver, damping, penalty, alpha,
 
 def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
                alpha, gamma, positive, max_iter, tol, fit_intercept, live,
-               trace, saturation, weighting=None, constants=None):
+               trace, saturation, constants, weighting=None):
     """Log-loss and Poisson part of :func:`solve`: ``n_iter, kkt, gap,
     converged, intercept``.
 
@@ -159,11 +159,8 @@ def _solve_glm(design, y, sw, w, intercept, *, loss, solver, damping, penalty,
     accurate products), the problem is solved on that copy with the
     intercept reparametrised as ``b + shift^T w`` and mapped back; the
     design's centring is otherwise unused (the log-loss intercept is a
-    variable of the solvers). ``constants``: :func:`solve_constants`
-    (computed when None).
+    variable of the solvers). ``constants``: :func:`solve_constants`.
     """
-    if constants is None:
-        constants = solve_constants(design, y, sw, loss)
     scale = constants.scale
     kkt_scale = constants.kkt_scale
     shift = 0.0 if design.shift is None else float(design.shift @ w)
